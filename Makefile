@@ -1,0 +1,41 @@
+# Treue: the README's commands. `make run` serves the demo, `make test` runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_ACCOUNTS ?= 300
+
+.PHONY: run test install install-dev lint format bench migrate demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	@$(BIN)/python manage.py preflight
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py seed_demo --accounts $(DEMO_ACCOUNTS) --if-empty
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

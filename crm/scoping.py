@@ -1,0 +1,53 @@
+"""The one place that decides what a user may see and edit.
+
+Every view, form choice, export and API endpoint scopes its queryset here. Rules (DESIGN.md):
+an admin sees and edits everything; a team lead sees and edits the accounts of their team;
+a CSM reads the accounts of their team and edits only their own. Anything else is invisible
+(views answer 404, never 403, so nothing leaks that it exists).
+
+The functions take the lookup path from the queryset's model to the account (``via``), so this
+module needs no import of the apps above it:
+``visible(user, Contact.objects.all(), via="account")``.
+"""
+
+from django.db.models import Q, QuerySet
+
+
+def _path(via: str, field: str) -> str:
+    return f"{via}__{field}" if via else field
+
+
+def visible(user, queryset: QuerySet, *, via: str = "") -> QuerySet:
+    """Rows of ``queryset`` whose account ``user`` may read."""
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.is_admin_role:
+        return queryset
+    condition = Q(**{_path(via, "owner"): user})
+    if user.team_id is not None:
+        condition |= Q(**{_path(via, "team_id"): user.team_id})
+    return queryset.filter(condition)
+
+
+def editable(user, queryset: QuerySet, *, via: str = "") -> QuerySet:
+    """Rows of ``queryset`` whose account ``user`` may change."""
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.is_admin_role:
+        return queryset
+    if user.is_team_lead and user.team_id is not None:
+        return queryset.filter(
+            Q(**{_path(via, "team_id"): user.team_id}) | Q(**{_path(via, "owner"): user})
+        )
+    return queryset.filter(**{_path(via, "owner"): user})
+
+
+def can_edit(user, account) -> bool:
+    """Whether ``user`` may change ``account`` (an object, not a queryset)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_admin_role:
+        return True
+    if account.owner_id == user.pk:
+        return True
+    return bool(user.is_team_lead and user.team_id and account.team_id == user.team_id)

@@ -1,0 +1,430 @@
+"""Accounts (the customer companies), contacts, contracts, ownership and churn.
+
+Contracts are the source of truth for being a customer (DESIGN.md "The ledger"). The account's
+status fields and ``CustomerSpan`` rows are derived from them by ``customers.services`` and are
+never typed in.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class Segment(models.Model):
+    """A slice of the book of business (SMB, mid-market, enterprise...)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    expected_cadence_days = models.PositiveSmallIntegerField(
+        _("expected contact cadence (days)"),
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text=_("How often a meeting or call is expected with an account of this segment."),
+    )
+    benchmark_retention_rate = models.DecimalField(
+        _("industry benchmark retention rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expected_cadence_days__gte=1), name="segment_cadence_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(benchmark_retention_rate__isnull=True)
+                | Q(benchmark_retention_rate__gte=0, benchmark_retention_rate__lte=100),
+                name="segment_benchmark_is_percent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BudgetBand(models.TextChoices):
+    UNDER_10K = "lt10k", _("under 10k")
+    FROM_10K = "10k-50k", _("10k–50k")
+    FROM_50K = "50k-250k", _("50k–250k")
+    FROM_250K = "250k-1m", _("250k–1M")
+    OVER_1M = "gt1m", _("over 1M")
+
+
+class Account(models.Model):
+    """A customer company (or a prospect or former customer: the contracts decide)."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    external_id = models.CharField(
+        _("external ID"),
+        max_length=100,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("The account's key in the billing or ERP system, used by imports."),
+    )
+    segment = models.ForeignKey(
+        Segment,
+        verbose_name=_("segment"),
+        related_name="accounts",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
+    budget_band = models.CharField(
+        _("annual budget band"), max_length=10, choices=BudgetBand.choices, blank=True
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        related_name="owned_accounts",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    team = models.ForeignKey(
+        "crm.Team",
+        verbose_name=_("team"),
+        related_name="accounts",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # Derived from the ledger and the interactions; maintained by services, rebuilt by
+    # ``manage.py rebuild_derived``. Never edited by hand.
+    last_interaction_at = models.DateTimeField(
+        _("last meeting or call"), null=True, blank=True, editable=False
+    )
+    customer_since = models.DateField(_("customer since"), null=True, blank=True, editable=False)
+    churned_on = models.DateField(_("churned on"), null=True, blank=True, editable=False)
+    mrr = models.DecimalField(
+        _("MRR"), max_digits=12, decimal_places=2, default=Decimal("0"), editable=False
+    )
+    next_renewal_on = models.DateField(_("next renewal"), null=True, blank=True, editable=False)
+    derived_on = models.DateField(
+        _("derived fields computed on"), null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        indexes = [
+            models.Index(fields=["owner", "name"], name="account_owner_name_idx"),
+            models.Index(fields=["team", "name"], name="account_team_name_idx"),
+            models.Index(fields=["last_interaction_at"], name="account_last_interaction_idx"),
+            models.Index(fields=["next_renewal_on"], name="account_next_renewal_idx"),
+            models.Index(fields=["customer_since"], name="account_customer_since_idx"),
+            models.Index(fields=["churned_on"], name="account_churned_on_idx"),
+            models.Index(fields=["mrr"], name="account_mrr_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(mrr__gte=0), name="account_mrr_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:account_detail", args=[self.pk])
+
+    @property
+    def is_customer(self) -> bool:
+        """Whether the account was a customer when its derived fields were last computed."""
+        return self.customer_since is not None
+
+    def mark_contacted(self, at: dt.datetime) -> bool:
+        """Move ``last_interaction_at`` forward to ``at`` (never backwards). Saves; returns
+        whether it changed."""
+        if self.last_interaction_at is not None and self.last_interaction_at >= at:
+            return False
+        self.last_interaction_at = at
+        self.save(update_fields=["last_interaction_at", "updated_at"])
+        return True
+
+
+class Contact(models.Model):
+    """A person at the customer, with their role for us and what they prefer."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        PHONE = "phone", _("Phone")
+        VIDEO = "video", _("Video call")
+        IN_PERSON = "in_person", _("In person")
+        CHAT = "chat", _("Chat")
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), related_name="contacts", on_delete=models.CASCADE
+    )
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    title = models.CharField(_("job title"), max_length=200, blank=True)
+    is_decision_maker = models.BooleanField(_("decision maker"), default=False)
+    is_champion = models.BooleanField(_("champion"), default=False)
+    preferred_channel = models.CharField(
+        _("preferred channel"), max_length=20, choices=Channel.choices, blank=True
+    )
+    preferences = models.TextField(
+        _("personal preferences"),
+        blank=True,
+        help_text=_(
+            "How they like to work with us: times, tone, topics to avoid, family, hobbies."
+        ),
+    )
+    left_on = models.DateField(
+        _("left the company on"),
+        null=True,
+        blank=True,
+        help_text=_("Set when the person leaves; a champion leaving is a risk."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["account", "name"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        indexes = [models.Index(fields=["account", "name"], name="contact_account_name_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "email"],
+                condition=~Q(email=""),
+                name="contact_email_unique_per_account",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.account})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:contact_detail", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.left_on is None
+
+
+class Contract(models.Model):
+    """A subscription. The account is a customer on day d when one of its contracts has
+    start_date <= d, (no end_date or d <= end_date) and (no cancelled_on or d < cancelled_on)."""
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), related_name="contracts", on_delete=models.PROTECT
+    )
+    reference = models.CharField(_("reference"), max_length=100, unique=True)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    cancelled_on = models.DateField(
+        _("cancelled on"),
+        null=True,
+        blank=True,
+        help_text=_("First day on which the contract no longer counts."),
+    )
+    notice_given_on = models.DateField(_("notice given on"), null=True, blank=True)
+    renewal_confirmed = models.BooleanField(_("renewal confirmed"), default=False)
+    monthly_value = models.DecimalField(
+        _("monthly value"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["account", "-start_date"]
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        indexes = [
+            models.Index(fields=["account", "start_date"], name="contract_account_start_idx"),
+            models.Index(fields=["end_date"], name="contract_end_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(monthly_value__gte=0), name="contract_value_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="contract_end_not_before_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(cancelled_on__isnull=True) | Q(cancelled_on__gte=F("start_date")),
+                name="contract_cancel_not_before_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:account_detail", args=[self.account_id]) + "#contracts"
+
+    def is_active_on(self, day: dt.date) -> bool:
+        """The ledger rule of DESIGN.md for this one contract."""
+        if self.start_date > day:
+            return False
+        if self.end_date is not None and day > self.end_date:
+            return False
+        return not (self.cancelled_on is not None and day >= self.cancelled_on)
+
+    @property
+    def last_active_day(self) -> dt.date | None:
+        """The last day the contract counts (inclusive), or None when open-ended."""
+        candidates = []
+        if self.end_date is not None:
+            candidates.append(self.end_date)
+        if self.cancelled_on is not None:
+            candidates.append(self.cancelled_on - dt.timedelta(days=1))
+        return min(candidates) if candidates else None
+
+
+class CustomerSpan(models.Model):
+    """A maximal run of days on which the account was a customer, derived from its contracts.
+
+    Kept in step by ``customers.services.refresh_ledger`` so retention figures count S, N and E
+    with an index instead of grouping every contract on every request.
+    """
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), related_name="spans", on_delete=models.CASCADE
+    )
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["account", "start_date"]
+        verbose_name = _("customer span")
+        verbose_name_plural = _("customer spans")
+        indexes = [
+            models.Index(fields=["start_date", "end_date"], name="span_dates_idx"),
+            models.Index(fields=["end_date"], name="span_end_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "start_date"], name="span_unique_start"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="span_end_not_before_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.start_date} – {self.end_date or '…'}"
+
+
+class OwnershipTransfer(models.Model):
+    """A change of owner, with the handover the new owner acknowledges."""
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), related_name="transfers", on_delete=models.CASCADE
+    )
+    from_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("from"),
+        related_name="transfers_from",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+    to_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("to"),
+        related_name="transfers_to",
+        on_delete=models.PROTECT,
+    )
+    transferred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("transferred by"),
+        related_name="transfers_made",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+    transferred_at = models.DateTimeField(_("transferred at"))
+    reason = models.CharField(_("reason"), max_length=200)
+    handover_notes = models.TextField(_("handover notes"), blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-transferred_at"]
+        get_latest_by = "transferred_at"
+        verbose_name = _("ownership transfer")
+        verbose_name_plural = _("ownership transfers")
+        indexes = [
+            models.Index(fields=["account", "-transferred_at"], name="transfer_account_idx"),
+            models.Index(fields=["to_owner", "acknowledged_at"], name="transfer_to_ack_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_owner=F("to_owner")), name="transfer_changes_owner"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account}: {self.from_owner or '—'} → {self.to_owner}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:account_detail", args=[self.account_id]) + "#transfers"
+
+
+class ChurnReason(models.Model):
+    """A managed list of reasons customers leave, kept by admins."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("churn reason")
+        verbose_name_plural = _("churn reasons")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChurnRecord(models.Model):
+    """Why an account stopped being a customer (the date comes from the ledger)."""
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), related_name="churn_records", on_delete=models.CASCADE
+    )
+    churned_on = models.DateField(_("churned on"))
+    reason = models.ForeignKey(
+        ChurnReason, verbose_name=_("reason"), related_name="records", on_delete=models.PROTECT
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-churned_on"]
+        verbose_name = _("churn record")
+        verbose_name_plural = _("churn records")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "churned_on"], name="churn_once_per_day"),
+        ]
+        indexes = [models.Index(fields=["churned_on"], name="churn_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.account} — {self.churned_on} ({self.reason})"

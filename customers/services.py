@@ -1,0 +1,236 @@
+"""Things that change accounts, contracts and ownership. Each writes inside a transaction and
+keeps the derived ledger (``CustomerSpan`` and the account's cached status) in step."""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .ledger import ContractTerms, derive_status, merge_spans
+from .models import (
+    Account,
+    ChurnReason,
+    ChurnRecord,
+    Contract,
+    CustomerSpan,
+    OwnershipTransfer,
+    Segment,
+)
+
+LEDGER_CHUNK = 2000
+DERIVED_FIELDS = ["customer_since", "churned_on", "mrr", "next_renewal_on", "derived_on"]
+
+
+def _chunks(ids: list[int], size: int) -> Iterable[list[int]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+def refresh_ledger(*, account_ids: Iterable[int], today: dt.date | None = None) -> int:
+    """Recompute the customer spans and the cached status of these accounts from their
+    contracts. Returns how many accounts were refreshed. Call inside the writer's transaction."""
+    today = today or timezone.localdate()
+    ids = sorted(set(account_ids))
+    for chunk in _chunks(ids, LEDGER_CHUNK):
+        with transaction.atomic():
+            terms: dict[int, list[ContractTerms]] = defaultdict(list)
+            rows = Contract.objects.filter(account_id__in=chunk).values_list(
+                "account_id", "start_date", "end_date", "cancelled_on", "monthly_value"
+            )
+            for account_id, start, end, cancelled, value in rows:
+                terms[account_id].append(ContractTerms(start, end, cancelled, value))
+            CustomerSpan.objects.filter(account_id__in=chunk).delete()
+            CustomerSpan.objects.bulk_create(
+                CustomerSpan(account_id=aid, start_date=first, end_date=last)
+                for aid in chunk
+                for first, last in merge_spans(terms.get(aid, ()))
+            )
+            accounts = []
+            for aid in chunk:
+                status = derive_status(terms.get(aid, []), today)
+                accounts.append(Account(pk=aid, derived_on=today, **status._asdict()))
+            Account.objects.bulk_update(accounts, DERIVED_FIELDS)
+    return len(ids)
+
+
+def rebuild_derived(*, today: dt.date | None = None) -> dict[str, int]:
+    """Rebuild every account's spans, cached status and ``last_interaction_at`` from the
+    source of truth. Safe to run at any time; used nightly and by ``manage.py rebuild_derived``."""
+    from django.db.models import Max, OuterRef, Q, Subquery
+
+    ids = list(Account.objects.order_by("pk").values_list("pk", flat=True))
+    refreshed = refresh_ledger(account_ids=ids, today=today)
+    # last_interaction_at comes from interactions, an app above this one: read through the
+    # reverse relation by name so this module does not import it.
+    last = (
+        Account.objects.filter(pk=OuterRef("pk"))
+        .annotate(
+            last=Max(
+                "interactions__occurred_at",
+                filter=Q(
+                    interactions__kind__in=["meeting", "call"],
+                    interactions__deleted_at__isnull=True,
+                ),
+            )
+        )
+        .values("last")
+    )
+    with transaction.atomic():
+        Account.objects.update(last_interaction_at=Subquery(last))
+    return {"accounts": refreshed}
+
+
+def get_or_create_segment(*, name: str) -> Segment:
+    segment, _created = Segment.objects.get_or_create(name=name.strip())
+    return segment
+
+
+@transaction.atomic
+def create_account(*, name: str, owner=None, segment: Segment | None = None, **fields) -> Account:
+    """Create an account; its team follows its owner's team unless given."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("An account needs a name.")})
+    if Account.objects.filter(name=name).exists():
+        raise ValidationError({"name": _("An account named “%(name)s” exists.") % {"name": name}})
+    fields.setdefault("team", owner.team if owner is not None else None)
+    account = Account(name=name, owner=owner, segment=segment, **fields)
+    account.full_clean()
+    account.save()
+    return account
+
+
+def _validate_contract_dates(start, end, cancelled, value) -> None:
+    errors = {}
+    if end is not None and end < start:
+        errors["end_date"] = _("The end date is before the start date.")
+    if cancelled is not None and cancelled < start:
+        errors["cancelled_on"] = _("The cancellation is before the start date.")
+    if value is not None and Decimal(value) < 0:
+        errors["monthly_value"] = _("The monthly value cannot be negative.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def create_contract(
+    *,
+    account: Account,
+    reference: str,
+    start_date: dt.date,
+    monthly_value: Decimal,
+    end_date: dt.date | None = None,
+    cancelled_on: dt.date | None = None,
+    today: dt.date | None = None,
+) -> Contract:
+    """Add a contract to the ledger and refresh the account's spans and status."""
+    _validate_contract_dates(start_date, end_date, cancelled_on, monthly_value)
+    Account.objects.select_for_update().filter(pk=account.pk).first()
+    contract = Contract(
+        account=account,
+        reference=reference.strip(),
+        start_date=start_date,
+        end_date=end_date,
+        cancelled_on=cancelled_on,
+        monthly_value=monthly_value,
+    )
+    contract.full_clean()
+    contract.save()
+    refresh_ledger(account_ids=[account.pk], today=today)
+    return contract
+
+
+@transaction.atomic
+def update_contract(*, contract: Contract, today: dt.date | None = None, **changes) -> Contract:
+    """Change a contract's terms and refresh the ledger of its account (and of the previous
+    account, when it moved)."""
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    old_account_id = contract.account_id
+    for field, value in changes.items():
+        setattr(contract, field, value)
+    _validate_contract_dates(
+        contract.start_date, contract.end_date, contract.cancelled_on, contract.monthly_value
+    )
+    contract.full_clean()
+    contract.save()
+    refresh_ledger(account_ids={old_account_id, contract.account_id}, today=today)
+    return contract
+
+
+@transaction.atomic
+def cancel_contract(
+    *, contract: Contract, cancelled_on: dt.date, today: dt.date | None = None
+) -> Contract:
+    """Cancel a contract from ``cancelled_on`` (the first day it no longer counts)."""
+    return update_contract(contract=contract, cancelled_on=cancelled_on, today=today)
+
+
+@transaction.atomic
+def transfer_ownership(
+    *,
+    account: Account,
+    to_owner,
+    by,
+    reason: str,
+    handover_notes: str = "",
+    at: dt.datetime | None = None,
+) -> OwnershipTransfer:
+    """Hand an account to a new owner (and their team), recording the handover the new
+    owner is to acknowledge."""
+    account = Account.objects.select_for_update().get(pk=account.pk)
+    if account.owner_id == to_owner.pk:
+        raise ValidationError(
+            {"to_owner": _("%(user)s already owns this account.") % {"user": to_owner}}
+        )
+    if not to_owner.is_active:
+        raise ValidationError(
+            {"to_owner": _("%(user)s is not an active user.") % {"user": to_owner}}
+        )
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the account changes hands.")})
+    transfer = OwnershipTransfer.objects.create(
+        account=account,
+        from_owner_id=account.owner_id,
+        to_owner=to_owner,
+        transferred_by=by,
+        transferred_at=at or timezone.now(),
+        reason=reason.strip(),
+        handover_notes=handover_notes,
+    )
+    account.owner = to_owner
+    account.team_id = to_owner.team_id
+    account.save(update_fields=["owner", "team", "updated_at"])
+    return transfer
+
+
+@transaction.atomic
+def acknowledge_handover(*, transfer: OwnershipTransfer, user) -> OwnershipTransfer:
+    """The new owner confirms they have read the handover. Only they can; twice is harmless."""
+    transfer = OwnershipTransfer.objects.select_for_update().get(pk=transfer.pk)
+    if transfer.to_owner_id != user.pk:
+        raise ValidationError(_("Only the new owner can acknowledge this handover."))
+    if transfer.acknowledged_at is None:
+        transfer.acknowledged_at = timezone.now()
+        transfer.save(update_fields=["acknowledged_at"])
+    return transfer
+
+
+@transaction.atomic
+def record_churn(*, account: Account, reason: ChurnReason, notes: str = "", by=None) -> ChurnRecord:
+    """Say why an account left. The date is the ledger's ``churned_on``, not typed in."""
+    account = Account.objects.select_for_update().get(pk=account.pk)
+    if account.churned_on is None:
+        raise ValidationError(
+            _("%(account)s has not churned according to its contracts.") % {"account": account}
+        )
+    record, _created = ChurnRecord.objects.update_or_create(
+        account=account,
+        churned_on=account.churned_on,
+        defaults={"reason": reason, "notes": notes, "recorded_by": by},
+    )
+    return record

@@ -1,0 +1,288 @@
+"""The documented relationship: interactions, follow-ups, open problems and feedback."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Sentiment(models.TextChoices):
+    POSITIVE = "positive", _("Positive")
+    NEUTRAL = "neutral", _("Neutral")
+    NEGATIVE = "negative", _("Negative")
+
+
+class InteractionQuerySet(models.QuerySet):
+    def alive(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def contacts_made(self):
+        """Meetings and calls: what counts as being in touch (``last_interaction_at``)."""
+        return self.alive().filter(kind__in=Interaction.CONTACT_KINDS)
+
+
+class Interaction(models.Model):
+    """A meeting, call, email or note logged against an account."""
+
+    class Kind(models.TextChoices):
+        MEETING = "meeting", _("Meeting")
+        CALL = "call", _("Call")
+        EMAIL = "email", _("Email")
+        NOTE = "note", _("Note")
+
+    CONTACT_KINDS = (Kind.MEETING, Kind.CALL)
+
+    account = models.ForeignKey(
+        "customers.Account",
+        verbose_name=_("account"),
+        related_name="interactions",
+        on_delete=models.PROTECT,
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        related_name="interactions",
+        on_delete=models.PROTECT,
+    )
+    contacts = models.ManyToManyField(
+        "customers.Contact",
+        verbose_name=_("contacts present"),
+        related_name="interactions",
+        blank=True,
+    )
+    summary = models.CharField(_("summary"), max_length=200)
+    notes = models.TextField(_("notes"), blank=True)
+    sentiment = models.CharField(
+        _("sentiment"), max_length=10, choices=Sentiment.choices, blank=True
+    )
+    next_steps = models.TextField(_("next steps"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
+
+    objects = InteractionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        get_latest_by = "occurred_at"
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+        indexes = [
+            models.Index(fields=["account", "-occurred_at"], name="interaction_account_time_idx"),
+            models.Index(fields=["author", "-occurred_at"], name="interaction_author_time_idx"),
+            models.Index(
+                fields=["account", "occurred_at"],
+                condition=Q(kind__in=["meeting", "call"], deleted_at__isnull=True),
+                name="interaction_contact_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.summary}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("interactions:interaction_detail", args=[self.pk])
+
+
+class FollowUp(models.Model):
+    """Something we promised the customer, with a due date and an owner."""
+
+    account = models.ForeignKey(
+        "customers.Account",
+        verbose_name=_("account"),
+        related_name="follow_ups",
+        on_delete=models.CASCADE,
+    )
+    interaction = models.ForeignKey(
+        Interaction,
+        verbose_name=_("from interaction"),
+        related_name="follow_ups",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    title = models.CharField(_("what we promised"), max_length=200)
+    due_on = models.DateField(_("due on"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        related_name="follow_ups",
+        on_delete=models.PROTECT,
+    )
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        indexes = [
+            models.Index(
+                fields=["owner", "due_on"],
+                condition=Q(done_at__isnull=True),
+                name="followup_open_owner_due_idx",
+            ),
+            models.Index(fields=["account", "due_on"], name="followup_account_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (due {self.due_on:%Y-%m-%d})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:account_detail", args=[self.account_id]) + "#follow-ups"
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+    def is_overdue(self, today) -> bool:
+        return self.done_at is None and self.due_on < today
+
+
+class OpenProblem(models.Model):
+    """A complaint, escalation or blocker, from opened to resolved."""
+
+    class Severity(models.TextChoices):
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        IN_PROGRESS = "in_progress", _("In progress")
+        RESOLVED = "resolved", _("Resolved")
+
+    class Category(models.TextChoices):
+        COMPLAINT = "complaint", _("Complaint")
+        ESCALATION = "escalation", _("Escalation")
+        BLOCKER = "blocker", _("Blocker")
+
+    account = models.ForeignKey(
+        "customers.Account",
+        verbose_name=_("account"),
+        related_name="problems",
+        on_delete=models.CASCADE,
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    category = models.CharField(
+        _("category"), max_length=20, choices=Category.choices, default=Category.COMPLAINT
+    )
+    severity = models.CharField(
+        _("severity"), max_length=10, choices=Severity.choices, default=Severity.MEDIUM
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default="open")
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by"),
+        related_name="problems_opened",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolution = models.TextField(_("resolution"), blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        verbose_name = _("open problem")
+        verbose_name_plural = _("open problems")
+        indexes = [
+            models.Index(
+                fields=["account", "severity", "opened_at"],
+                condition=~Q(status="resolved"),
+                name="problem_unresolved_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(status="resolved") & Q(resolved_at__isnull=False))
+                | (~Q(status="resolved") & Q(resolved_at__isnull=True)),
+                name="problem_resolved_iff_resolved_at",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=F("opened_at")),
+                name="problem_resolved_after_opened",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:account_detail", args=[self.account_id]) + "#problems"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != self.Status.RESOLVED
+
+
+class Feedback(models.Model):
+    """What the customer told us in a survey: NPS (0–10) or CSAT (1–5)."""
+
+    class Kind(models.TextChoices):
+        NPS = "nps", _("NPS (0–10)")
+        CSAT = "csat", _("CSAT (1–5)")
+
+    account = models.ForeignKey(
+        "customers.Account",
+        verbose_name=_("account"),
+        related_name="feedback",
+        on_delete=models.CASCADE,
+    )
+    contact = models.ForeignKey(
+        "customers.Contact",
+        verbose_name=_("contact"),
+        related_name="feedback",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        related_name="feedback_recorded",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        help_text=_("The CSM responsible when the feedback was given."),
+    )
+    kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
+    score = models.PositiveSmallIntegerField(_("score"))
+    received_on = models.DateField(_("received on"))
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_on", "-pk"]
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+        indexes = [
+            models.Index(fields=["account", "-received_on"], name="feedback_account_date_idx"),
+            models.Index(fields=["author", "-received_on"], name="feedback_author_date_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="nps") & Q(score__gte=0) & Q(score__lte=10))
+                | (Q(kind="csat") & Q(score__gte=1) & Q(score__lte=5)),
+                name="feedback_score_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.score} — {self.account}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:account_detail", args=[self.account_id]) + "#feedback"
+
+    @property
+    def category(self) -> str:
+        """promoter / passive / detractor, in NPS terms (CSAT 5 promoter, 4 passive)."""
+        if self.kind == self.Kind.NPS:
+            return "promoter" if self.score >= 9 else "passive" if self.score >= 7 else "detractor"
+        return "promoter" if self.score >= 5 else "passive" if self.score >= 4 else "detractor"

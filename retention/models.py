@@ -1,0 +1,1 @@
+"""Retention figures, health scores and risk flags (see retention/metrics.py)."""

@@ -1,0 +1,97 @@
+"""Personas and service markers shared by all tests.
+
+Tests marked ``postgres``, ``celery`` or ``browser`` need a real service. Outside CI they skip
+with the reason; with ``CI=true`` a missing service fails the run instead, so nothing is
+silently skipped in CI.
+"""
+
+import os
+import shutil
+import socket
+
+import pytest
+from django.db import connection
+
+from crm.models import Role
+
+from .factories import TeamFactory, UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _redis_up() -> bool:
+    from django.conf import settings
+    from kombu.utils.url import url_to_parts
+
+    parts = url_to_parts(settings.CELERY_BROKER_URL)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), 1):
+            return True
+    except OSError:
+        return False
+
+
+def _missing(marker: str) -> str | None:
+    if marker == "postgres" and connection.vendor != "postgresql":
+        return "needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/test"
+    if marker == "celery" and not _redis_up():
+        return "needs Redis at CELERY_BROKER_URL for a real Celery worker"
+    if marker == "browser" and not shutil.which("chromium"):
+        return "needs Debian's chromium (apt-get install chromium)"
+    return None
+
+
+def pytest_runtest_setup(item):
+    for marker in ("postgres", "celery", "browser"):
+        if item.get_closest_marker(marker) and (reason := _missing(marker)):
+            if IN_CI:
+                pytest.fail(f"CI=true but {reason}")
+            pytest.skip(reason)
+
+
+@pytest.fixture
+def team_a(db):
+    return TeamFactory(name="Team A")
+
+
+@pytest.fixture
+def team_b(db):
+    return TeamFactory(name="Team B")
+
+
+@pytest.fixture
+def csm(team_a):
+    return UserFactory(
+        username="carla", first_name="Carla", last_name="CSM", team=team_a, role=Role.CSM
+    )
+
+
+@pytest.fixture
+def teammate(team_a):
+    return UserFactory(
+        username="tom", first_name="Tom", last_name="Teammate", team=team_a, role=Role.CSM
+    )
+
+
+@pytest.fixture
+def team_lead(team_a):
+    return UserFactory(
+        username="lena", first_name="Lena", last_name="Lead", team=team_a, role=Role.TEAM_LEAD
+    )
+
+
+@pytest.fixture
+def other_csm(team_b):
+    return UserFactory(
+        username="otto", first_name="Otto", last_name="Other", team=team_b, role=Role.CSM
+    )
+
+
+@pytest.fixture
+def admin_user(db):
+    user = UserFactory(
+        username="ada", first_name="Ada", last_name="Admin", team=None, role=Role.ADMIN
+    )
+    user.is_superuser = True
+    user.save(update_fields=["is_superuser"])
+    return user

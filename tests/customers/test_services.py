@@ -1,0 +1,103 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from customers import services
+from customers.models import CustomerSpan, OwnershipTransfer
+
+from ..factories import AccountFactory, ChurnReasonFactory, UserFactory
+
+D = dt.date
+pytestmark = pytest.mark.django_db
+
+
+def test_create_contract_keeps_spans_and_status_in_step():
+    account = AccountFactory()
+    services.create_contract(
+        account=account,
+        reference="C-1",
+        start_date=D(2025, 1, 1),
+        end_date=D(2025, 12, 31),
+        monthly_value=Decimal("500"),
+        today=D(2025, 6, 1),
+    )
+    account.refresh_from_db()
+    assert account.customer_since == D(2025, 1, 1)
+    assert account.mrr == Decimal("500.00")
+    assert account.next_renewal_on == D(2025, 12, 31)
+    assert list(CustomerSpan.objects.values_list("start_date", "end_date")) == [
+        (D(2025, 1, 1), D(2025, 12, 31))
+    ]
+
+
+def test_cancelling_a_contract_churns_the_account():
+    account = AccountFactory()
+    contract = services.create_contract(
+        account=account,
+        reference="C-1",
+        start_date=D(2025, 1, 1),
+        monthly_value=Decimal("10"),
+        today=D(2025, 6, 1),
+    )
+    services.cancel_contract(contract=contract, cancelled_on=D(2025, 5, 1), today=D(2025, 6, 1))
+    account.refresh_from_db()
+    assert account.customer_since is None
+    assert account.churned_on == D(2025, 5, 1)
+    assert account.mrr == 0
+
+
+def test_contract_ending_before_it_starts_is_refused():
+    with pytest.raises(ValidationError) as exc:
+        services.create_contract(
+            account=AccountFactory(),
+            reference="C-1",
+            start_date=D(2025, 1, 1),
+            end_date=D(2024, 1, 1),
+            monthly_value=Decimal("10"),
+        )
+    assert "end_date" in exc.value.message_dict
+
+
+def test_transfer_moves_owner_and_team_and_awaits_acknowledgement(csm, other_csm, team_lead):
+    account = AccountFactory(owner=csm)
+    transfer = services.transfer_ownership(
+        account=account,
+        to_owner=other_csm,
+        by=team_lead,
+        reason="Carla leaves",
+        handover_notes="Call Mr. Weber before 10.",
+    )
+    account.refresh_from_db()
+    assert account.owner == other_csm
+    assert account.team == other_csm.team
+    assert transfer.from_owner == csm and transfer.acknowledged_at is None
+    with pytest.raises(ValidationError):
+        services.acknowledge_handover(transfer=transfer, user=csm)
+    services.acknowledge_handover(transfer=transfer, user=other_csm)
+    assert OwnershipTransfer.objects.get().acknowledged_at is not None
+
+
+def test_transfer_to_the_current_owner_is_refused(csm, team_lead):
+    with pytest.raises(ValidationError):
+        services.transfer_ownership(
+            account=AccountFactory(owner=csm), to_owner=csm, by=team_lead, reason="no-op"
+        )
+
+
+def test_churn_can_only_be_recorded_for_a_churned_account():
+    account = AccountFactory()
+    with pytest.raises(ValidationError):
+        services.record_churn(account=account, reason=ChurnReasonFactory())
+    services.create_contract(
+        account=account,
+        reference="C-9",
+        start_date=D(2024, 1, 1),
+        end_date=D(2024, 12, 31),
+        monthly_value=Decimal("10"),
+        today=D(2025, 2, 1),
+    )
+    account.refresh_from_db()
+    record = services.record_churn(account=account, reason=ChurnReasonFactory(), by=UserFactory())
+    assert record.churned_on == D(2025, 1, 1)

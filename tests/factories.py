@@ -1,0 +1,165 @@
+"""factory-boy factories for every app's models. Each builds the smallest valid row."""
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from crm.models import Role, Team, User
+from customers.models import (
+    Account,
+    ChurnReason,
+    ChurnRecord,
+    Contact,
+    Contract,
+    OwnershipTransfer,
+    Segment,
+)
+from interactions.models import Feedback, FollowUp, Interaction, OpenProblem
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@treue.example")
+    password = factory.django.Password("treue-test-pass")
+    team = factory.SubFactory(TeamFactory)
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create and extracted:
+            role = Role(extracted)
+            self.groups.add(Group.objects.get_or_create(name=role.value)[0])
+            if role == Role.ADMIN:
+                self.is_staff = True
+                self.save(update_fields=["is_staff"])
+
+
+class SegmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Segment
+        django_get_or_create = ["name"]
+
+    name = factory.Iterator(["SMB", "Mid-market", "Enterprise"])
+
+
+class AccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Account
+
+    name = factory.Sequence(lambda n: f"Account {n} GmbH")
+    external_id = factory.Sequence(lambda n: f"EXT-{n:06d}")
+    segment = factory.SubFactory(SegmentFactory)
+    industry = "Software"
+    employees = 120
+    owner = factory.SubFactory(UserFactory)
+    team = factory.LazyAttribute(lambda a: a.owner.team if a.owner else None)
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    account = factory.SubFactory(AccountFactory)
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"contact{n}@customer.example")
+    title = "Head of Operations"
+
+
+class ContractFactory(factory.django.DjangoModelFactory):
+    """A contract written straight to the table; call ``customers.services.refresh_ledger``
+    (or use the services) when a test needs the derived spans and status."""
+
+    class Meta:
+        model = Contract
+
+    account = factory.SubFactory(AccountFactory)
+    reference = factory.Sequence(lambda n: f"C-{n:06d}")
+    start_date = dt.date(2025, 1, 1)
+    end_date = None
+    cancelled_on = None
+    monthly_value = Decimal("1000.00")
+
+
+class OwnershipTransferFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OwnershipTransfer
+
+    account = factory.SubFactory(AccountFactory)
+    from_owner = factory.LazyAttribute(lambda t: t.account.owner)
+    to_owner = factory.SubFactory(UserFactory)
+    transferred_at = factory.LazyFunction(timezone.now)
+    reason = "CSM left the company"
+
+
+class ChurnReasonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChurnReason
+        django_get_or_create = ["name"]
+
+    name = "Price"
+
+
+class ChurnRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChurnRecord
+
+    account = factory.SubFactory(AccountFactory)
+    churned_on = dt.date(2025, 6, 1)
+    reason = factory.SubFactory(ChurnReasonFactory)
+
+
+class InteractionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Interaction
+
+    account = factory.SubFactory(AccountFactory)
+    kind = Interaction.Kind.CALL
+    occurred_at = factory.LazyFunction(timezone.now)
+    author = factory.LazyAttribute(lambda i: i.account.owner or UserFactory())
+    summary = "Quarterly check-in"
+
+
+class FollowUpFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FollowUp
+
+    account = factory.SubFactory(AccountFactory)
+    title = "Send the onboarding plan"
+    due_on = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=7))
+    owner = factory.LazyAttribute(lambda f: f.account.owner or UserFactory())
+
+
+class OpenProblemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OpenProblem
+
+    account = factory.SubFactory(AccountFactory)
+    title = "Export is slow"
+    severity = OpenProblem.Severity.MEDIUM
+
+
+class FeedbackFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Feedback
+
+    account = factory.SubFactory(AccountFactory)
+    kind = Feedback.Kind.NPS
+    score = 9
+    received_on = factory.LazyFunction(timezone.localdate)
