@@ -14,10 +14,12 @@ from customers.models import (
     ChurnRecord,
     Contact,
     Contract,
+    CustomerSpan,
     OwnershipTransfer,
     Segment,
 )
 from interactions.models import Feedback, FollowUp, Interaction, OpenProblem
+from retention.models import HealthScore, RiskFlag, SentimentReading
 
 
 class TeamFactory(factory.django.DjangoModelFactory):
@@ -163,3 +165,78 @@ class FeedbackFactory(factory.django.DjangoModelFactory):
     kind = Feedback.Kind.NPS
     score = 9
     received_on = factory.LazyFunction(timezone.localdate)
+
+
+class CustomerSpanFactory(factory.django.DjangoModelFactory):
+    """A span written straight to the table (normally ``refresh_ledger`` derives it)."""
+
+    class Meta:
+        model = CustomerSpan
+
+    account = factory.SubFactory(AccountFactory)
+    start_date = dt.date(2025, 1, 1)
+    end_date = None
+
+
+# --- health scores and risk flags ---
+
+
+def make_customer(
+    *,
+    since: dt.date = dt.date(2025, 1, 1),
+    monthly_value: Decimal = Decimal("1000.00"),
+    end_date: dt.date | None = None,
+    **account_fields,
+) -> Account:
+    """An account that is a customer from ``since`` (one contract, ledger refreshed)."""
+    from customers.services import refresh_ledger
+
+    account = AccountFactory(**account_fields)
+    ContractFactory(
+        account=account, start_date=since, end_date=end_date, monthly_value=monthly_value
+    )
+    refresh_ledger(account_ids=[account.pk])
+    account.refresh_from_db()
+    return account
+
+
+def _active_configuration():
+    from retention.scoring import active_configuration
+
+    return active_configuration()
+
+
+class SentimentReadingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SentimentReading
+
+    account = factory.SubFactory(AccountFactory)
+    author = factory.LazyAttribute(lambda r: r.account.owner or UserFactory())
+    sentiment = SentimentReading.Sentiment.GREEN
+    comment = "Happy with the rollout"
+    recorded_at = factory.LazyFunction(timezone.now)
+
+
+class HealthScoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = HealthScore
+
+    account = factory.SubFactory(AccountFactory)
+    scored_on = factory.LazyFunction(timezone.localdate)
+    configuration = factory.LazyFunction(lambda: _active_configuration())
+    score = 80
+    band = "green"
+
+
+class RiskFlagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RiskFlag
+
+    account = factory.SubFactory(AccountFactory)
+    reason = RiskFlag.Reason.ENTERED_RED
+    status = RiskFlag.Status.OPEN
+    raised_on = factory.LazyFunction(timezone.localdate)
+    last_seen_on = factory.LazyAttribute(lambda f: f.raised_on)
+    measured_value = Decimal("42")
+    threshold = Decimal("51")
+    explanation = "score 42 is red (below 51)"

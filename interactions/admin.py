@@ -1,0 +1,469 @@
+"""The admin for interactions, follow-ups, open problems and feedback.
+
+An interaction is never removed: "delete" marks it deleted (``services.delete_interactions``)
+and "Restore" brings it back; both recompute the account's last meeting or call. The account
+admin gains its latest interactions here, because ``customers`` does not know this app.
+"""
+
+import datetime as dt
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Q
+from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+import customers.admin  # noqa: F401  (registers the account admin extended below)
+from crm.admin import ReadOnlyInline, adopt_saved
+from crm.admin_actions import export_as_csv
+from customers.models import Account
+
+from . import services
+from .models import Feedback, FollowUp, Interaction, OpenProblem
+
+LATEST_INTERACTIONS = 20
+# The service accepts a little clock skew between the browser and the server.
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+
+
+# ---------------------------------------------------------------------------------------------
+# List filters
+
+
+class DeletedFilter(admin.SimpleListFilter):
+    title = _("deleted")
+    parameter_name = "deleted"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("No")), ("yes", _("Yes"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(deleted_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(deleted_at__isnull=False)
+        return queryset
+
+
+class FollowUpStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("Open")), ("overdue", _("Overdue")), ("done", _("Done"))]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "open":
+                return queryset.filter(done_at__isnull=True)
+            case "overdue":
+                return queryset.filter(done_at__isnull=True, due_on__lt=timezone.localdate())
+            case "done":
+                return queryset.filter(done_at__isnull=False)
+        return queryset
+
+
+class FeedbackCategoryFilter(admin.SimpleListFilter):
+    """promoter / passive / detractor, the same cut as ``Feedback.category``."""
+
+    title = _("category")
+    parameter_name = "category"
+    CUTS = {
+        "promoter": Q(kind="nps", score__gte=9) | Q(kind="csat", score__gte=5),
+        "passive": Q(kind="nps", score__in=[7, 8]) | Q(kind="csat", score=4),
+        "detractor": Q(kind="nps", score__lte=6) | Q(kind="csat", score__lte=3),
+    }
+
+    def lookups(self, request, model_admin):
+        return [
+            ("promoter", _("Promoter")),
+            ("passive", _("Passive")),
+            ("detractor", _("Detractor")),
+        ]
+
+    def queryset(self, request, queryset):
+        cut = self.CUTS.get(self.value())
+        return queryset.filter(cut) if cut is not None else queryset
+
+
+# ---------------------------------------------------------------------------------------------
+# Forms. Their fields come from the ModelAdmin; they add the checks of the services that the
+# database cannot make (a contact of another account), so a bad entry is a form error, not a 500.
+
+
+class InteractionAdminForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        account, contacts = cleaned.get("account"), cleaned.get("contacts")
+        if account is not None and contacts and any(c.account_id != account.pk for c in contacts):
+            self.add_error("contacts", _("Only contacts of this account can be present."))
+        occurred_at = cleaned.get("occurred_at")
+        if occurred_at is not None and occurred_at > timezone.now() + FUTURE_TOLERANCE:
+            self.add_error("occurred_at", _("An interaction cannot be in the future."))
+        return cleaned
+
+
+class FeedbackAdminForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        account, contact = cleaned.get("account"), cleaned.get("contact")
+        if account is not None and contact is not None and contact.account_id != account.pk:
+            self.add_error("contact", _("The contact belongs to another account."))
+        return cleaned
+
+
+class FollowUpAdminForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        account, interaction = cleaned.get("account"), cleaned.get("interaction")
+        if account is not None and interaction is not None and interaction.account_id != account.pk:
+            self.add_error("interaction", _("The interaction belongs to another account."))
+        return cleaned
+
+
+class OpenProblemAdminForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("status") == OpenProblem.Status.RESOLVED
+            and not (cleaned.get("resolution") or "").strip()
+        ):
+            self.add_error("resolution", _("Say how the problem was resolved."))
+        return cleaned
+
+
+# ---------------------------------------------------------------------------------------------
+# The account admin, with its latest interactions
+
+
+class LatestInteractionsFormSet(BaseInlineFormSet):
+    """Only the latest interactions of the account: an inline cannot paginate, and an old
+    account has thousands. The changelist, filtered to the account, has them all."""
+
+    def get_queryset(self):
+        if not hasattr(self, "_latest"):
+            self._latest = super().get_queryset()[:LATEST_INTERACTIONS]
+        return self._latest
+
+
+class InteractionInline(ReadOnlyInline):
+    model = Interaction
+    formset = LatestInteractionsFormSet
+    verbose_name_plural = _("latest interactions")
+    fields = [
+        "occurred_at",
+        "kind",
+        "summary",
+        "author",
+        "sentiment",
+        "deleted_at",
+    ]
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author").order_by("-occurred_at")
+
+
+# Extend whatever account admin is registered (``customers.admin.AccountAdmin``), so the lower
+# app keeps no knowledge of this one.
+_RegisteredAccountAdmin = type(admin.site.get_model_admin(Account))
+
+
+class AccountAdmin(_RegisteredAccountAdmin):
+    def get_inlines(self, request, obj):
+        inlines = list(super().get_inlines(request, obj))
+        if obj is None:
+            return inlines
+        # After contacts, contracts and spans; before the transfers.
+        at = next(
+            (i for i, inline in enumerate(inlines) if inline.model.__name__ == "OwnershipTransfer"),
+            len(inlines),
+        )
+        return [*inlines[:at], InteractionInline, *inlines[at:]]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "interactions_overview"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is None:
+            return fieldsets
+        return [*fieldsets, (_("Interactions"), {"fields": ["interactions_overview"]})]
+
+    @admin.display(description=_("interactions"))
+    def interactions_overview(self, obj):
+        total = obj.interactions.count()
+        url = reverse("admin:interactions_interaction_changelist") + f"?account__id__exact={obj.pk}"
+        return format_html(
+            '{} · <a href="{}">{}</a>',
+            ngettext(
+                "%(count)d interaction in all (the latest %(latest)d below).",
+                "%(count)d interactions in all (the latest %(latest)d below).",
+                total,
+            )
+            % {"count": total, "latest": min(total, LATEST_INTERACTIONS)},
+            url,
+            _("Show all"),
+        )
+
+    @admin.action(description=_("Rebuild derived fields"), permissions=["change"])
+    def rebuild_derived_fields(self, request, queryset):
+        with transaction.atomic():
+            super().rebuild_derived_fields(request, queryset)
+            services.refresh_last_interaction(account_ids=queryset.values_list("pk", flat=True))
+
+
+admin.site.unregister(Account)
+admin.site.register(Account, AccountAdmin)
+
+
+# ---------------------------------------------------------------------------------------------
+# Model admins
+
+
+@admin.register(Interaction)
+class InteractionAdmin(admin.ModelAdmin):
+    form = InteractionAdminForm
+    list_display = [
+        "occurred_at",
+        "kind",
+        "summary",
+        "account",
+        "author",
+        "sentiment",
+        "is_deleted",
+    ]
+    list_select_related = ["account", "author"]
+    search_fields = ["summary", "notes", "next_steps", "account__name"]
+    list_filter = [
+        DeletedFilter,
+        "kind",
+        "sentiment",
+        ("author", admin.RelatedOnlyFieldListFilter),
+        "account__segment",
+        "account__team",
+    ]
+    date_hierarchy = "occurred_at"
+    autocomplete_fields = ["account", "author", "contacts"]
+    readonly_fields = ["created_at", "updated_at", "deleted_at"]
+    actions = ["restore", export_as_csv]
+    fieldsets = [
+        (None, {"fields": ["account", "kind", "occurred_at", "author", "contacts"]}),
+        (_("What happened"), {"fields": ["summary", "notes", "sentiment", "next_steps"]}),
+        (
+            _("Record"),
+            {"fields": ["created_at", "updated_at", "deleted_at"], "classes": ["collapse"]},
+        ),
+    ]
+
+    @admin.display(description=_("deleted"), boolean=True, ordering="deleted_at")
+    def is_deleted(self, obj):
+        return obj.deleted_at is not None
+
+    def get_changeform_initial_data(self, request):
+        return {"author": request.user.pk, **super().get_changeform_initial_data(request)}
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            logged = services.log_interaction(
+                account=obj.account,
+                author=obj.author,
+                kind=obj.kind,
+                summary=obj.summary,
+                occurred_at=obj.occurred_at,
+                contacts=form.cleaned_data.get("contacts", ()),
+                notes=obj.notes,
+                sentiment=obj.sentiment,
+                next_steps=obj.next_steps,
+            )
+            adopt_saved(obj, logged)
+            return
+        # A meeting or call may have moved in time, changed kind or account: recompute the last
+        # contact of the account before and after.
+        previous = form.initial.get("account")
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            services.refresh_last_interaction(account_ids={obj.account_id, previous} - {None})
+
+    def delete_model(self, request, obj):
+        services.delete_interaction(interaction=obj)
+
+    def delete_queryset(self, request, queryset):
+        services.delete_interactions(interaction_ids=queryset.values_list("pk", flat=True))
+
+    def get_deleted_objects(self, objs, request):
+        # Nothing cascades: the rows stay, marked deleted.
+        objs = list(objs)
+        model_count = {self.opts.verbose_name_plural: len(objs)}
+        return [str(obj) for obj in objs], model_count, set(), []
+
+    @admin.action(description=_("Restore selected interactions"), permissions=["change"])
+    def restore(self, request, queryset):
+        count = services.restore_interactions(interaction_ids=queryset.values_list("pk", flat=True))
+        self.message_user(
+            request,
+            ngettext("Restored %(count)d interaction.", "Restored %(count)d interactions.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(admin.ModelAdmin):
+    list_display = ["title", "account", "owner", "due_on", "state", "done_at"]
+    list_select_related = ["account", "owner"]
+    search_fields = ["title", "account__name"]
+    list_filter = [
+        FollowUpStateFilter,
+        ("owner", admin.RelatedOnlyFieldListFilter),
+        "account__team",
+    ]
+    date_hierarchy = "due_on"
+    autocomplete_fields = ["account", "interaction", "owner"]
+    readonly_fields = ["created_at"]
+    actions = ["mark_done", export_as_csv]
+    form = FollowUpAdminForm
+
+    def get_changeform_initial_data(self, request):
+        return {"owner": request.user.pk, **super().get_changeform_initial_data(request)}
+
+    @admin.display(description=_("state"), ordering="done_at")
+    def state(self, obj):
+        if obj.is_done:
+            return _("Done")
+        return _("Overdue") if obj.is_overdue(timezone.localdate()) else _("Open")
+
+    @admin.action(description=_("Mark done"), permissions=["change"])
+    def mark_done(self, request, queryset):
+        count = services.complete_follow_ups(follow_up_ids=queryset.values_list("pk", flat=True))
+        self.message_user(
+            request,
+            ngettext("Marked %(count)d follow-up done.", "Marked %(count)d follow-ups done.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(OpenProblem)
+class OpenProblemAdmin(admin.ModelAdmin):
+    form = OpenProblemAdminForm
+    list_display = [
+        "title",
+        "account",
+        "category",
+        "severity",
+        "status",
+        "opened_at",
+        "opened_by",
+        "resolved_at",
+    ]
+    list_select_related = ["account", "opened_by"]
+    search_fields = ["title", "description", "resolution", "account__name"]
+    list_filter = ["status", "severity", "category", "account__segment", "account__team"]
+    date_hierarchy = "opened_at"
+    autocomplete_fields = ["account", "opened_by"]
+    readonly_fields = ["resolved_at"]
+    actions = ["mark_in_progress", export_as_csv]
+    fieldsets = [
+        (None, {"fields": ["account", "title", "description", "category", "severity"]}),
+        (_("Progress"), {"fields": ["status", "opened_at", "opened_by", "resolution"]}),
+        (_("Resolved"), {"fields": ["resolved_at"]}),
+    ]
+
+    def get_changeform_initial_data(self, request):
+        return {"opened_by": request.user.pk, **super().get_changeform_initial_data(request)}
+
+    def save_model(self, request, obj, form, change):
+        # The status goes through the service, which stamps (or clears) ``resolved_at``.
+        status, resolution = obj.status, obj.resolution
+        with transaction.atomic():
+            if change:
+                obj.status = form.initial["status"]
+                super().save_model(request, obj, form, change)
+            else:
+                opened = services.open_problem(
+                    account=obj.account,
+                    title=obj.title,
+                    severity=obj.severity,
+                    by=obj.opened_by,
+                    description=obj.description,
+                    category=obj.category,
+                    opened_at=obj.opened_at,
+                )
+                adopt_saved(obj, opened)
+            if status != obj.status:
+                adopt_saved(
+                    obj,
+                    services.change_problem_status(
+                        problem=obj, status=status, resolution=resolution
+                    ),
+                )
+
+    @admin.action(description=_("Mark in progress"), permissions=["change"])
+    def mark_in_progress(self, request, queryset):
+        count = services.start_work_on_problems(problem_ids=queryset.values_list("pk", flat=True))
+        skipped = queryset.count() - count
+        self.message_user(
+            request,
+            ngettext(
+                "Moved %(count)d problem to in progress.",
+                "Moved %(count)d problems to in progress.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d problem was not open and is unchanged.",
+                    "%(count)d problems were not open and are unchanged.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    form = FeedbackAdminForm
+    list_display = ["received_on", "account", "kind", "score", "category", "contact", "author"]
+    list_select_related = ["account", "contact__account", "author"]
+    search_fields = ["account__name", "comment", "contact__name"]
+    list_filter = [
+        "kind",
+        FeedbackCategoryFilter,
+        ("author", admin.RelatedOnlyFieldListFilter),
+        "account__segment",
+    ]
+    date_hierarchy = "received_on"
+    autocomplete_fields = ["account", "contact", "author"]
+    readonly_fields = ["created_at"]
+    actions = [export_as_csv]
+
+    @admin.display(description=_("category"))
+    def category(self, obj):
+        return obj.category
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # The service credits the account's owner when nobody is named.
+        recorded = services.record_feedback(
+            account=obj.account,
+            kind=obj.kind,
+            score=obj.score,
+            received_on=obj.received_on,
+            contact=obj.contact,
+            author=obj.author,
+            comment=obj.comment,
+        )
+        adopt_saved(obj, recorded)

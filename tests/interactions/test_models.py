@@ -1,0 +1,162 @@
+"""interactions.models: the database refuses bad rows; small behaviour of one row."""
+
+import datetime as dt
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from interactions.models import Feedback, FollowUp, Interaction, OpenProblem
+
+from ..factories import (
+    AccountFactory,
+    FeedbackFactory,
+    FollowUpFactory,
+    InteractionFactory,
+    OpenProblemFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    # Every factory user hashes a password; the default hasher takes most of the run.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def refused(make) -> bool:
+    """Whether the database refuses the row that ``make`` writes."""
+    try:
+        with transaction.atomic():
+            make()
+    except IntegrityError:
+        return True
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Feedback scores
+
+
+@pytest.mark.parametrize(
+    ("kind", "score", "accepted"),
+    [
+        ("nps", 0, True),
+        ("nps", 10, True),
+        ("nps", 11, False),
+        ("csat", 0, False),
+        ("csat", 1, True),
+        ("csat", 5, True),
+        ("csat", 6, False),
+    ],
+)
+def test_feedback_score_range_is_enforced_by_the_database(kind, score, accepted):
+    account = AccountFactory()
+    assert refused(lambda: FeedbackFactory(account=account, kind=kind, score=score)) is not accepted
+
+
+def test_feedback_of_an_unknown_kind_is_refused_by_the_database():
+    assert refused(lambda: FeedbackFactory(kind="ces", score=3))
+
+
+@pytest.mark.parametrize(
+    ("kind", "score", "category"),
+    [
+        ("nps", 10, "promoter"),
+        ("nps", 9, "promoter"),
+        ("nps", 8, "passive"),
+        ("nps", 7, "passive"),
+        ("nps", 6, "detractor"),
+        ("nps", 0, "detractor"),
+        ("csat", 5, "promoter"),
+        ("csat", 4, "passive"),
+        ("csat", 3, "detractor"),
+        ("csat", 1, "detractor"),
+    ],
+)
+def test_feedback_category_boundaries(kind, score, category):
+    assert Feedback(kind=kind, score=score).category == category
+
+
+# ---------------------------------------------------------------------------------------------
+# Open problems
+
+
+def test_resolved_problem_needs_a_resolution_time():
+    assert refused(lambda: OpenProblemFactory(status=OpenProblem.Status.RESOLVED, resolved_at=None))
+
+
+@pytest.mark.parametrize("status", [OpenProblem.Status.OPEN, OpenProblem.Status.IN_PROGRESS])
+def test_unresolved_problem_cannot_have_a_resolution_time(status):
+    opened = timezone.now() - dt.timedelta(days=1)
+    assert refused(
+        lambda: OpenProblemFactory(status=status, opened_at=opened, resolved_at=timezone.now())
+    )
+
+
+def test_problem_cannot_be_resolved_before_it_was_opened():
+    now = timezone.now()
+    assert refused(
+        lambda: OpenProblemFactory(
+            status=OpenProblem.Status.RESOLVED, opened_at=now, resolved_at=now - dt.timedelta(1)
+        )
+    )
+    assert not refused(
+        lambda: OpenProblemFactory(
+            status=OpenProblem.Status.RESOLVED, opened_at=now, resolved_at=now
+        )
+    )
+
+
+def test_problem_is_open_until_resolved():
+    problem = OpenProblem(status=OpenProblem.Status.IN_PROGRESS)
+    assert problem.is_open
+    problem.status = OpenProblem.Status.RESOLVED
+    assert not problem.is_open
+
+
+# ---------------------------------------------------------------------------------------------
+# Interactions and follow-ups
+
+
+def test_alive_and_contacts_made_leave_out_deleted_rows_and_emails():
+    account = AccountFactory()
+    call = InteractionFactory(account=account, kind=Interaction.Kind.CALL)
+    meeting = InteractionFactory(account=account, kind=Interaction.Kind.MEETING)
+    email = InteractionFactory(account=account, kind=Interaction.Kind.EMAIL)
+    gone = InteractionFactory(
+        account=account, kind=Interaction.Kind.MEETING, deleted_at=timezone.now()
+    )
+
+    assert set(Interaction.objects.alive()) == {call, meeting, email}
+    assert set(Interaction.objects.contacts_made()) == {call, meeting}
+    assert gone in Interaction.objects.all()
+
+
+def test_follow_up_is_overdue_only_after_its_due_day_and_while_open():
+    today = dt.date(2025, 5, 10)
+    follow_up = FollowUp(due_on=today)
+    assert not follow_up.is_overdue(today)
+    assert follow_up.is_overdue(today + dt.timedelta(days=1))
+    follow_up.done_at = timezone.now()
+    assert follow_up.is_done
+    assert not follow_up.is_overdue(today + dt.timedelta(days=1))
+
+
+def test_names_and_links():
+    account = AccountFactory(name="Hafenbräu AG")
+    page = f"/customers/{account.pk}/"
+    interaction = InteractionFactory(account=account, kind="meeting", summary="Kick-off")
+    follow_up = FollowUpFactory(account=account, title="Send plan", due_on=dt.date(2025, 5, 9))
+    problem = OpenProblemFactory(account=account, title="Export is slow")
+    feedback = FeedbackFactory(account=account, kind="nps", score=9)
+
+    assert str(interaction) == "Meeting: Kick-off"
+    assert interaction.get_absolute_url() == f"/interactions/{interaction.pk}/"
+    assert str(follow_up) == "Send plan (due 2025-05-09)"
+    assert follow_up.get_absolute_url() == page + "#follow-ups"
+    assert str(problem) == "Export is slow"
+    assert problem.get_absolute_url() == page + "#problems"
+    assert str(feedback) == "NPS (0–10) 9 — Hafenbräu AG"
+    assert feedback.get_absolute_url() == page + "#feedback"
