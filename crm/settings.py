@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "bootstrap",
     "django_htmx",
     "django_celery_beat",
+    "simple_history",
     "crm",
     "customers",
     "interactions",
@@ -56,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Records who made each change in the audit history (django-simple-history).
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
 
 from crm.admin import ReadOnlyInline, adopt_saved, count_of
 from crm.admin_actions import export_as_csv
@@ -319,7 +320,7 @@ class SegmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(SimpleHistoryAdmin):
     list_display = [
         "name",
         "segment",
@@ -433,7 +434,7 @@ class AccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(SimpleHistoryAdmin):
     list_display = [
         "name",
         "account",
@@ -467,7 +468,7 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contract)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(SimpleHistoryAdmin):
     form = ContractAdminForm
     list_display = [
         "reference",
@@ -539,7 +540,7 @@ class CustomerSpanAdmin(admin.ModelAdmin):
 
 
 @admin.register(OwnershipTransfer)
-class OwnershipTransferAdmin(admin.ModelAdmin):
+class OwnershipTransferAdmin(SimpleHistoryAdmin):
     """Transfers are history: added through ``transfer_ownership``; afterwards only the
     handover notes can be amended."""
 
@@ -635,7 +636,7 @@ class ChurnReasonAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChurnRecord)
-class ChurnRecordAdmin(admin.ModelAdmin):
+class ChurnRecordAdmin(SimpleHistoryAdmin):
     """The date comes from the ledger (``record_churn``); the reason and notes are ours."""
 
     list_display = ["churned_on", "account", "reason", "recorded_by", "created_at"]

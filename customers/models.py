@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class Segment(models.Model):
@@ -120,6 +121,20 @@ class Account(models.Model):
         _("derived fields computed on"), null=True, blank=True, editable=False
     )
 
+    # Derived fields are recomputed, not edited: keeping them out of the history keeps it to
+    # what people changed.
+    history = HistoricalRecords(
+        excluded_fields=[
+            "updated_at",
+            "last_interaction_at",
+            "customer_since",
+            "churned_on",
+            "mrr",
+            "next_renewal_on",
+            "derived_on",
+        ]
+    )
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("account")
@@ -149,12 +164,13 @@ class Account(models.Model):
         return self.customer_since is not None
 
     def mark_contacted(self, at: dt.datetime) -> bool:
-        """Move ``last_interaction_at`` forward to ``at`` (never backwards). Saves; returns
-        whether it changed."""
+        """Move ``last_interaction_at`` forward to ``at`` (never backwards). Writes the row;
+        returns whether it changed."""
         if self.last_interaction_at is not None and self.last_interaction_at >= at:
             return False
         self.last_interaction_at = at
-        self.save(update_fields=["last_interaction_at", "updated_at"])
+        # A queryset update: a derived field moving is not an edit for the audit history.
+        type(self).objects.filter(pk=self.pk).update(last_interaction_at=at)
         return True
 
 
@@ -195,6 +211,8 @@ class Contact(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["account", "name"]
@@ -246,6 +264,8 @@ class Contract(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["account", "-start_date"]
@@ -360,6 +380,8 @@ class OwnershipTransfer(models.Model):
     handover_notes = models.TextField(_("handover notes"), blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-transferred_at"]
         get_latest_by = "transferred_at"
@@ -416,6 +438,8 @@ class ChurnRecord(models.Model):
         on_delete=models.SET_NULL,
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-churned_on"]

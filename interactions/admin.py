@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
 
 import customers.admin  # noqa: F401  (registers the account admin extended below)
 from crm.admin import ReadOnlyInline, adopt_saved
@@ -227,7 +228,7 @@ admin.site.register(Account, AccountAdmin)
 
 
 @admin.register(Interaction)
-class InteractionAdmin(admin.ModelAdmin):
+class InteractionAdmin(SimpleHistoryAdmin):
     form = InteractionAdminForm
     list_display = [
         "occurred_at",
@@ -314,7 +315,7 @@ class InteractionAdmin(admin.ModelAdmin):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
+class FollowUpAdmin(SimpleHistoryAdmin):
     list_display = ["title", "account", "owner", "due_on", "state", "done_at"]
     list_select_related = ["account", "owner"]
     search_fields = ["title", "account__name"]
@@ -350,7 +351,7 @@ class FollowUpAdmin(admin.ModelAdmin):
 
 
 @admin.register(OpenProblem)
-class OpenProblemAdmin(admin.ModelAdmin):
+class OpenProblemAdmin(SimpleHistoryAdmin):
     form = OpenProblemAdminForm
     list_display = [
         "title",
@@ -432,7 +433,7 @@ class OpenProblemAdmin(admin.ModelAdmin):
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(admin.ModelAdmin):
+class FeedbackAdmin(SimpleHistoryAdmin):
     form = FeedbackAdminForm
     list_display = ["received_on", "account", "kind", "score", "category", "contact", "author"]
     list_select_related = ["account", "contact__account", "author"]

@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class Sentiment(models.TextChoices):
@@ -66,6 +67,8 @@ class Interaction(models.Model):
 
     objects = InteractionQuerySet.as_manager()
 
+    history = HistoricalRecords(m2m_fields=[contacts], excluded_fields=["updated_at"])
+
     class Meta:
         ordering = ["-occurred_at"]
         get_latest_by = "occurred_at"
@@ -115,6 +118,8 @@ class FollowUp(models.Model):
     )
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["due_on", "pk"]
@@ -188,6 +193,8 @@ class OpenProblem(models.Model):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolution = models.TextField(_("resolution"), blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-opened_at"]
         verbose_name = _("open problem")
@@ -257,6 +264,8 @@ class Feedback(models.Model):
     received_on = models.DateField(_("received on"))
     comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-received_on", "-pk"]
