@@ -1,0 +1,437 @@
+"""What every CSV import shares: reading the file, parsing cell values with messages a user can
+read, collecting every bad row with its line number, the result summary, and the registry of
+import kinds.
+
+The kinds live next to their models (``customers.importers``, ``interactions.importers``) and
+register themselves here; ``importers()`` finds them with Django's module autodiscovery, so the
+admin page in this app can offer the interactions import without importing the app above it.
+"""
+
+import csv
+import datetime as dt
+import io
+import re
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import connection
+from django.utils.module_loading import autodiscover_modules
+
+PREVIEW_ROWS = 10
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+INTEGER_RE = re.compile(r"^[+-]?\d+$")
+TRUE_WORDS = {"true", "yes", "1"}
+FALSE_WORDS = {"false", "no", "0", ""}
+MAX_INT = 2_147_483_647
+
+
+# --- errors and results -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class RowError:
+    """One problem, at a physical line of the file (the header is line 1), or of the whole file
+    (line None)."""
+
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return self.message if self.line is None else f"line {self.line}: {self.message}"
+
+
+class ImportFailed(Exception):
+    """The file was refused: nothing was written. ``errors`` lists every problem found."""
+
+    def __init__(self, errors: Iterable[RowError]):
+        self.errors = sorted(errors, key=lambda e: (e.line or 0, e.message))
+        super().__init__("\n".join(str(e) for e in self.errors))
+
+
+class ErrorList:
+    """Collects the problems of a file; ``raise_if_any`` refuses it with all of them."""
+
+    def __init__(self) -> None:
+        self.errors: list[RowError] = []
+        self.bad_lines: set[int] = set()
+
+    def add(self, line: int | None, message: str) -> None:
+        self.errors.append(RowError(line, message))
+        if line is not None:
+            self.bad_lines.add(line)
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ImportFailed(self.errors)
+
+
+@dataclass
+class PreviewRow:
+    line: int
+    action: str  # "create", "update" or "unchanged"
+    values: list[str]
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, in a dry run, would do)."""
+
+    kind: str
+    dry_run: bool
+    columns: list[str]
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    notes: list[str] = field(default_factory=list)
+    preview: list[PreviewRow] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    def count(self, row: "Row", action: str) -> None:
+        """Count ``row`` as ``create``, ``update`` or ``unchanged``; keep the first rows."""
+        attribute = {"create": "created", "update": "updated", "unchanged": "unchanged"}[action]
+        setattr(self, attribute, getattr(self, attribute) + 1)
+        if len(self.preview) < PREVIEW_ROWS:
+            self.preview.append(PreviewRow(row.line, action, row.raw_values))
+
+    def summary(self) -> str:
+        text = (
+            f"{self.kind}: {self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged"
+        )
+        return f"{text} (dry run: nothing written)" if self.dry_run else text
+
+
+# --- the file -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    required: bool = False
+    help: str = ""
+
+
+@dataclass
+class Table:
+    columns: list[str]
+    rows: list["Row"]
+    errors: ErrorList
+
+
+def decode(data: bytes) -> str:
+    """The file's text: UTF-8, with or without a byte order mark. Refuses binary files."""
+    if not data.strip():
+        raise ImportFailed([RowError(None, "The file is empty.")])
+    if b"\x00" in data[:8192]:
+        raise ImportFailed([RowError(None, "This is not a CSV file: it holds binary data.")])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportFailed(
+            [
+                RowError(
+                    line,
+                    f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at position "
+                    f"{exc.start}); save it as “CSV UTF-8” and try again",
+                )
+            ]
+        ) from None
+
+
+def read_csv(data: bytes, columns: Iterable[Column]) -> Table:
+    """Parse ``data`` as comma-separated UTF-8 with one header row. Checks the header against
+    ``columns`` (unknown, repeated and missing required columns) and that every row has as many
+    values as the header. Blank rows are skipped; each row keeps its physical line number."""
+    text = decode(data)
+    allowed = {c.name: c for c in columns}
+    errors = ErrorList()
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    rows: list[Row] = []
+    next_line = 1
+    try:
+        for record in reader:
+            line, next_line = next_line, reader.line_num + 1
+            if not any(value.strip() for value in record):
+                continue
+            if header is None:
+                header = [name.strip().lower() for name in record]
+                _check_header(header, allowed, line, errors)
+                if errors:
+                    break
+                continue
+            if len(record) != len(header):
+                errors.add(
+                    line,
+                    f"{len(record)} values but the header has {len(header)} columns "
+                    "(a comma inside a value needs the value in double quotes)",
+                )
+                continue
+            rows.append(Row(line, header, [value.strip() for value in record], errors))
+    except csv.Error as exc:
+        errors.add(next_line, f"this is not valid CSV ({exc})")
+    if header is None and not errors:
+        errors.add(None, "The file is empty.")
+    errors.raise_if_any()
+    return Table(columns=header or [], rows=rows, errors=errors)
+
+
+def _check_header(header: list[str], allowed: dict[str, Column], line: int, errors) -> None:
+    seen = set()
+    for name in header:
+        if not name:
+            errors.add(line, "a column has no name in the header")
+        elif name not in allowed:
+            errors.add(
+                line,
+                f"unknown column “{name}” (the columns are: {', '.join(allowed)})",
+            )
+        elif name in seen:
+            errors.add(line, f"column “{name}” appears twice in the header")
+        seen.add(name)
+    for column in allowed.values():
+        if column.required and column.name not in header:
+            errors.add(line, f"missing required column “{column.name}”")
+
+
+# --- one row and its values -----------------------------------------------------------------
+
+
+def _shown(value: str) -> str:
+    return value if len(value) <= 40 else value[:37] + "..."
+
+
+class Row:
+    """The values of one CSV row by column name, with typed getters. A getter that cannot read
+    its value records the problem (with the line) and returns None."""
+
+    def __init__(self, line: int, header: list[str], values: list[str], errors: ErrorList):
+        self.line = line
+        self.raw_values = values
+        self.values = dict(zip(header, values, strict=True))
+        self.errors = errors
+
+    @property
+    def ok(self) -> bool:
+        return self.line not in self.errors.bad_lines
+
+    def error(self, message: str) -> None:
+        self.errors.add(self.line, message)
+
+    def has(self, column: str) -> bool:
+        """Whether the file has this column (a missing column leaves the stored value alone)."""
+        return column in self.values
+
+    def _get(self, column: str, required: bool) -> str | None:
+        value = self.values.get(column, "")
+        if not value:
+            if required:
+                self.error(f"{column} is required")
+            return None
+        return value
+
+    def text(self, column: str, *, max_length: int | None = None, required=False) -> str:
+        value = self._get(column, required)
+        if value is None:
+            return ""
+        if max_length is not None and len(value) > max_length:
+            self.error(f"{column} is {len(value)} characters long (at most {max_length})")
+            return ""
+        return value
+
+    def date(self, column: str, *, required=False) -> dt.date | None:
+        value = self._get(column, required)
+        if value is None:
+            return None
+        try:
+            if not DATE_RE.match(value):
+                raise ValueError
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.error(f"{column} “{_shown(value)}” is not a date (use YYYY-MM-DD)")
+            return None
+
+    def datetime(self, column: str, *, required=False) -> dt.datetime | None:
+        """An ISO date-time or date; without a UTC offset it is local time (``TIME_ZONE``)."""
+        value = self._get(column, required)
+        if value is None:
+            return None
+        try:
+            if not value[:10] or not DATE_RE.match(value[:10]):
+                raise ValueError
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            self.error(
+                f"{column} “{_shown(value)}” is not a date and time "
+                "(use YYYY-MM-DD HH:MM, optionally with a UTC offset such as +01:00)"
+            )
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+        return moment
+
+    def decimal(
+        self, column: str, *, required=False, places: int = 2, digits: int = 12
+    ) -> Decimal | None:
+        value = self._get(column, required)
+        if value is None:
+            return None
+        try:
+            if not NUMBER_RE.match(value):
+                raise InvalidOperation
+            number = Decimal(value)
+        except InvalidOperation:
+            self.error(f"{column} “{_shown(value)}” is not a number (write it like 1200.50)")
+            return None
+        if number < 0:
+            self.error(f"{column} {value} is negative")
+            return None
+        if number.adjusted() >= digits - places:
+            self.error(f"{column} {value} is too large")
+            return None
+        step = Decimal(1).scaleb(-places)
+        if number.quantize(step) != number:
+            self.error(f"{column} {value} has more than {places} decimal places")
+            return None
+        return number.quantize(step)
+
+    def integer(self, column: str, *, required=False) -> int | None:
+        value = self._get(column, required)
+        if value is None:
+            return None
+        if not INTEGER_RE.match(value):
+            self.error(f"{column} “{_shown(value)}” is not a whole number")
+            return None
+        number = int(value)
+        if number < 0:
+            self.error(f"{column} {value} is negative")
+            return None
+        if number > MAX_INT:
+            self.error(f"{column} {value} is too large")
+            return None
+        return number
+
+    def boolean(self, column: str) -> bool:
+        value = self.values.get(column, "").lower()
+        if value in TRUE_WORDS:
+            return True
+        if value not in FALSE_WORDS:
+            self.error(
+                f"{column} “{_shown(value)}” is not yes or no (use true/false, yes/no or 1/0)"
+            )
+        return False
+
+    def choice(self, column: str, choices, *, required=False) -> str:
+        """A value of a ``TextChoices``: its value or its label, in any case."""
+        value = self._get(column, required)
+        if value is None:
+            return ""
+        wanted = value.lower()
+        for key, label in choices.choices:
+            if wanted in (str(key).lower(), str(label).lower()):
+                return key
+        names = ", ".join(str(key) for key in choices.values)
+        self.error(f"{column} “{_shown(value)}” is not one of: {names}")
+        return ""
+
+    def email(self, column: str, *, required=False) -> str:
+        value = self.text(column, max_length=254, required=required)
+        if value:
+            try:
+                validate_email(value)
+            except ValidationError:
+                self.error(f"{column} “{_shown(value)}” is not an email address")
+                return ""
+        return value
+
+
+# --- helpers for the importers --------------------------------------------------------------
+
+
+def lookup_chunk_size() -> int:
+    """How many values one ``__in`` lookup may hold on this database."""
+    limit = connection.features.max_query_params or 5000
+    return max(100, min(5000, limit - 50))
+
+
+def chunks(values: Iterable, size: int | None = None) -> Iterator[list]:
+    values = list(values)
+    size = size or lookup_chunk_size()
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def report_duplicates(rows_by_key: dict[Any, list["Row"]], describe: Callable[[Any], str]) -> None:
+    """Every row whose key appears more than once in the file is bad; each names the others."""
+    for key, rows in rows_by_key.items():
+        if len(rows) < 2:
+            continue
+        for row in rows:
+            others = ", ".join(str(r.line) for r in rows if r is not row)
+            word = "line" if len(rows) == 2 else "lines"
+            row.error(f"{describe(key)} is also on {word} {others}")
+
+
+def group_by(rows: Iterable["Row"], key: Callable[["Row"], Any]) -> dict[Any, list["Row"]]:
+    grouped: dict[Any, list[Row]] = defaultdict(list)
+    for row in rows:
+        k = key(row)
+        if k is not None:
+            grouped[k].append(row)
+    return grouped
+
+
+# --- the registry of import kinds -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Importer:
+    """One kind of import: its columns (for the header check and the help), how rows are
+    matched to stored ones, and the function that runs it."""
+
+    kind: str
+    columns: tuple[Column, ...]
+    matched_by: str
+    run: Callable[..., ImportResult]
+
+    def describe(self) -> str:
+        names = ", ".join(c.name + ("*" if c.required else "") for c in self.columns)
+        return f"{self.kind}: {names}. Matched by {self.matched_by}."
+
+
+_registry: dict[str, Importer] = {}
+
+
+def register(importer: Importer) -> Importer:
+    _registry[importer.kind] = importer
+    return importer
+
+
+def importers() -> dict[str, Importer]:
+    """Every import kind, found in the installed apps' ``importers`` modules."""
+    autodiscover_modules("importers")
+    return dict(_registry)
+
+
+def run_import(*, kind: str, data: bytes, dry_run: bool = False, by=None) -> ImportResult:
+    """Import ``data`` (the bytes of a CSV file) as ``kind``: all rows or none. Raises
+    ``ImportFailed`` listing every bad row; in a dry run validates and counts, writes nothing."""
+    registry = importers()
+    if kind not in registry:
+        raise ImportFailed([RowError(None, f"Unknown import kind “{kind}”.")])
+    return registry[kind].run(data=data, dry_run=dry_run, by=by)

@@ -1,0 +1,230 @@
+import datetime as dt
+import io
+import zoneinfo
+
+import pytest
+from django.core.management import call_command, execute_from_command_line
+from django.core.management.base import CommandError
+from django.db import connections
+from django.utils import timezone
+
+from customers.csv_import import ImportFailed
+from customers.models import Account, Contract
+from interactions.importers import import_interactions
+from interactions.models import Interaction
+
+from ..factories import AccountFactory, InteractionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
+HEADER = "account,kind,occurred_at,author_email,summary,notes,sentiment,next_steps"
+
+
+def write(tmp_path, *lines: str, name="data.csv") -> str:
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def run(*args) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_csv", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def fail(*args) -> tuple[str, str]:
+    err = io.StringIO()
+    with pytest.raises(CommandError) as failed:
+        call_command("import_csv", *args, stdout=io.StringIO(), stderr=err)
+    return str(failed.value), err.getvalue()
+
+
+# --- the command ----------------------------------------------------------------------------
+
+
+def test_command_imports_accounts_and_prints_the_summary(tmp_path, csm):
+    path = write(tmp_path, "name,external_id,owner_email", "Acme,A-1,carla@treue.example")
+    out, err = run("accounts", path)
+    assert out == "accounts: 1 created, 0 updated, 0 unchanged\n"
+    assert err == ""
+    assert Account.objects.get().owner == csm
+
+
+def test_command_dry_run_writes_nothing(tmp_path):
+    AccountFactory(name="Acme")
+    path = write(tmp_path, "account,reference,start_date,monthly_value", "Acme,C-1,2025-01-01,10")
+    out, _err = run("contracts", path, "--dry-run")
+    assert out.splitlines() == [
+        "ledger to refresh for 1 account",
+        "contracts: 1 created, 0 updated, 0 unchanged (dry run: nothing written)",
+    ]
+    assert not Contract.objects.exists()
+
+
+def test_command_reports_every_bad_row_on_stderr_and_fails(tmp_path):
+    AccountFactory(name="Acme")
+    path = write(
+        tmp_path,
+        "account,reference,start_date,end_date,monthly_value",
+        "Acme,C-1,2025-01-01,2024-01-01,10",
+        "Acme,C-2,2025-01-01,,10",
+        "Nowhere,C-3,2025-01-01,,abc",
+    )
+    message, err = fail("contracts", path)
+    assert message == f"{path}: 3 problems; nothing was written."
+    assert err.splitlines() == [
+        "line 2: end_date 2024-01-01 is before start_date 2025-01-01",
+        "line 4: account “Nowhere” not found: no account has this external_id or name",
+        "line 4: monthly_value “abc” is not a number (write it like 1200.50)",
+    ]
+    assert not Contract.objects.exists()
+
+
+def test_command_exits_with_status_1_on_a_bad_file(tmp_path, capsys, monkeypatch):
+    # run_from_argv closes the connections when done; keep the test's connection open.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+    path = write(tmp_path, "name,colour", "Acme,blue")
+    with pytest.raises(SystemExit) as exited:
+        execute_from_command_line(["manage.py", "import_csv", "accounts", path, "--skip-checks"])
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    assert "line 1: unknown column “colour”" in err
+    assert "1 problem; nothing was written." in err
+    assert not Account.objects.exists()
+
+
+def test_command_refuses_a_missing_file(tmp_path):
+    message, _err = fail("accounts", str(tmp_path / "missing.csv"))
+    assert message.startswith(f"Cannot read {tmp_path / 'missing.csv'}")
+
+
+def test_command_refuses_a_binary_file(tmp_path):
+    path = tmp_path / "photo.csv"
+    path.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00")
+    message, err = fail("accounts", str(path))
+    assert err == "This is not a CSV file: it holds binary data.\n"
+    assert message.endswith("1 problem; nothing was written.")
+
+
+def test_command_help_documents_the_columns_of_every_kind(capsys):
+    with pytest.raises(SystemExit):
+        execute_from_command_line(["manage.py", "import_csv", "--help"])
+    help_text = capsys.readouterr().out
+    assert "{accounts,contacts,contracts,interactions}" in help_text
+    for column in ("owner_email", "is_decision_maker", "preferred_channel", "cancelled_on"):
+        assert column in help_text
+    assert "(account, email) when email is given, else (account, name)" in help_text
+
+
+# --- interactions ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def acme(csm):
+    return AccountFactory(name="Acme", external_id="A-1", owner=csm)
+
+
+def test_interactions_import_sets_last_interaction_from_meetings_and_calls(tmp_path, acme):
+    path = write(
+        tmp_path,
+        HEADER,
+        "A-1,meeting,2025-03-01 10:00,carla@treue.example,Kick-off,Went well,positive,Send plan",
+        "Acme,Call,2025-03-05T09:30+00:00,carla@treue.example,Check-in,,,",
+        "Acme,email,2025-03-09,carla@treue.example,Sent the plan,,,",
+    )
+    out, _err = run("interactions", path)
+    assert out == "interactions: 3 created, 0 updated, 0 unchanged\n"
+    kick_off = Interaction.objects.get(summary="Kick-off")
+    assert kick_off.occurred_at == dt.datetime(2025, 3, 1, 10, 0, tzinfo=BERLIN)
+    assert (kick_off.sentiment, kick_off.next_steps) == ("positive", "Send plan")
+    assert Interaction.objects.get(summary="Sent the plan").occurred_at == dt.datetime(
+        2025, 3, 9, tzinfo=BERLIN
+    )
+    acme.refresh_from_db()
+    assert acme.last_interaction_at == dt.datetime(2025, 3, 5, 9, 30, tzinfo=dt.UTC)
+
+
+def test_reimporting_interactions_changes_nothing(tmp_path, acme):
+    path = write(
+        tmp_path,
+        HEADER,
+        "A-1,meeting,2025-03-01 10:00,carla@treue.example,Kick-off,Went well,positive,",
+        "A-1,note,2025-03-01 10:00,carla@treue.example,Kick-off,,,",
+    )
+    run("interactions", path)
+    before = list(Interaction.objects.order_by("pk").values_list("pk", "updated_at"))
+    account_before = Account.objects.values_list("updated_at", "last_interaction_at").get()
+    out, _err = run("interactions", path)
+    assert out == "interactions: 0 created, 0 updated, 2 unchanged\n"
+    assert list(Interaction.objects.order_by("pk").values_list("pk", "updated_at")) == before
+    assert Account.objects.values_list("updated_at", "last_interaction_at").get() == account_before
+
+
+def test_changed_notes_update_the_stored_interaction(acme, teammate):
+    moment = dt.datetime(2025, 3, 1, 10, 0, tzinfo=BERLIN)
+    stored = InteractionFactory(account=acme, kind="meeting", occurred_at=moment, summary="QBR")
+    data = f"{HEADER}\nAcme,meeting,2025-03-01 10:00,tom@treue.example,QBR,New notes,,\n"
+    result = import_interactions(data=data.encode())
+    assert (result.created, result.updated) == (0, 1)
+    stored.refresh_from_db()
+    assert (stored.notes, stored.author) == ("New notes", teammate)
+
+
+def test_deleted_meeting_does_not_count_as_last_interaction(acme):
+    old = dt.datetime(2025, 1, 1, 9, 0, tzinfo=BERLIN)
+    InteractionFactory(account=acme, kind="call", occurred_at=old, summary="Old call")
+    InteractionFactory(
+        account=acme,
+        kind="meeting",
+        occurred_at=dt.datetime(2025, 6, 1, tzinfo=BERLIN),
+        summary="Deleted",
+        deleted_at=timezone.now(),
+    )
+    data = f"{HEADER}\nAcme,note,2025-05-01,carla@treue.example,A note,,,\n"
+    import_interactions(data=data.encode())
+    acme.refresh_from_db()
+    assert acme.last_interaction_at == old
+
+
+def test_bad_interaction_rows_are_all_reported(acme):
+    UserFactory(username="gone", is_active=False)
+    future = (timezone.localdate() + dt.timedelta(days=2)).isoformat()
+    data = "\n".join(
+        [
+            HEADER,
+            "A-1,lunch,2025-03-01,carla@treue.example,Lunch,,,",
+            "A-1,call,yesterday,carla@treue.example,Call,,,",
+            f"A-1,call,{future},carla@treue.example,Call,,,",
+            "A-1,call,2025-03-01,nobody@treue.example,Call,,grumpy,",
+            "A-1,call,2025-03-02,gone@treue.example,Old call by a leaver,,,",
+            "A-1,call,2025-03-03 10:00,carla@treue.example,,,,",
+        ]
+    )
+    with pytest.raises(ImportFailed) as failed:
+        import_interactions(data=data.encode())
+    assert [str(e) for e in failed.value.errors] == [
+        "line 2: kind “lunch” is not one of: meeting, call, email, note",
+        "line 3: occurred_at “yesterday” is not a date and time "
+        "(use YYYY-MM-DD HH:MM, optionally with a UTC offset such as +01:00)",
+        f"line 4: occurred_at {future} is in the future",
+        "line 5: author_email nobody@treue.example is not the email of any user",
+        "line 5: sentiment “grumpy” is not one of: positive, neutral, negative",
+        "line 7: summary is required",
+    ]
+    assert not Interaction.objects.exists()
+
+
+def test_duplicate_interaction_in_the_file_reports_both_lines(acme):
+    data = "\n".join(
+        [
+            HEADER,
+            "A-1,call,2025-03-01 10:00,carla@treue.example,Check-in,,,",
+            "Acme,call,2025-03-01 09:00+00:00,carla@treue.example,Check-in,Again,,",
+        ]
+    )
+    with pytest.raises(ImportFailed) as failed:
+        import_interactions(data=data.encode())
+    assert [str(e) for e in failed.value.errors] == [
+        "line 2: the call “Check-in” at 2025-03-01 10:00 for this account is also on line 3",
+        "line 3: the call “Check-in” at 2025-03-01 10:00 for this account is also on line 2",
+    ]
