@@ -19,7 +19,7 @@ from customers.models import (
     Segment,
 )
 from interactions.models import Feedback, FollowUp, Interaction, OpenProblem
-from retention.models import HealthScore, RiskFlag, SentimentReading
+from retention.models import HealthScore, MonthlySnapshot, RiskFlag, SentimentReading
 
 
 class TeamFactory(factory.django.DjangoModelFactory):
@@ -240,3 +240,30 @@ class RiskFlagFactory(factory.django.DjangoModelFactory):
     measured_value = Decimal("42")
     threshold = Decimal("51")
     explanation = "score 42 is red (below 51)"
+
+
+# --- retention figures ---
+
+
+class MonthlySnapshotFactory(factory.django.DjangoModelFactory):
+    """A stored month of retention figures (normally ``retention.services.snapshot_month``
+    writes them): 100 customers at the start, 5 new, 4 lost."""
+
+    class Meta:
+        model = MonthlySnapshot
+
+    month = dt.date(2026, 1, 1)
+    segment = None
+    start_customers = 100
+    new_customers = 5
+    end_customers = 101
+    retained_customers = 96
+    churned_customers = 4
+    retention_rate = Decimal("96.00")
+    cohort_retention_rate = Decimal("96.00")
+    churn_rate = Decimal("4.00")
+    grr = Decimal("95.00")
+    nrr = Decimal("102.00")
+    mrr_start = Decimal("100000.00")
+    mrr_end = Decimal("102000.00")
+    computed_at = factory.LazyFunction(timezone.now)

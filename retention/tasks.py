@@ -1,0 +1,130 @@
+"""Celery tasks of the retention app: thin wrappers around services."""
+
+# --- health scores and risk flags ---
+# Thin wrappers around retention.scoring and retention.flags. The nightly run: beat enqueues
+# ``score_accounts``, which takes the scoring lease, then a chord: a group of ``score_chunk``
+# (one account-id range each, one transaction each) and ``finish_scoring``, which releases
+# the lease (``release_scoring_lock`` does it when a chunk failed for good).
+import datetime as dt
+import logging
+from collections import Counter
+
+from celery import chord, shared_task
+from celery.signals import beat_init
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from retention import flags as flag_services
+from retention import scoring
+from retention import services as retention_services
+from retention.models import HealthScore, ScoringConfiguration
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue_safely(task, *args, **kwargs) -> None:
+    """Send ``task`` to the broker once the current transaction has committed. When the
+    broker is down this logs and returns: a page never breaks because Redis is away."""
+
+    def send() -> None:
+        try:
+            with task.app.connection_for_write() as conn:
+                # One quick attempt, not the broker's patient retries: a page is waiting.
+                conn.ensure_connection(max_retries=0)
+                task.apply_async(
+                    args=args, kwargs=kwargs, connection=conn, retry=False, ignore_result=True
+                )
+        except Exception:
+            logger.exception("Could not enqueue %s (is the broker down?)", task.name)
+
+    transaction.on_commit(send)
+
+
+@shared_task
+def score_accounts(day: str | None = None, chunk_size: int = 2000) -> dict:
+    """Score every customer account for ``day`` (ISO date, default today) in chunks run by
+    as many workers as there are. Skips when another run holds the lock."""
+    day_ = dt.date.fromisoformat(day) if day else timezone.localdate()
+    token = scoring.acquire_scoring_lock()
+    if token is None:
+        logger.info("Scoring for %s skipped: another run holds the lock", day_)
+        return {"day": day_.isoformat(), "skipped": "locked"}
+    try:
+        config = scoring.active_configuration()
+        ranges = scoring.chunk_ranges(day=day_, chunk_size=chunk_size)
+        header = [score_chunk.si(s, e, day_.isoformat(), config.pk) for s, e in ranges]
+        body = finish_scoring.s(day=day_.isoformat(), token=token)
+        finish = chord(header)(body.on_error(release_scoring_lock.si(token)))
+    except Exception:
+        scoring.release_scoring_lock(token=token)
+        raise
+    return {
+        "day": day_.isoformat(),
+        "chunks": len(ranges),
+        "configuration": config.version,
+        "finish_id": finish.id,
+    }
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def score_chunk(
+    start_id: int, end_id: int | None, day: str, configuration_id: int | None = None
+) -> dict:
+    """Score one account-id range and update its flags, in one transaction. Idempotent, so
+    it is acknowledged late: a killed worker's chunk runs again, whole."""
+    config = ScoringConfiguration.objects.get(pk=configuration_id) if configuration_id else None
+    return scoring.score_chunk(
+        start_id=start_id, end_id=end_id, day=dt.date.fromisoformat(day), configuration=config
+    )
+
+
+@shared_task
+def finish_scoring(results: list[dict], day: str, token: str) -> dict:
+    """The chord's end: add up the chunks and release the scoring lock."""
+    totals: Counter = Counter()
+    for result in results or ():
+        totals.update(result or {})
+    scoring.release_scoring_lock(token=token)
+    return {"day": day, "chunks": len(results or ()), **totals}
+
+
+@shared_task
+def release_scoring_lock(token: str) -> bool:
+    """Error path of the chord: free the lock when a chunk failed for good."""
+    return scoring.release_scoring_lock(token=token)
+
+
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
+def send_flag_digests() -> dict:
+    """Email each owner their new flags and unconfirmed renewals due (once per flag)."""
+    window = scoring.active_configuration().renewal_window_days
+    return flag_services.send_flag_digests(renewal_window_days=window)
+
+
+@beat_init.connect
+def score_today_when_beat_starts(sender=None, **kwargs) -> None:
+    """When beat starts (``make run``) and nothing is scored for today yet, score now rather
+    than wait for the night."""
+    try:
+        if HealthScore.objects.filter(scored_on=timezone.localdate()).exists():
+            return
+    except DatabaseError:
+        logger.exception("Could not check today's health scores at beat start")
+        return
+    enqueue_safely(score_accounts)
+
+
+# --- retention figures: monthly snapshots ---
+
+
+@shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
+def snapshot_closed_months(months: int = 24) -> dict:
+    """Monthly (beat, day 1 at 02:00): store the figures of the last ``months`` closed months,
+    overall and per segment. Idempotent: recomputing a month replaces its snapshots."""
+    return retention_services.snapshot_closed_months(months=months)
