@@ -1,5 +1,6 @@
 """Teams and users: what every app shares."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
@@ -37,6 +38,14 @@ class User(AbstractUser):
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
+    )
+
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Empty: the browser's language."),
     )
 
     class Meta(AbstractUser.Meta):

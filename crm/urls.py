@@ -1,7 +1,9 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from customers.admin_import import import_csv_view
 
 from . import views
 
@@ -12,13 +14,16 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("interactions/", include("interactions.urls")),
     path("retention/", include("retention.urls")),
+    # The REST API (/api/v1/...), its OpenAPI 3 schema and docs (served from package files).
+    path("api/", include("retention.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/import/", admin.site.admin_view(import_csv_view), name="admin_import_csv"),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
+    path("language/", views.set_language, name="set_language"),
 ]
 
 admin.site.site_header = "Treue"
 admin.site.site_title = "Treue admin"
 admin.site.index_title = "Administration"
-
-if settings.DEBUG:
-    urlpatterns += []

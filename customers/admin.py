@@ -197,7 +197,7 @@ class ContractAdminForm(forms.ModelForm):
         if start is not None:
             try:
                 # The service's own check, so the admin says the same as every other form.
-                services._validate_contract_dates(
+                services.validate_contract_terms(
                     start,
                     cleaned.get("end_date"),
                     cleaned.get("cancelled_on"),

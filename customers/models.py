@@ -277,15 +277,19 @@ class Contract(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(monthly_value__gte=0), name="contract_value_not_negative"
+                condition=Q(monthly_value__gte=0),
+                name="contract_value_not_negative",
+                violation_error_message=_("The monthly value cannot be negative."),
             ),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="contract_end_not_before_start",
+                violation_error_message=_("The end date is before the start date."),
             ),
             models.CheckConstraint(
                 condition=Q(cancelled_on__isnull=True) | Q(cancelled_on__gte=F("start_date")),
                 name="contract_cancel_not_before_start",
+                violation_error_message=_("The cancellation is before the start date."),
             ),
         ]
 
@@ -393,7 +397,9 @@ class OwnershipTransfer(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(from_owner=F("to_owner")), name="transfer_changes_owner"
+                condition=~Q(from_owner=F("to_owner")),
+                name="transfer_changes_owner",
+                violation_error_message=_("The new owner is the current owner."),
             ),
         ]
 

@@ -11,11 +11,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.db import bulk_update_values
+
 from .ledger import ContractTerms, derive_status, merge_spans
 from .models import (
     Account,
     ChurnReason,
     ChurnRecord,
+    Contact,
     Contract,
     CustomerSpan,
     OwnershipTransfer,
@@ -54,7 +57,7 @@ def refresh_ledger(*, account_ids: Iterable[int], today: dt.date | None = None) 
             for aid in chunk:
                 status = derive_status(terms.get(aid, []), today)
                 accounts.append(Account(pk=aid, derived_on=today, **status._asdict()))
-            Account.objects.bulk_update(accounts, DERIVED_FIELDS)
+            bulk_update_values(Account, accounts, DERIVED_FIELDS)
     return len(ids)
 
 
@@ -99,13 +102,17 @@ def create_account(*, name: str, owner=None, segment: Segment | None = None, **f
     if Account.objects.filter(name=name).exists():
         raise ValidationError({"name": _("An account named “%(name)s” exists.") % {"name": name}})
     fields.setdefault("team", owner.team if owner is not None else None)
+    # A blank external ID is "none": stored as NULL so the unique constraint ignores it.
+    if not (fields.get("external_id") or "").strip():
+        fields["external_id"] = None
     account = Account(name=name, owner=owner, segment=segment, **fields)
     account.full_clean()
     account.save()
     return account
 
 
-def _validate_contract_dates(start, end, cancelled, value) -> None:
+def validate_contract_terms(start, end, cancelled, value) -> None:
+    """Refuse terms the ledger cannot hold, naming the field (shared by forms and services)."""
     errors = {}
     if end is not None and end < start:
         errors["end_date"] = _("The end date is before the start date.")
@@ -129,7 +136,7 @@ def create_contract(
     today: dt.date | None = None,
 ) -> Contract:
     """Add a contract to the ledger and refresh the account's spans and status."""
-    _validate_contract_dates(start_date, end_date, cancelled_on, monthly_value)
+    validate_contract_terms(start_date, end_date, cancelled_on, monthly_value)
     Account.objects.select_for_update().filter(pk=account.pk).first()
     contract = Contract(
         account=account,
@@ -153,7 +160,7 @@ def update_contract(*, contract: Contract, today: dt.date | None = None, **chang
     old_account_id = contract.account_id
     for field, value in changes.items():
         setattr(contract, field, value)
-    _validate_contract_dates(
+    validate_contract_terms(
         contract.start_date, contract.end_date, contract.cancelled_on, contract.monthly_value
     )
     contract.full_clean()
@@ -234,3 +241,108 @@ def record_churn(*, account: Account, reason: ChurnReason, notes: str = "", by=N
         defaults={"reason": reason, "notes": notes, "recorded_by": by},
     )
     return record
+
+
+# --- contacts and handovers (the CSM's workspace) ---
+
+CONTACT_FIELDS = (
+    "name",
+    "email",
+    "phone",
+    "title",
+    "is_decision_maker",
+    "is_champion",
+    "preferred_channel",
+    "preferences",
+    "left_on",
+)
+
+
+def _check_contact_fields(fields: dict) -> None:
+    unknown = set(fields) - set(CONTACT_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown contact fields: {', '.join(sorted(unknown))}")
+
+
+def _check_contact(contact: Contact) -> None:
+    if not contact.name:
+        raise ValidationError({"name": _("A contact needs a name.")})
+    if contact.email:
+        others = Contact.objects.filter(account_id=contact.account_id, email__iexact=contact.email)
+        if others.exclude(pk=contact.pk).exists():
+            raise ValidationError(
+                {"email": _("Another contact of this account has this email address.")}
+            )
+
+
+@transaction.atomic
+def create_contact(*, account: Account, name: str, **fields) -> Contact:
+    """Add a person at the customer, with their roles for us and what they prefer."""
+    _check_contact_fields(fields)
+    contact = Contact(account=account, name=name.strip(), **fields)
+    _check_contact(contact)
+    contact.full_clean()
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def update_contact(*, contact: Contact, **changes) -> Contact:
+    """Change a contact's details, roles or preferences (the account stays the same)."""
+    _check_contact_fields(changes)
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    for field, value in changes.items():
+        setattr(contact, field, value.strip() if field == "name" else value)
+    _check_contact(contact)
+    contact.full_clean()
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def transfer_portfolio(
+    *,
+    from_owner,
+    to_owner,
+    by,
+    reason: str,
+    handover_notes: str = "",
+    at: dt.datetime | None = None,
+) -> list[OwnershipTransfer]:
+    """Hand every account of ``from_owner`` that ``by`` may change to ``to_owner`` in one step:
+    one transfer per account (each for the new owner to acknowledge), set-based."""
+    from crm import scoping
+
+    errors = {}
+    if from_owner.pk == to_owner.pk:
+        errors["to_owner"] = _("Choose someone other than the current owner.")
+    elif not to_owner.is_active:
+        errors["to_owner"] = _("%(user)s is not an active user.") % {"user": to_owner}
+    if not reason.strip():
+        errors["reason"] = _("Say why the accounts change hands.")
+    if errors:
+        raise ValidationError(errors)
+    mine = scoping.editable(by, Account.objects.filter(owner=from_owner))
+    ids = list(mine.select_for_update().order_by("pk").values_list("pk", flat=True))
+    if not ids:
+        raise ValidationError(
+            {"from_owner": _("%(user)s has no accounts you can hand over.") % {"user": from_owner}}
+        )
+    at = at or timezone.now()
+    transfers = OwnershipTransfer.objects.bulk_create(
+        OwnershipTransfer(
+            account_id=pk,
+            from_owner=from_owner,
+            to_owner=to_owner,
+            transferred_by=by,
+            transferred_at=at,
+            reason=reason.strip(),
+            handover_notes=handover_notes,
+        )
+        for pk in ids
+    )
+    for chunk in _chunks(ids, LEDGER_CHUNK):
+        Account.objects.filter(pk__in=chunk).update(
+            owner=to_owner, team_id=to_owner.team_id, updated_at=timezone.now()
+        )
+    return transfers

@@ -1,38 +1,199 @@
-from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.shortcuts import render
+"""Pages of accounts, contacts and handovers. Each view: get the scoped object, call one
+service, redirect with a message."""
 
-from . import selectors
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from crm import scoping
+from crm.views import add_service_errors
+
+from . import selectors, services
+from .forms import ContactForm, PortfolioTransferForm, TransferForm
 
 PAGE_SIZE = 50
+TIMELINE_PAGE_SIZE = 20
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return target
+    return default
 
 
 @login_required
 def account_list(request):
+    """Every account the user may read (their team's), searchable: the directory."""
     search = request.GET.get("q", "").strip()
-    accounts = selectors.accounts_for(request.user, search=search).order_by(
-        "next_renewal_on", "name"
-    )
+    accounts = selectors.accounts_for(request.user, search=search).order_by("name")
     page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "customers/account_list.html", {"page": page, "q": search})
+
+
+def _timeline_context(request, account) -> dict:
+    kinds = [k for k in request.GET.getlist("kind") if k]
+    try:
+        number = int(request.GET.get("page", 1))
+    except ValueError:
+        number = 1
+    page = selectors.timeline(account, kinds=kinds, page=number, per_page=TIMELINE_PAGE_SIZE)
+    return {
+        "account": account,
+        "timeline": page,
+        "timeline_kinds": selectors.timeline_kinds(),
+        "selected_kinds": kinds,
+    }
 
 
 @login_required
 def account_detail(request, pk: int):
     account = selectors.account_for(request.user, pk)
     context = {
-        "account": account,
-        "contacts": account.contacts.all(),
+        **_timeline_context(request, account),
+        "can_edit": scoping.can_edit(request.user, account),
+        "can_transfer": selectors.can_transfer(request.user, account),
+        "contacts": selectors.contacts_of(account),
         "contracts": selectors.contracts_of(account),
-        "interactions": account.interactions.alive()
-        .select_related("author")
-        .prefetch_related("contacts")[:20],
-        "transfers": account.transfers.select_related("from_owner", "to_owner")[:10],
+        "problems": selectors.open_problems_on(account),
+        "follow_ups": selectors.open_follow_ups_on(account),
+        "feedback": selectors.latest_feedback_on(account),
+        "pending_handover": selectors.pending_handover_on(request.user, account),
+        "health": selectors.latest_health_on(account),
+        "flags": selectors.unresolved_flags_on(account),
+        "today": timezone.localdate(),
     }
     return render(request, "customers/account_detail.html", context)
 
 
 @login_required
+def account_timeline(request, pk: int):
+    """The timeline alone (htmx filters and pages swap it in place)."""
+    account = selectors.account_for(request.user, pk)
+    return render(request, "customers/_timeline.html", _timeline_context(request, account))
+
+
+@login_required
 def contact_detail(request, pk: int):
     contact = selectors.contact_for(request.user, pk)
-    return render(request, "customers/contact_detail.html", {"contact": contact})
+    can_edit = scoping.can_edit(request.user, contact.account)
+    return render(
+        request, "customers/contact_detail.html", {"contact": contact, "can_edit": can_edit}
+    )
+
+
+@login_required
+def contact_create(request, pk: int):
+    account = selectors.editable_account_for(request.user, pk)
+    form = ContactForm(request.POST or None, account=account)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = services.create_contact(account=account, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s added to the contacts.") % {"name": contact.name})
+            return redirect(account.get_absolute_url() + "#contacts")
+    return render(
+        request, "customers/contact_form.html", {"form": form, "account": account, "contact": None}
+    )
+
+
+@login_required
+def contact_edit(request, pk: int):
+    contact = selectors.editable_contact_for(request.user, pk)
+    form = ContactForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_contact(contact=contact, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s updated.") % {"name": form.cleaned_data["name"]})
+            return redirect(contact.account.get_absolute_url() + "#contacts")
+    context = {"form": form, "account": contact.account, "contact": contact}
+    return render(request, "customers/contact_form.html", context)
+
+
+@login_required
+def account_transfer(request, pk: int):
+    """A team lead or admin hands one account to a new owner."""
+    account = selectors.editable_account_for(request.user, pk)
+    if not selectors.can_transfer(request.user, account):
+        raise Http404
+    form = TransferForm(request.POST or None, user=request.user, exclude_owner=account.owner)
+    if request.method == "POST" and form.is_valid():
+        try:
+            transfer = services.transfer_ownership(
+                account=account, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(account)s now belongs to %(user)s, who is asked to acknowledge the handover.")
+                % {"account": account, "user": transfer.to_owner},
+            )
+            return redirect(account)
+    return render(request, "customers/transfer_form.html", {"form": form, "account": account})
+
+
+@login_required
+def portfolio_transfer(request):
+    """A team lead or admin hands all of a CSM's accounts to someone else in one step."""
+    if not (request.user.is_team_lead or request.user.is_admin_role):
+        raise Http404
+    form = PortfolioTransferForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            transfers = services.transfer_portfolio(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(n)d account handed from %(from)s to %(to)s.",
+                    "%(n)d accounts handed from %(from)s to %(to)s.",
+                    len(transfers),
+                )
+                % {
+                    "n": len(transfers),
+                    "from": form.cleaned_data["from_owner"],
+                    "to": form.cleaned_data["to_owner"],
+                },
+            )
+            return redirect("home")
+    return render(request, "customers/transfer_form.html", {"form": form, "account": None})
+
+
+@login_required
+def handover_list(request):
+    """Handovers waiting for the user's acknowledgement, and the last ones acknowledged."""
+    context = {
+        "pending": selectors.pending_handovers_for(request.user),
+        "recent": selectors.recent_handovers_for(request.user),
+    }
+    return render(request, "customers/handover_list.html", context)
+
+
+@login_required
+@require_POST
+def handover_acknowledge(request, pk: int):
+    transfer = selectors.handover_for(request.user, pk)
+    services.acknowledge_handover(transfer=transfer, user=request.user)
+    messages.success(
+        request,
+        _("Handover of %(account)s acknowledged: it is yours now.") % {"account": transfer.account},
+    )
+    return redirect(_safe_next(request, reverse("customers:handover_list")))

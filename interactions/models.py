@@ -211,10 +211,14 @@ class OpenProblem(models.Model):
                 condition=(Q(status="resolved") & Q(resolved_at__isnull=False))
                 | (~Q(status="resolved") & Q(resolved_at__isnull=True)),
                 name="problem_resolved_iff_resolved_at",
+                violation_error_message=_(
+                    "A resolved problem needs a resolution time, an open one none."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=F("opened_at")),
                 name="problem_resolved_after_opened",
+                violation_error_message=_("A problem cannot be resolved before it was opened."),
             ),
         ]
 
@@ -280,6 +284,9 @@ class Feedback(models.Model):
                 condition=(Q(kind="nps") & Q(score__gte=0) & Q(score__lte=10))
                 | (Q(kind="csat") & Q(score__gte=1) & Q(score__lte=5)),
                 name="feedback_score_in_range",
+                violation_error_message=_(
+                    "An NPS score is between 0 and 10, a CSAT score between 1 and 5."
+                ),
             ),
         ]
 

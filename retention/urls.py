@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "retention"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("portfolio/", views.portfolio, name="portfolio"),
+    path("portfolio/export.csv", views.portfolio_export, name="portfolio_export"),
+    path("team/", views.team_dashboard, name="team_dashboard"),
+]

@@ -1,0 +1,279 @@
+"""The three journeys of a new user, in Debian's Chromium (Playwright, no bundled browser).
+
+Each page visited is saved as a screenshot under ``tests/artifacts/`` so a person can look at
+them after a run.
+"""
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+
+from ..factories import (
+    AccountFactory,
+    ContactFactory,
+    ContractFactory,
+    FeedbackFactory,
+    InteractionFactory,
+    OpenProblemFactory,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "treue-test-pass"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # between steps are synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+class Shots:
+    def __init__(self, journey: str):
+        self.journey, self.n = journey, 0
+        ARTIFACTS.mkdir(exist_ok=True)
+
+    def __call__(self, page, name: str) -> None:
+        self.n += 1
+        page.screenshot(path=ARTIFACTS / f"{self.journey}-{self.n:02d}-{name}.png", full_page=True)
+
+
+def sign_in(page, live_server, username: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.press("#id_password", "Enter")
+    page.wait_for_url(re.compile(r".*/retention/portfolio/$"))
+
+
+def sign_out(page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(re.compile(r".*/accounts/login/"))
+
+
+@pytest.fixture
+def acme(csm, teammate):
+    account = AccountFactory(
+        owner=csm,
+        name="Acme Logistics",
+        mrr=4200,
+        customer_since=dt.date(2023, 4, 1),
+        next_renewal_on=timezone.localdate() + dt.timedelta(days=45),
+    )
+    ContractFactory(account=account, reference="C-ACME-2023", monthly_value="4200.00")
+    ContactFactory(
+        account=account,
+        name="Petra Pfeiffer",
+        title="COO",
+        is_champion=True,
+        preferred_channel="phone",
+        preferences="Calls after 4 pm; loves sailing",
+    )
+    ContactFactory(account=account, name="Dirk Decker", title="CFO", is_decision_maker=True)
+    InteractionFactory(
+        account=account,
+        author=csm,
+        kind="meeting",
+        summary="Quarterly business review",
+        occurred_at=timezone.now() - dt.timedelta(days=20),
+    )
+    OpenProblemFactory(account=account, title="Invoice export times out", severity="high")
+    FeedbackFactory(account=account, score=8, comment="Good, but support is slow")
+    borealis = AccountFactory(owner=csm, name="Borealis Bikes", mrr=900)
+    AccountFactory(owner=teammate, name="Cobalt Coffee")
+    _score(
+        account,
+        44,
+        "red",
+        -18,
+        {
+            "engagement": {
+                "impact": -18,
+                "explanation": "no meeting or call for 47 days (expected every 30)",
+            }
+        },
+    )
+    _score(borealis, 82, "green", 4, {})
+    return account
+
+
+def _score(account, points, band, trend, measures):
+    from retention.models import HealthScore, ScoringConfiguration
+
+    configuration = ScoringConfiguration.objects.filter(is_active=True).first()
+    if configuration is None:  # transactional tests flush the migration's default
+        configuration = ScoringConfiguration.objects.create(version=1, is_active=True)
+    HealthScore.objects.create(
+        account=account,
+        scored_on=timezone.localdate(),
+        configuration=configuration,
+        score=points,
+        band=band,
+        trend=trend,
+        measures=measures,
+    )
+
+
+def test_csm_logs_a_call_with_a_follow_up_and_sees_it_on_the_timeline(live_server, page, csm, acme):
+    shot = Shots("csm")
+    sign_in(page, live_server, "carla")
+    assert page.get_by_role("link", name="Acme Logistics").is_visible()
+    rows = page.locator("[data-testid=portfolio] tbody tr")
+    assert "Acme Logistics" in rows.first.inner_text()  # red before green
+    shot(page, "portfolio")
+
+    page.get_by_role("link", name="+ Log an interaction").click()  # choose the account first
+    page.select_option("#id_account", label="Borealis Bikes")
+    page.wait_for_selector("[data-testid=log-form]")
+    assert "Borealis Bikes" in page.inner_text("#log-panel")
+    shot(page, "portfolio-quick-log")
+
+    page.get_by_role("link", name="Acme Logistics").first.click()
+    page.wait_for_selector("[data-testid=log-form]")  # the quick-log form loads in place
+    shot(page, "account")
+
+    summary = page.locator("#id_summary")
+    assert summary.evaluate("el => el === document.activeElement")
+    summary.fill("Renewal call with Petra")
+    page.locator("#log-panel label", has_text="Petra Pfeiffer").click()
+    page.locator("label[for=id_kind_1]").click()  # Call
+    page.fill("#id_notes", "Happy with the product, wants faster invoice exports.")
+    page.fill("#id_follow_up_title", "Send the renewal offer")
+    page.fill("#id_follow_up_due", (timezone.localdate() + dt.timedelta(days=7)).isoformat())
+    url_before = page.url
+    page.press("#id_follow_up_title", "Enter")  # Enter saves
+    page.wait_for_selector("[data-testid=log-saved]")
+    assert page.url == url_before  # no full page load
+    timeline = page.locator("[data-testid=timeline]")
+    assert "Renewal call with Petra" in timeline.inner_text()
+    assert "Send the renewal offer" in page.locator("#follow-ups-list").inner_text()
+    shot(page, "logged")
+
+    assert acme.interactions.filter(summary="Renewal call with Petra", kind="call").exists()
+    assert acme.follow_ups.get().title == "Send the renewal offer"
+
+    page.locator("[data-testid=follow-up-done]").first.click()
+    page.wait_for_selector("#follow-ups-list .followup-done")
+    assert acme.follow_ups.get().done_at is not None
+    shot(page, "follow-up-done")
+
+
+def test_team_lead_transfers_an_account(live_server, page, team_lead, teammate, acme):
+    shot = Shots("lead")
+    sign_in(page, live_server, "lena")
+    page.get_by_role("link", name="Team dashboard").click()
+    page.wait_for_selector("[data-testid=per-csm]")
+    shot(page, "team-dashboard")
+
+    if _exists("/retention/at-risk/"):
+        page.goto(f"{live_server.url}/retention/at-risk/")
+        shot(page, "at-risk")
+
+    page.goto(f"{live_server.url}{acme.get_absolute_url()}")
+    page.get_by_role("link", name="Transfer").click()
+    page.select_option("#id_to_owner", label="Tom Teammate · Team A")
+    page.fill("#id_reason", "Carla goes on parental leave")
+    page.fill("#id_handover_notes", "Petra decides; call her after 4 pm. Renewal in 45 days.")
+    shot(page, "transfer-form")
+    page.get_by_role("button", name="Transfer").click()
+    page.wait_for_selector("text=asked to acknowledge the handover")
+    shot(page, "transferred")
+    acme.refresh_from_db()
+    assert acme.owner == teammate
+
+
+def test_new_owner_acknowledges_the_handover_and_opens_the_brief(
+    live_server, page, csm, team_lead, teammate, acme
+):
+    from customers.services import transfer_ownership
+
+    transfer_ownership(
+        account=acme,
+        to_owner=teammate,
+        by=team_lead,
+        reason="Carla leaves",
+        handover_notes="Petra decides.",
+    )
+    shot = Shots("owner")
+    sign_in(page, live_server, "tom")
+    assert page.locator("[data-testid=handover-count]").inner_text() == "1"
+    page.get_by_role("link", name=re.compile("Handovers to acknowledge")).click()
+    page.wait_for_selector("[data-testid=pending-handovers]")
+    assert "Petra decides." in page.inner_text("[data-testid=pending-handovers]")
+    shot(page, "handovers")
+
+    page.get_by_role("link", name="Read the brief").click()
+    page.wait_for_selector("text=Contacts and what they prefer")
+    brief = page.inner_text("main")
+    for text in [
+        "Calls after 4 pm; loves sailing",
+        "C-ACME-2023",
+        "Invoice export times out",
+        "Quarterly business review",
+        "Good, but support is slow",
+    ]:
+        assert text in brief, text
+    assert page.locator("[data-testid=single-threaded]").is_visible()  # only Carla has met them
+    shot(page, "brief")
+
+    page.get_by_role("button", name="Acknowledge the handover").click()
+    page.wait_for_selector("text=acknowledged: it is yours now")
+    assert page.locator("[data-testid=handover-count]").count() == 0
+    shot(page, "acknowledged")
+    acme.transfers.get().refresh_from_db()
+    assert acme.transfers.get().acknowledged_at is not None
+
+
+def test_portfolio_works_on_a_phone(live_server, browser, csm, acme):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    shot = Shots("phone")
+    sign_in(page, live_server, "carla")
+    assert not page.get_by_role("link", name="Team dashboard").is_visible()
+    assert page.locator(".navbar-toggler").is_visible()
+    shot(page, "portfolio")
+    page.locator(".navbar-toggler").click()
+    page.get_by_role("link", name="Handovers to acknowledge").wait_for()
+    shot(page, "menu")
+    context.close()
+
+
+def _exists(path: str) -> bool:
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
