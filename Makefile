@@ -10,8 +10,13 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# The translations: crm/locale/*/django.mo is committed; it is rebuilt from the .po when
+# gettext's msgfmt is there (a machine without it keeps the committed one).
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@if command -v msgfmt >/dev/null 2>&1; then \
+		$(BIN)/python manage.py compilemessages --ignore='$(VENV)' >/dev/null; \
+	else echo "msgfmt not found: using the committed translations"; fi
 	touch $@
 
 install: $(VENV)/.installed
@@ -20,6 +25,7 @@ run: install
 	@$(BIN)/python manage.py preflight
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo --accounts $(DEMO_ACCOUNTS) --if-empty
+	$(BIN)/python manage.py snapshot_retention --months 24
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start
 
 test: install

@@ -19,9 +19,10 @@ from ..factories import (
 D = dt.date
 pytestmark = pytest.mark.django_db
 START, END = D(2026, 1, 1), D(2026, 3, 31)
+SINCE = D(2025, 1, 1)
 
 
-def customer(*, since=D(2025, 1, 1), until=None, **fields):
+def customer(*, since=SINCE, until=None, **fields):
     fields.setdefault("owner", None)
     account = AccountFactory(**fields)
     ContractFactory(account=account, start_date=since, end_date=until, monthly_value=Decimal("1"))
@@ -160,6 +161,7 @@ def test_churn_reasons_of_the_customers_lost_in_the_period():
         ("Support", 1, Decimal("20.00")),
     ]
     assert rows[1].key == str(price.pk) and rows[0].key == ""
-    assert sum(r.churned_customers for r in rows) == retention_figures(
-        start=START, end=END
-    ).churned_customers
+    assert (
+        sum(r.churned_customers for r in rows)
+        == retention_figures(start=START, end=END).churned_customers
+    )

@@ -4,6 +4,7 @@ kept apart by a lock, enqueued without breaking pages, and end to end on a real 
 import datetime as dt
 import json
 import logging
+import os
 import threading
 import time
 from contextlib import contextmanager
@@ -260,11 +261,21 @@ def celery_app_on(url: str):
     resolve to it)."""
     from celery.contrib.testing.app import TestApp, setup_default_app
 
-    app = TestApp(set_as_current=False, broker=url, backend=url)
-    with setup_default_app(app):
-        app.set_default()
-        app.set_current()
-        yield app
+    # Celery reads CELERY_BROKER_URL from the environment before its own configuration, so
+    # the variable (set in CI) must follow the app for the block.
+    saved = os.environ.get("CELERY_BROKER_URL")
+    os.environ["CELERY_BROKER_URL"] = url
+    try:
+        app = TestApp(set_as_current=False, broker=url, backend=url)
+        with setup_default_app(app):
+            app.set_default()
+            app.set_current()
+            yield app
+    finally:
+        if saved is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = saved
 
 
 @pytest.mark.django_db
