@@ -5,7 +5,7 @@ from django.utils.functional import SimpleLazyObject
 from crm import scoping
 
 # Pages of other parts of the product the navigation links to when they are installed.
-OPTIONAL_PAGES = {"at_risk_url": "/retention/at-risk/"}
+OPTIONAL_PAGES = {"at_risk_url": "/retention/at-risk/", "report_url": "/retention/report/"}
 
 
 def _existing(path: str) -> str:

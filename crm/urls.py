@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from customers.admin_import import import_csv_view
@@ -25,5 +26,5 @@ urlpatterns = [
 ]
 
 admin.site.site_header = "Treue"
-admin.site.site_title = "Treue admin"
-admin.site.index_title = "Administration"
+admin.site.site_title = _("Treue admin")
+admin.site.index_title = _("Administration")

@@ -40,7 +40,7 @@ def set_language(request):
     """Remember the user's language (empty = follow the browser) and go back where they were."""
     language = request.POST.get("language", "")
     if language not in {"", *dict(settings.LANGUAGES)}:
-        return HttpResponseBadRequest("unknown language")
+        return HttpResponseBadRequest(_("Unknown language."))
     request.user.language = language
     request.user.save(update_fields=["language"])
     translation.activate(language or translation.get_language_from_request(request))

@@ -23,6 +23,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection
 from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 PREVIEW_ROWS = 10
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -45,7 +47,9 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        return self.message if self.line is None else f"line {self.line}: {self.message}"
+        if self.line is None:
+            return str(self.message)
+        return _("line %(line)s: %(message)s") % {"line": self.line, "message": self.message}
 
 
 class ImportFailed(Exception):
@@ -108,11 +112,20 @@ class ImportResult:
             self.preview.append(PreviewRow(row.line, action, row.raw_values))
 
     def summary(self) -> str:
-        text = (
-            f"{self.kind}: {self.created} created, {self.updated} updated, "
-            f"{self.unchanged} unchanged"
-        )
-        return f"{text} (dry run: nothing written)" if self.dry_run else text
+        values = {
+            "kind": self.kind,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
+        if self.dry_run:
+            text = _(
+                "%(kind)s: %(created)s created, %(updated)s updated, %(unchanged)s unchanged "
+                "(dry run: nothing written)"
+            )
+        else:
+            text = _("%(kind)s: %(created)s created, %(updated)s updated, %(unchanged)s unchanged")
+        return text % values
 
 
 # --- the file -------------------------------------------------------------------------------
@@ -135,9 +148,9 @@ class Table:
 def decode(data: bytes) -> str:
     """The file's text: UTF-8, with or without a byte order mark. Refuses binary files."""
     if not data.strip():
-        raise ImportFailed([RowError(None, "The file is empty.")])
+        raise ImportFailed([RowError(None, _("The file is empty."))])
     if b"\x00" in data[:8192]:
-        raise ImportFailed([RowError(None, "This is not a CSV file: it holds binary data.")])
+        raise ImportFailed([RowError(None, _("This is not a CSV file: it holds binary data."))])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -146,8 +159,11 @@ def decode(data: bytes) -> str:
             [
                 RowError(
                     line,
-                    f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at position "
-                    f"{exc.start}); save it as “CSV UTF-8” and try again",
+                    _(
+                        "the file is not UTF-8 text (byte 0x%(byte)s at position %(position)s); "
+                        "save it as “CSV UTF-8” and try again"
+                    )
+                    % {"byte": f"{data[exc.start]:02x}", "position": exc.start},
                 )
             ]
         ) from None
@@ -178,15 +194,18 @@ def read_csv(data: bytes, columns: Iterable[Column]) -> Table:
             if len(record) != len(header):
                 errors.add(
                     line,
-                    f"{len(record)} values but the header has {len(header)} columns "
-                    "(a comma inside a value needs the value in double quotes)",
+                    _(
+                        "%(values)s values but the header has %(columns)s columns "
+                        "(a comma inside a value needs the value in double quotes)"
+                    )
+                    % {"values": len(record), "columns": len(header)},
                 )
                 continue
             rows.append(Row(line, header, [value.strip() for value in record], errors))
     except csv.Error as exc:
-        errors.add(next_line, f"this is not valid CSV ({exc})")
+        errors.add(next_line, _("this is not valid CSV (%(error)s)") % {"error": exc})
     if header is None and not errors:
-        errors.add(None, "The file is empty.")
+        errors.add(None, _("The file is empty."))
     errors.raise_if_any()
     return Table(columns=header or [], rows=rows, errors=errors)
 
@@ -195,18 +214,19 @@ def _check_header(header: list[str], allowed: dict[str, Column], line: int, erro
     seen = set()
     for name in header:
         if not name:
-            errors.add(line, "a column has no name in the header")
+            errors.add(line, _("a column has no name in the header"))
         elif name not in allowed:
             errors.add(
                 line,
-                f"unknown column “{name}” (the columns are: {', '.join(allowed)})",
+                _("unknown column “%(name)s” (the columns are: %(columns)s)")
+                % {"name": name, "columns": ", ".join(allowed)},
             )
         elif name in seen:
-            errors.add(line, f"column “{name}” appears twice in the header")
+            errors.add(line, _("column “%(name)s” appears twice in the header") % {"name": name})
         seen.add(name)
     for column in allowed.values():
         if column.required and column.name not in header:
-            errors.add(line, f"missing required column “{column.name}”")
+            errors.add(line, _("missing required column “%(name)s”") % {"name": column.name})
 
 
 # --- one row and its values -----------------------------------------------------------------
@@ -241,7 +261,7 @@ class Row:
         value = self.values.get(column, "")
         if not value:
             if required:
-                self.error(f"{column} is required")
+                self.error(_("%(column)s is required") % {"column": column})
             return None
         return value
 
@@ -250,7 +270,10 @@ class Row:
         if value is None:
             return ""
         if max_length is not None and len(value) > max_length:
-            self.error(f"{column} is {len(value)} characters long (at most {max_length})")
+            self.error(
+                _("%(column)s is %(length)s characters long (at most %(max)s)")
+                % {"column": column, "length": len(value), "max": max_length}
+            )
             return ""
         return value
 
@@ -263,7 +286,10 @@ class Row:
                 raise ValueError
             return dt.date.fromisoformat(value)
         except ValueError:
-            self.error(f"{column} “{_shown(value)}” is not a date (use YYYY-MM-DD)")
+            self.error(
+                _("%(column)s “%(value)s” is not a date (use YYYY-MM-DD)")
+                % {"column": column, "value": _shown(value)}
+            )
             return None
 
     def datetime(self, column: str, *, required=False) -> dt.datetime | None:
@@ -277,8 +303,11 @@ class Row:
             moment = dt.datetime.fromisoformat(value)
         except ValueError:
             self.error(
-                f"{column} “{_shown(value)}” is not a date and time "
-                "(use YYYY-MM-DD HH:MM, optionally with a UTC offset such as +01:00)"
+                _(
+                    "%(column)s “%(value)s” is not a date and time "
+                    "(use YYYY-MM-DD HH:MM, optionally with a UTC offset such as +01:00)"
+                )
+                % {"column": column, "value": _shown(value)}
             )
             return None
         if moment.tzinfo is None:
@@ -296,17 +325,23 @@ class Row:
                 raise InvalidOperation
             number = Decimal(value)
         except InvalidOperation:
-            self.error(f"{column} “{_shown(value)}” is not a number (write it like 1200.50)")
+            self.error(
+                _("%(column)s “%(value)s” is not a number (write it like 1200.50)")
+                % {"column": column, "value": _shown(value)}
+            )
             return None
         if number < 0:
-            self.error(f"{column} {value} is negative")
+            self.error(_("%(column)s %(value)s is negative") % {"column": column, "value": value})
             return None
         if number.adjusted() >= digits - places:
-            self.error(f"{column} {value} is too large")
+            self.error(_("%(column)s %(value)s is too large") % {"column": column, "value": value})
             return None
         step = Decimal(1).scaleb(-places)
         if number.quantize(step) != number:
-            self.error(f"{column} {value} has more than {places} decimal places")
+            self.error(
+                _("%(column)s %(value)s has more than %(places)s decimal places")
+                % {"column": column, "value": value, "places": places}
+            )
             return None
         return number.quantize(step)
 
@@ -315,14 +350,17 @@ class Row:
         if value is None:
             return None
         if not INTEGER_RE.match(value):
-            self.error(f"{column} “{_shown(value)}” is not a whole number")
+            self.error(
+                _("%(column)s “%(value)s” is not a whole number")
+                % {"column": column, "value": _shown(value)}
+            )
             return None
         number = int(value)
         if number < 0:
-            self.error(f"{column} {value} is negative")
+            self.error(_("%(column)s %(value)s is negative") % {"column": column, "value": value})
             return None
         if number > MAX_INT:
-            self.error(f"{column} {value} is too large")
+            self.error(_("%(column)s %(value)s is too large") % {"column": column, "value": value})
             return None
         return number
 
@@ -332,7 +370,8 @@ class Row:
             return True
         if value not in FALSE_WORDS:
             self.error(
-                f"{column} “{_shown(value)}” is not yes or no (use true/false, yes/no or 1/0)"
+                _("%(column)s “%(value)s” is not yes or no (use true/false, yes/no or 1/0)")
+                % {"column": column, "value": _shown(value)}
             )
         return False
 
@@ -346,7 +385,10 @@ class Row:
             if wanted in (str(key).lower(), str(label).lower()):
                 return key
         names = ", ".join(str(key) for key in choices.values)
-        self.error(f"{column} “{_shown(value)}” is not one of: {names}")
+        self.error(
+            _("%(column)s “%(value)s” is not one of: %(choices)s")
+            % {"column": column, "value": _shown(value), "choices": names}
+        )
         return ""
 
     def email(self, column: str, *, required=False) -> str:
@@ -355,7 +397,10 @@ class Row:
             try:
                 validate_email(value)
             except ValidationError:
-                self.error(f"{column} “{_shown(value)}” is not an email address")
+                self.error(
+                    _("%(column)s “%(value)s” is not an email address")
+                    % {"column": column, "value": _shown(value)}
+                )
                 return ""
         return value
 
@@ -383,8 +428,12 @@ def report_duplicates(rows_by_key: dict[Any, list["Row"]], describe: Callable[[A
             continue
         for row in rows:
             others = ", ".join(str(r.line) for r in rows if r is not row)
-            word = "line" if len(rows) == 2 else "lines"
-            row.error(f"{describe(key)} is also on {word} {others}")
+            text = ngettext(
+                "%(what)s is also on line %(lines)s",
+                "%(what)s is also on lines %(lines)s",
+                len(rows) - 1,
+            )
+            row.error(text % {"what": describe(key), "lines": others})
 
 
 def group_by(rows: Iterable["Row"], key: Callable[["Row"], Any]) -> dict[Any, list["Row"]]:
@@ -433,5 +482,5 @@ def run_import(*, kind: str, data: bytes, dry_run: bool = False, by=None) -> Imp
     ``ImportFailed`` listing every bad row; in a dry run validates and counts, writes nothing."""
     registry = importers()
     if kind not in registry:
-        raise ImportFailed([RowError(None, f"Unknown import kind “{kind}”.")])
+        raise ImportFailed([RowError(None, _("Unknown import kind “%(kind)s”.") % {"kind": kind})])
     return registry[kind].run(data=data, dry_run=dry_run, by=by)

@@ -13,6 +13,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from crm.db import bulk_update_values, record_bulk_history
 from crm.models import User
@@ -35,7 +37,8 @@ from .services import refresh_ledger
 
 CREATE_BATCH = 2000
 UPDATE_BATCH = 1000
-TRANSFER_REASON = "Changed by CSV import"
+# Stored as the transfer's reason; pages show it translated (see ``CustomersConfig.ready``).
+TRANSFER_REASON = gettext_noop("Changed by CSV import")
 HISTORY_REASON = "CSV import"
 
 
@@ -67,7 +70,10 @@ def resolve_accounts(rows: list[Row], *, column: str = "account") -> dict[int, i
         if value in found:
             account_ids[row.line] = found[value]
         else:
-            row.error(f"{column} “{value}” not found: no account has this external_id or name")
+            row.error(
+                _("%(column)s “%(value)s” not found: no account has this external_id or name")
+                % {"column": column, "value": value}
+            )
     return account_ids
 
 
@@ -126,8 +132,11 @@ def write_atomically(write) -> None:
             [
                 RowError(
                     None,
-                    "The data changed while importing, so nothing was written; run the import "
-                    f"again. ({exc})",
+                    _(
+                        "The data changed while importing, so nothing was written; run the "
+                        "import again. (%(error)s)"
+                    )
+                    % {"error": exc},
                 )
             ]
         ) from exc
@@ -174,15 +183,17 @@ def report_same_target(changes: list[Change], describe) -> None:
 # --- accounts -------------------------------------------------------------------------------
 
 ACCOUNT_COLUMNS = (
-    Column("name", True, "the company's name (unique)"),
-    Column("external_id", help="its key in the billing or ERP system (unique)"),
-    Column("segment", help="a new segment name creates the segment"),
+    Column("name", True, gettext_lazy("the company's name (unique)")),
+    Column("external_id", help=gettext_lazy("its key in the billing or ERP system (unique)")),
+    Column("segment", help=gettext_lazy("a new segment name creates the segment")),
     Column("industry"),
-    Column("employees", help="a whole number"),
+    Column("employees", help=gettext_lazy("a whole number")),
     Column(
         "owner_email",
-        help="the owning user's email; empty leaves the account unassigned; the account's "
-        "team follows the owner's team; a changed owner is recorded as an ownership transfer",
+        help=gettext_lazy(
+            "the owning user's email; empty leaves the account unassigned; the account's "
+            "team follows the owner's team; a changed owner is recorded as an ownership transfer"
+        ),
     ),
 )
 ACCOUNT_FIELDS = ["pk", "name", "external_id", "segment_id", "industry", "employees"]
@@ -212,11 +223,11 @@ def import_accounts(*, data: bytes, dry_run: bool = False, by=None) -> ImportRes
         )
     report_duplicates(
         group_by(rows, lambda r: r.values.get("external_id") or None),
-        lambda ext: f"external_id {ext}",
+        lambda ext: _("external_id %(value)s") % {"value": ext},
     )
     report_duplicates(
         group_by(rows, lambda r: r.values.get("name") or None),
-        lambda name: f"the account name “{name}”",
+        lambda name: _("the account name “%(name)s”") % {"name": name},
     )
 
     with_segment = {v["segment"].lower(): v["segment"] for _r, _n, _e, v in parsed if v["segment"]}
@@ -256,18 +267,19 @@ def import_accounts(*, data: bytes, dry_run: bool = False, by=None) -> ImportRes
             new["team_id"] = owner.team_id if owner else None
         if row.ok:
             changes.append(Change(row, new, stored))
-    report_same_target(changes, lambda a: f"the account “{a['name']}”")
+    report_same_target(changes, lambda a: _("the account “%(name)s”") % {"name": a["name"]})
     table.errors.raise_if_any()
     count_changes(result, changes)
     if new_segments:
-        result.notes.append(f"new segments: {', '.join(sorted(new_segments.values()))}")
+        names = ", ".join(sorted(new_segments.values()))
+        result.notes.append(_("new segments: %(names)s") % {"names": names})
     moves = [
         c
         for c in changes
         if c.stored is not None and c.changed.get("owner_id") not in (None, c.stored["owner_id"])
     ]
     if moves:
-        result.notes.append(f"ownership transfers recorded: {len(moves)}")
+        result.notes.append(_("ownership transfers recorded: %(n)s") % {"n": len(moves)})
     if dry_run:
         return result
 
@@ -320,12 +332,18 @@ def _match_account(row: Row, name: str, ext: str | None, by_ext, by_name) -> dic
     if stored is None:
         if same_name is not None and same_name["external_id"] is not None:
             row.error(
-                f"the name “{name}” belongs to the account with external_id "
-                f"{same_name['external_id']}, not {ext}"
+                _(
+                    "the name “%(name)s” belongs to the account with external_id %(other)s, "
+                    "not %(ext)s"
+                )
+                % {"name": name, "other": same_name["external_id"], "ext": ext}
             )
         return same_name
     if same_name is not None and same_name["pk"] != stored["pk"]:
-        row.error(f"cannot rename account {ext} to “{name}”: another account has that name")
+        row.error(
+            _("cannot rename account %(ext)s to “%(name)s”: another account has that name")
+            % {"ext": ext, "name": name}
+        )
     return stored
 
 
@@ -334,9 +352,9 @@ def _owner(row: Row, email: str, owners: dict[str, UserRef]) -> UserRef | None:
         return None
     owner = owners.get(email.lower())
     if owner is None:
-        row.error(f"owner_email {email} is not the email of any user")
+        row.error(_("owner_email %(email)s is not the email of any user") % {"email": email})
     elif not owner.is_active:
-        row.error(f"owner_email {email} belongs to a deactivated user")
+        row.error(_("owner_email %(email)s belongs to a deactivated user") % {"email": email})
     return owner
 
 
@@ -344,7 +362,7 @@ register(
     Importer(
         kind="accounts",
         columns=ACCOUNT_COLUMNS,
-        matched_by="external_id when given, else name",
+        matched_by=gettext_lazy("external_id when given, else name"),
         run=import_accounts,
     )
 )
@@ -353,16 +371,16 @@ register(
 # --- contacts -------------------------------------------------------------------------------
 
 CONTACT_COLUMNS = (
-    Column("account", True, "the account's external_id or name"),
-    Column("name", True, "the person's name"),
+    Column("account", True, gettext_lazy("the account's external_id or name")),
+    Column("name", True, gettext_lazy("the person's name")),
     Column("email"),
     Column("phone"),
-    Column("title", help="job title"),
-    Column("is_decision_maker", help="true/false, yes/no, 1/0 or empty (= no)"),
-    Column("is_champion", help="true/false, yes/no, 1/0 or empty (= no)"),
-    Column("preferred_channel", help="email, phone, video, in_person or chat"),
-    Column("preferences", help="personal preferences, free text"),
-    Column("left_on", help="the date the person left the company (YYYY-MM-DD)"),
+    Column("title", help=gettext_lazy("job title")),
+    Column("is_decision_maker", help=gettext_lazy("true/false, yes/no, 1/0 or empty (= no)")),
+    Column("is_champion", help=gettext_lazy("true/false, yes/no, 1/0 or empty (= no)")),
+    Column("preferred_channel", help=gettext_lazy("email, phone, video, in_person or chat")),
+    Column("preferences", help=gettext_lazy("personal preferences, free text")),
+    Column("left_on", help=gettext_lazy("the date the person left the company (YYYY-MM-DD)")),
 )
 CONTACT_FIELDS = ["pk", "account_id", "name", "email", "phone", "title", "is_decision_maker"]
 CONTACT_FIELDS += ["is_champion", "preferred_channel", "preferences", "left_on"]
@@ -405,7 +423,12 @@ def import_contacts(*, data: bytes, dry_run: bool = False, by=None) -> ImportRes
     report_duplicates(
         {k: [item[0] for item in items] for k, items in keyed.items()},
         lambda k: (
-            f"the contact {'with email' if k[1] == 'email' else 'named'} “{k[2]}” of this account"
+            (
+                _("the contact with email “%(value)s” of this account")
+                if k[1] == "email"
+                else _("the contact named “%(value)s” of this account")
+            )
+            % {"value": k[2]}
         ),
     )
     stored_by_email, stored_by_name = {}, {}
@@ -429,10 +452,12 @@ def import_contacts(*, data: bytes, dry_run: bool = False, by=None) -> ImportRes
         else:
             candidates = without_email or same_name
             if len(candidates) > 1:
-                row.error(
-                    f"account “{row.values['account']}” has {len(candidates)} contacts named "
-                    f"“{values['name']}”: add their email to tell them apart"
+                text = _(
+                    "account “%(account)s” has %(n)s contacts named “%(name)s”: add their "
+                    "email to tell them apart"
                 )
+                params = {"account": row.values["account"], "n": len(candidates)}
+                row.error(text % {**params, "name": values["name"]})
                 continue
             stored = candidates[0] if candidates else None
         if email and (stored is None or not stored["email"]):
@@ -440,7 +465,7 @@ def import_contacts(*, data: bytes, dry_run: bool = False, by=None) -> ImportRes
         if stored is None:
             values["account_id"] = account_id
         changes.append(Change(row, values, stored))
-    report_same_target(changes, lambda c: f"the stored contact “{c['name']}”")
+    report_same_target(changes, lambda c: _("the stored contact “%(name)s”") % {"name": c["name"]})
     table.errors.raise_if_any()
     count_changes(result, changes)
     if dry_run:
@@ -463,7 +488,7 @@ register(
     Importer(
         kind="contacts",
         columns=CONTACT_COLUMNS,
-        matched_by="(account, email) when email is given, else (account, name)",
+        matched_by=gettext_lazy("(account, email) when email is given, else (account, name)"),
         run=import_contacts,
     )
 )
@@ -472,12 +497,17 @@ register(
 # --- contracts ------------------------------------------------------------------------------
 
 CONTRACT_COLUMNS = (
-    Column("account", True, "the account's external_id or name"),
-    Column("reference", True, "the contract's unique reference"),
+    Column("account", True, gettext_lazy("the account's external_id or name")),
+    Column("reference", True, gettext_lazy("the contract's unique reference")),
     Column("start_date", True, "YYYY-MM-DD"),
-    Column("end_date", help="YYYY-MM-DD, empty = open-ended"),
-    Column("cancelled_on", help="YYYY-MM-DD, the first day it no longer counts; empty = none"),
-    Column("monthly_value", True, "a number ≥ 0 with at most two decimals, e.g. 1200.50"),
+    Column("end_date", help=gettext_lazy("YYYY-MM-DD, empty = open-ended")),
+    Column(
+        "cancelled_on",
+        help=gettext_lazy("YYYY-MM-DD, the first day it no longer counts; empty = none"),
+    ),
+    Column(
+        "monthly_value", True, gettext_lazy("a number ≥ 0 with at most two decimals, e.g. 1200.50")
+    ),
 )
 CONTRACT_FIELDS = ["pk", "account_id", "start_date", "end_date", "cancelled_on", "monthly_value"]
 
@@ -502,7 +532,7 @@ def import_contracts(*, data: bytes, dry_run: bool = False, by=None) -> ImportRe
         parsed.append((row, row.text("reference", max_length=100, required=True), values))
     report_duplicates(
         group_by(rows, lambda r: r.values.get("reference") or None),
-        lambda ref: f"reference {ref}",
+        lambda ref: _("reference %(value)s") % {"value": ref},
     )
     stored = {}
     for chunk in chunks({ref for _r, ref, _v in parsed if ref}):
@@ -519,9 +549,15 @@ def import_contracts(*, data: bytes, dry_run: bool = False, by=None) -> ImportRe
         terms = {"end_date": None, "cancelled_on": None, **change.merged()}
         start = terms["start_date"]
         if terms["end_date"] is not None and terms["end_date"] < start:
-            row.error(f"end_date {terms['end_date']} is before start_date {start}")
+            row.error(
+                _("end_date %(day)s is before start_date %(start)s")
+                % {"day": terms["end_date"], "start": start}
+            )
         if terms["cancelled_on"] is not None and terms["cancelled_on"] < start:
-            row.error(f"cancelled_on {terms['cancelled_on']} is before start_date {start}")
+            row.error(
+                _("cancelled_on %(day)s is before start_date %(start)s")
+                % {"day": terms["cancelled_on"], "start": start}
+            )
         if change.stored is None:
             values["reference"] = reference
         changes.append(change)
@@ -534,9 +570,19 @@ def import_contracts(*, data: bytes, dry_run: bool = False, by=None) -> ImportRe
             if change.stored is not None:
                 touched.add(change.stored["account_id"])
     if touched:
-        verb = "to refresh" if dry_run else "refreshed"
-        plural = "s" if len(touched) != 1 else ""
-        result.notes.append(f"ledger {verb} for {len(touched)} account{plural}")
+        if dry_run:
+            text = ngettext(
+                "ledger to refresh for %(n)s account",
+                "ledger to refresh for %(n)s accounts",
+                len(touched),
+            )
+        else:
+            text = ngettext(
+                "ledger refreshed for %(n)s account",
+                "ledger refreshed for %(n)s accounts",
+                len(touched),
+            )
+        result.notes.append(text % {"n": len(touched)})
     if dry_run:
         return result
 

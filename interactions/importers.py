@@ -5,6 +5,8 @@ follows in the same transaction."""
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from customers.csv_import import (
     Column,
@@ -31,17 +33,19 @@ from .services import refresh_last_interaction
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 
 INTERACTION_COLUMNS = (
-    Column("account", True, "the account's external_id or name"),
-    Column("kind", True, "meeting, call, email or note"),
+    Column("account", True, gettext_lazy("the account's external_id or name")),
+    Column("kind", True, gettext_lazy("meeting, call, email or note")),
     Column(
         "occurred_at",
         True,
-        "YYYY-MM-DD HH:MM or YYYY-MM-DD, local time unless it has a UTC offset (+01:00)",
+        gettext_lazy(
+            "YYYY-MM-DD HH:MM or YYYY-MM-DD, local time unless it has a UTC offset (+01:00)"
+        ),
     ),
-    Column("author_email", True, "the email of the user who had the interaction"),
-    Column("summary", True, "one line, at most 200 characters"),
+    Column("author_email", True, gettext_lazy("the email of the user who had the interaction")),
+    Column("summary", True, gettext_lazy("one line, at most 200 characters")),
     Column("notes"),
-    Column("sentiment", help="positive, neutral or negative"),
+    Column("sentiment", help=gettext_lazy("positive, neutral or negative")),
     Column("next_steps"),
 )
 INTERACTION_FIELDS = ["pk", "author_id", "notes", "sentiment", "next_steps"]
@@ -63,12 +67,16 @@ def import_interactions(*, data: bytes, dry_run: bool = False, by=None) -> Impor
         kind = row.choice("kind", Interaction.Kind, required=True)
         occurred_at = row.datetime("occurred_at", required=True)
         if occurred_at is not None and occurred_at > latest_allowed:
-            row.error(f"occurred_at {row.values['occurred_at']} is in the future")
+            row.error(
+                _("occurred_at %(value)s is in the future") % {"value": row.values["occurred_at"]}
+            )
         summary = row.text("summary", max_length=200, required=True)
         author_email = row.email("author_email", required=True)
         author = authors.get(author_email.lower()) if author_email else None
         if author_email and author is None:
-            row.error(f"author_email {author_email} is not the email of any user")
+            row.error(
+                _("author_email %(email)s is not the email of any user") % {"email": author_email}
+            )
         values = {"author_id": author.pk if author else None}
         values.update((name, row.text(name)) for name in ("notes", "next_steps") if row.has(name))
         if row.has("sentiment"):
@@ -77,7 +85,10 @@ def import_interactions(*, data: bytes, dry_run: bool = False, by=None) -> Impor
         parsed.append((row, key if all(key) else None, values))
     report_duplicates(
         {key: [p[0] for p in items] for key, items in group_by(parsed, lambda p: p[1]).items()},
-        lambda k: f"the {k[1]} “{k[3]}” at {k[2]:%Y-%m-%d %H:%M} for this account",
+        lambda k: (
+            _("the %(kind)s “%(summary)s” at %(at)s for this account")
+            % {"kind": k[1], "summary": k[3], "at": f"{k[2]:%Y-%m-%d %H:%M}"}
+        ),
     )
 
     stored = _stored_interactions({key for _r, key, _v in parsed if key})
@@ -141,7 +152,7 @@ register(
     Importer(
         kind="interactions",
         columns=INTERACTION_COLUMNS,
-        matched_by="(account, kind, occurred_at, summary)",
+        matched_by=gettext_lazy("(account, kind, occurred_at, summary)"),
         run=import_interactions,
     )
 )

@@ -9,14 +9,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from crm.admin_actions import export_as_csv
+from crm.i18n import translate_stored
 
 from . import flags as flag_services
 from . import scoring
+from .health import MEASURE_WORDS
 from .models import (
     HealthScore,
+    Rating,
     RiskFlag,
     RiskFlagEvent,
     ScoringConfiguration,
@@ -168,11 +171,11 @@ class HealthScoreAdmin(ReadOnlyAdmin):
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
-                    key,
-                    m.get("rating") or "n/a",
+                    _(MEASURE_WORDS[key]) if key in MEASURE_WORDS else key,
+                    Rating(m["rating"]).label if m.get("rating") in Rating.values else _("n/a"),
                     m.get("weight"),
                     m.get("impact"),
-                    m.get("explanation"),
+                    translate_stored(m.get("explanation")),
                 )
                 for key, m in obj.measures.items()
             ),
@@ -214,7 +217,8 @@ def _with_comment(modeladmin, request, queryset, *, service, title: str):
                 done += 1
             except (ValidationError, PermissionDenied) as exc:
                 refused.append(f"{flag}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
-        modeladmin.message_user(request, _("%(n)s flag(s) changed.") % {"n": done})
+        changed = ngettext("%(n)s flag changed.", "%(n)s flags changed.", done) % {"n": done}
+        modeladmin.message_user(request, changed)
         for line in refused:
             modeladmin.message_user(request, line, messages.WARNING)
         return None

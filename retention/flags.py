@@ -19,10 +19,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from crm import scoping
+from crm.i18n import format_money, translate_stored
 from customers.models import Contract
 
 from .health import Facts, Health, active_on, in_range
@@ -31,6 +33,12 @@ from .models import Band, RiskFlag, RiskFlagEvent
 Reason = RiskFlag.Reason
 Status = RiskFlag.Status
 NOT_GREEN = (Band.YELLOW.value, Band.RED.value)
+# The band as the word a stored sentence holds ("the account is red").
+BAND_WORDS = {
+    Band.GREEN.value: gettext_noop("green"),
+    Band.YELLOW.value: gettext_noop("yellow"),
+    Band.RED.value: gettext_noop("red"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +52,7 @@ class Condition:
 
 def _score_words(health: Health) -> str:
     return _("the account is %(band)s (score %(score)s)") % {
-        "band": health.band,
+        "band": _(BAND_WORDS[health.band]) if health.band in BAND_WORDS else health.band,
         "score": health.score,
     }
 
@@ -331,11 +339,18 @@ def snooze_flag(
 
 
 def _digest(owner, flags: list[RiskFlag], renewals: list[Contract], day: dt.date, window: int):
+    """The digest in the owner's language (their choice, else the installation's)."""
+    with translation.override(owner.language or settings.LANGUAGE_CODE):
+        return _digest_worded(owner, flags, renewals, day, window)
+
+
+def _digest_worded(owner, flags: list[RiskFlag], renewals: list[Contract], day, window: int):
     site = getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
     lines = [_("Hello %(name)s,") % {"name": owner.first_name or owner.username}, ""]
     lines.append(_("New risk flags on your accounts:"))
     for flag in flags:
-        lines.append(f"- {flag.account} — {flag.get_reason_display()}: {flag.explanation}")
+        explanation = translate_stored(flag.explanation)
+        lines.append(f"- {flag.account} — {flag.get_reason_display()}: {explanation}")
         lines.append(f"  {site}{flag.account.get_absolute_url()}")
     if renewals:
         lines += ["", _("Renewals due within %(days)s days, not confirmed:") % {"days": window}]
@@ -346,11 +361,13 @@ def _digest(owner, flags: list[RiskFlag], renewals: list[Contract], day: dt.date
                 "ref": c.reference,
                 "day": c.end_date.isoformat(),
                 "days": (c.end_date - day).days,
-                "value": f"{c.monthly_value} {settings.CURRENCY}",
+                "value": format_money(c.monthly_value),
             }
             lines.append("- " + text % values)
     lines += ["", "— Treue"]
-    subject = _("Treue: %(n)s new risk flag(s)") % {"n": len(flags)}
+    subject = ngettext("Treue: %(n)s new risk flag", "Treue: %(n)s new risk flags", len(flags)) % {
+        "n": len(flags)
+    }
     return EmailMessage(subject, "\n".join(lines), to=[owner.email])
 
 

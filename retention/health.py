@@ -49,6 +49,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, RowNumber, TruncDate
 from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from customers.models import Account, Contact, Contract, OwnershipTransfer
 from interactions.models import Feedback, Interaction, OpenProblem
@@ -76,6 +77,40 @@ def _(message: str) -> str:
     every account, and Django's lookups per call were a third of the scoring time."""
     language = getattr(_one_language, "code", None) or translation.get_language()
     return _translated(language, message)
+
+
+@functools.lru_cache(maxsize=512)
+def _translated_plural(language: str | None, singular: str, plural: str, n: int) -> str:
+    with translation.override(language):
+        return translation.ngettext(singular, plural, n)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """``ngettext``, memoised per language like ``_``."""
+    language = getattr(_one_language, "code", None) or translation.get_language()
+    return _translated_plural(language, singular, plural, n)
+
+
+# Values that the stored sentences hold as words, translated like the sentences themselves
+# (``crm.i18n`` translates them again for a reader in another language).
+READING_WORDS = {
+    "green": gettext_noop("green"),
+    "amber": gettext_noop("amber"),
+    "red": gettext_noop("red"),
+}
+CATEGORY_WORDS = {
+    "promoter": gettext_noop("promoter"),
+    "passive": gettext_noop("passive"),
+    "detractor": gettext_noop("detractor"),
+}
+MEASURE_WORDS = {
+    "engagement": gettext_noop("engagement"),
+    "sentiment": gettext_noop("CSM sentiment"),
+    "problems": gettext_noop("open problems"),
+    "relationship": gettext_noop("relationship"),
+    "voice": gettext_noop("voice of the customer"),
+    "commercial": gettext_noop("commercial"),
+}
 
 
 # --- the pure model ---------------------------------------------------------------------------
@@ -178,7 +213,7 @@ def rate_sentiment(
         values = {"sentiment": words[sentiment], "days": age_days}
     else:
         text = _("the CSM reads %(sentiment)s (%(days)s days ago)")
-        values = {"sentiment": sentiment, "days": age_days}
+        values = {"sentiment": _(READING_WORDS[sentiment]), "days": age_days}
     return Measure(rating, sentiment, text % values)
 
 
@@ -191,7 +226,11 @@ def rate_problems(
         return Measure(GOOD, 0, _("no open problems"))
     poor = high or old or (medium and config.medium_problem_is_poor)
     rating = POOR if poor else AVERAGE
-    text = _("%(n)s open problem(s): %(high)s high severity, the oldest %(days)s days old")
+    text = ngettext(
+        "%(n)s open problem: %(high)s high severity, %(days)s days old",
+        "%(n)s open problems: %(high)s high severity, the oldest %(days)s days old",
+        open_count,
+    )
     values = {"n": open_count, "high": high, "days": oldest_days if oldest_days is not None else 0}
     return Measure(rating, open_count, text % values)
 
@@ -275,7 +314,12 @@ def rate_voice(
     rating = {"promoter": GOOD, "passive": AVERAGE, "detractor": POOR}[category]
     text = _("latest %(kind)s %(score)s (%(category)s, %(days)s days ago)")
     label = (kind or "").upper()
-    values = {"kind": label, "score": score, "category": category, "days": age_days}
+    values = {
+        "kind": label,
+        "score": score,
+        "category": _(CATEGORY_WORDS[category]),
+        "days": age_days,
+    }
     return Measure(rating, f"{label} {score}", text % values)
 
 
@@ -437,8 +481,10 @@ def _health_for(facts: Facts, *, day: dt.date, config) -> Health:
     guards: list[str] = []
     if onboarding:
         weights["engagement"] = weights["engagement"] * config.onboarding_engagement_factor
-        text = _("onboarding (day %(day)s of %(days)s): voice of the customer left out, ")
-        text += _("engagement weighs ×%(factor)s")
+        text = _(
+            "onboarding (day %(day)s of %(days)s): voice of the customer left out, "
+            "engagement weighs ×%(factor)s"
+        )
         guards.append(
             text
             % {
@@ -454,7 +500,8 @@ def _health_for(facts: Facts, *, day: dt.date, config) -> Health:
         band = Band.YELLOW.value
     if capped_by and score is not None:
         guards.append(
-            _("band at best yellow: %(measures)s poor") % {"measures": ", ".join(capped_by)}
+            _("band at best yellow: %(measures)s poor")
+            % {"measures": ", ".join(_(MEASURE_WORDS[k]) for k in capped_by)}
         )
     transfer_days = _days(day, facts.last_transfer_on)
     on_watch = transfer_days is not None and transfer_days <= config.transfer_watch_days

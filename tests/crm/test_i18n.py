@@ -1,0 +1,392 @@
+"""German and English: the ``de`` catalogue is complete and compiled, the main pages render in
+German with nothing of the English catalogue left, stored sentences (health reasons, flag
+explanations) are shown in the reader's language, and money is formatted per locale."""
+
+import ast
+import datetime as dt
+import html
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from django.conf import settings
+from django.core import mail
+from django.template import Context, Template
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from crm.i18n import format_money, translate_stored
+from retention import flags, wording
+from tests.factories import (
+    ContactFactory,
+    FeedbackFactory,
+    FollowUpFactory,
+    HealthScoreFactory,
+    InteractionFactory,
+    OpenProblemFactory,
+    RiskFlagFactory,
+    make_customer,
+)
+
+LOCALE = Path(settings.LOCALE_PATHS[0])
+PO = LOCALE / "de" / "LC_MESSAGES" / "django.po"
+MO = LOCALE / "de" / "LC_MESSAGES" / "django.mo"
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%%")
+
+
+def _catalogue():
+    with PO.open("rb") as f:
+        return [m for m in read_po(f, locale="de") if m.id]
+
+
+def _forms(message) -> list[str]:
+    return list(message.string) if isinstance(message.id, tuple) else [message.string]
+
+
+# --- the catalogue ------------------------------------------------------------------------
+
+
+def test_every_entry_of_the_german_catalogue_is_translated_and_none_is_fuzzy():
+    messages = _catalogue()
+    assert len(messages) > 900
+    untranslated = [m.id for m in messages if not all(_forms(m))]
+    fuzzy = [m.id for m in messages if m.fuzzy]
+    assert untranslated == []
+    assert fuzzy == []
+
+
+def test_translations_keep_the_placeholders_of_their_msgid():
+    wrong = []
+    for m in _catalogue():
+        ids = list(m.id) if isinstance(m.id, tuple) else [m.id]
+        wanted = set(PLACEHOLDER.findall(ids[-1]))
+        for form in _forms(m):
+            if not set(PLACEHOLDER.findall(form)) <= wanted | set(PLACEHOLDER.findall(ids[0])):
+                wrong.append((m.id, form))
+        # the plural form (and a singular without a count of its own) keeps every placeholder
+        if not set(PLACEHOLDER.findall(_forms(m)[-1])) >= wanted - {"%%"}:
+            wrong.append((m.id, _forms(m)[-1]))
+    assert wrong == []
+
+
+def test_the_compiled_catalogue_matches_the_po_file():
+    """The .mo Django loads says what the .po says (a stale .mo fails here)."""
+    assert MO.exists()
+    stale = []
+    with translation.override("de"):
+        for m in _catalogue():
+            if isinstance(m.id, tuple):
+                got = [translation.ngettext(m.id[0], m.id[1], n) for n in (1, 2)]
+                if m.context:
+                    got = [translation.npgettext(m.context, m.id[0], m.id[1], n) for n in (1, 2)]
+                if got != list(m.string):
+                    stale.append(m.id)
+            else:
+                got = (
+                    translation.pgettext(m.context, m.id)
+                    if m.context
+                    else translation.gettext(m.id)
+                )
+                if got != m.string:
+                    stale.append(m.id)
+    assert stale == []
+
+
+def test_both_languages_are_offered():
+    assert [code for code, _name in settings.LANGUAGES] == ["en", "de"]
+
+
+# --- the pages in German ------------------------------------------------------------------
+
+
+@pytest.fixture
+def book(csm, team_lead):
+    """One customer of Carla's with something in every panel of its pages."""
+    account = make_customer(
+        owner=csm, team=csm.team, name="Brightline GmbH", monthly_value=Decimal("1234.50")
+    )
+    champion = ContactFactory(account=account, name="Mia Meyer", is_champion=True)
+    InteractionFactory(account=account, author=csm).contacts.add(champion)
+    FollowUpFactory(account=account, owner=csm, due_on=timezone.localdate())
+    OpenProblemFactory(account=account)
+    FeedbackFactory(account=account, contact=champion)
+    HealthScoreFactory(
+        account=account,
+        score=40,
+        band="red",
+        measures={
+            "engagement": {
+                "rating": "poor",
+                "value": 47,
+                "points": 0,
+                "weight": 25,
+                "impact": -18,
+                "explanation": "no meeting or call for 47 days (expected every 30)",
+            }
+        },
+        guards=["on watch: the owner changed 12 days ago"],
+    )
+    RiskFlagFactory(
+        account=account,
+        explanation="renewal on 2026-12-01 (in 40 days) is not confirmed and "
+        "the account is red (score 40)",
+    )
+    return account
+
+
+def _pages(account) -> dict[str, str]:
+    return {
+        "portfolio": reverse("retention:portfolio"),
+        "account page": account.get_absolute_url(),
+        "brief": reverse("interactions:brief", args=[account.pk]),
+        "accounts list": reverse("customers:account_list"),
+        "team dashboard": reverse("retention:team_dashboard"),
+        "at-risk list": reverse("retention:at_risk"),
+        "handovers": reverse("customers:handover_list"),
+        "log form": reverse("interactions:log") + f"?account={account.pk}",
+    }
+
+
+def _text(response) -> str:
+    assert response.status_code == 200, response
+    return html.unescape(response.content.decode())
+
+
+def _english_msgids() -> set[str]:
+    """Msgids without placeholders that German words differently."""
+    found = set()
+    for m in _catalogue():
+        msgid = m.id[0] if isinstance(m.id, tuple) else m.id
+        if "%" not in msgid and "<" not in msgid and _forms(m)[0] != msgid:
+            found.add(msgid)
+    return found
+
+
+def _english_phrases() -> list[str]:
+    """The msgids of a few words or more: found anywhere in a page, they were left untranslated."""
+    return [msgid for msgid in _english_msgids() if len(msgid.split()) >= 3]
+
+
+TEXT_NODE = re.compile(r">([^<>]+)<")
+ATTRIBUTE = re.compile(r'\b(?:title|placeholder|aria-label|data-label)="([^"]*)"')
+# The language menu names each language in its own words ("English" on a German page).
+OWN_NAMES = {translation.get_language_info(code)["name_local"] for code, _n in settings.LANGUAGES}
+
+
+def _strings(page: str) -> set[str]:
+    """What a page says in its text nodes and labelling attributes, one string each."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S)
+    found = {s.strip() for s in TEXT_NODE.findall(page)} | set(ATTRIBUTE.findall(page))
+    return {html.unescape(s).strip() for s in found if s.strip()}
+
+
+def _left_in_english(client, user, url: str) -> tuple[list[str], str]:
+    """What the English page says from the catalogue that the German page still says: a
+    phrase anywhere, or a whole text node or label (a column head, a button)."""
+    client.force_login(user)
+    user.language = "en"
+    user.save(update_fields=["language"])
+    english_page = client.get(url)
+    user.language = "de"
+    user.save(update_fields=["language"])
+    german_page = client.get(url)
+    english, german = _text(english_page), _text(german_page)
+    left = [p for p in _english_phrases() if p in english and p in german]
+    msgids = _english_msgids()
+    english_strings = _strings(english_page.content.decode())
+    german_strings = _strings(german_page.content.decode())
+    left += sorted(s for s in german_strings & english_strings - OWN_NAMES if s in msgids)
+    return left, german
+
+
+@pytest.mark.django_db
+def test_the_main_pages_render_in_german_with_no_english_phrase_left(client, book, team_lead):
+    assert len(_english_phrases()) > 200
+    for name, url in _pages(book).items():
+        left, _german = _left_in_english(client, team_lead, url)
+        assert left == [], name
+
+
+@pytest.mark.django_db
+def test_the_admin_index_and_the_login_page_render_in_german(client, admin_user):
+    left, german = _left_in_english(client, admin_user, reverse("admin:index"))
+    assert left == []
+    assert "Massenimport" in german and "CSV importieren" in german
+    client.logout()
+    english = _text(client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en"))
+    login = _text(client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="de"))
+    assert "Sign in to Treue" in english
+    assert "Bei Treue anmelden" in login and "Sign in to Treue" not in login
+    assert '<html lang="de">' in login
+
+
+@pytest.mark.django_db
+def test_the_account_page_shows_money_dates_and_stored_reasons_in_german(client, book, csm):
+    csm.language = "de"
+    csm.save(update_fields=["language"])
+    client.force_login(csm)
+    page = _text(client.get(book.get_absolute_url()))
+    assert "1.235\xa0€" in page  # the MRR, in whole euros
+    assert "1.234,50\xa0€" in page  # the contract's monthly value
+    assert "kein Meeting oder Telefonat seit 47 Tagen (erwartet alle 30)" in page
+    assert "unter Beobachtung: die Betreuung hat vor 12 Tagen gewechselt" in page
+    assert (
+        "Verlängerung am 01.12.2026 (in 40 Tagen) ist nicht bestätigt und der Account ist rot "
+        "(Score 40)"
+    ) in page
+    today = timezone.localdate()
+    assert f"{today:%d.%m.%Y}" in page
+
+
+@pytest.mark.django_db
+def test_the_account_page_in_english_shows_what_was_stored(client, book, csm):
+    client.force_login(csm)
+    page = _text(client.get(book.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "€1,235" in page and "€1,234.50" in page
+    assert "no meeting or call for 47 days (expected every 30)" in page
+    assert "renewal on 2026-12-01 (in 40 days) is not confirmed" in page
+
+
+@pytest.mark.django_db
+def test_an_interaction_can_be_logged_from_the_german_form(client, book, csm):
+    csm.language = "de"
+    csm.save(update_fields=["language"])
+    client.force_login(csm)
+    response = client.post(
+        reverse("interactions:log"),
+        {
+            "account": book.pk,
+            "kind": "call",
+            "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "summary": "Verlängerung besprochen",
+            "follow_up_title": "Angebot schicken",
+            "follow_up_due": (timezone.localdate() + dt.timedelta(days=7)).isoformat(),
+        },
+    )
+    assert response.status_code in (200, 302)
+    assert book.interactions.filter(summary="Verlängerung besprochen").exists()
+    assert book.follow_ups.filter(title="Angebot schicken").exists()
+
+
+# --- stored sentences ---------------------------------------------------------------------
+
+
+def test_a_stored_reason_is_worded_again_in_the_readers_language():
+    stored = "no meeting or call for 47 days (expected every 30)"
+    with translation.override("de"):
+        assert (
+            translate_stored(stored)
+            == "kein Meeting oder Telefonat seit 47 Tagen (erwartet alle 30)"
+        )
+    with translation.override("en"):
+        assert translate_stored(stored) == stored
+
+
+def test_nested_reasons_words_and_numbers_are_translated_too():
+    stored = (
+        "score 36 is red (below 51): -18: no meeting or call for 200 days (expected every 30); "
+        "-12: the CSM reads red (3 days ago)"
+    )
+    with translation.override("de"):
+        german = translate_stored(stored)
+        assert german == (
+            "Score 36 ist rot (unter 51): -18: kein Meeting oder Telefonat seit 200 Tagen "
+            "(erwartet alle 30); -12: der CSM schätzt den Account als rot ein (vor 3 Tagen)"
+        )
+        assert translate_stored("MRR down from 1200.00 to 800.50 within 90 days") == (
+            "MRR innerhalb von 90 Tagen von 1.200,00 auf 800,50 gesunken"
+        )
+    with translation.override("en"):
+        assert translate_stored(german) == stored
+
+
+def test_the_plural_form_follows_the_stored_count():
+    with translation.override("de"):
+        one = translate_stored("1 open problem: 1 high severity, 12 days old")
+        three = translate_stored("3 open problems: 0 high severity, the oldest 40 days old")
+    assert one == "1 offenes Problem: 1 mit hohem Schweregrad, 12 Tage alt"
+    assert three == "3 offene Probleme: 0 mit hohem Schweregrad, das älteste 40 Tage alt"
+
+
+def test_text_that_is_not_a_registered_sentence_is_left_alone():
+    with translation.override("de"):
+        assert translate_stored("Called Mia, all good") == "Called Mia, all good"
+        assert translate_stored("") == ""
+
+
+def _literals(path: Path, *, skip_functions=()) -> tuple[set[str], set[tuple[str, str]]]:
+    """The msgids ``_()`` and ``ngettext()`` are called with in a module."""
+    singles, plurals = set(), set()
+    tree = ast.parse(path.read_text())
+    skipped = {
+        id(node)
+        for fn in ast.walk(tree)
+        if isinstance(fn, ast.FunctionDef) and fn.name in skip_functions
+        for node in ast.walk(fn)
+    }
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or id(node) in skipped:
+            continue
+        name = getattr(node.func, "id", None)
+        args = [a.value for a in node.args if isinstance(a, ast.Constant)]
+        if name == "_" and args:
+            singles.add(args[0])
+        elif name == "ngettext" and len(args) == 2:
+            plurals.add((args[0], args[1]))
+    return singles, plurals
+
+
+def test_every_sentence_the_scoring_stores_is_registered_for_translation():
+    base = Path(settings.BASE_DIR) / "retention"
+    registered = set(wording.SENTENCES) | set(wording.WORDS)
+    health, health_plurals = _literals(base / "health.py")
+    assert health - registered == set()
+    assert health_plurals <= {(s, p) for s, p, _count in wording.PLURALS}
+    stored, _plurals = _literals(base / "flags.py", skip_functions={"_digest_worded"})
+    sentences = {s for s in stored if "%(" in s} | {
+        "no longer a customer",
+        "no score (no measure has data)",
+    }
+    assert sentences - registered == set()
+
+
+# --- the digest ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_risk_digest_is_written_in_the_owners_language(csm):
+    csm.language = "de"
+    csm.save(update_fields=["language"])
+    RiskFlagFactory(
+        account=make_customer(owner=csm, name="Brightline GmbH"),
+        explanation="the champion left on 2026-03-01 (10 days ago); no new champion is named",
+    )
+    assert flags.send_flag_digests(today=dt.date(2026, 3, 11))["emails"] == 1
+    (message,) = mail.outbox
+    assert message.subject == "Treue: 1 neue Risikowarnung"
+    assert "Hallo Carla," in message.body
+    assert "der Champion ist am 01.03.2026 ausgeschieden (vor 10 Tagen)" in message.body
+
+
+# --- money --------------------------------------------------------------------------------
+
+
+def test_money_is_formatted_for_the_active_language():
+    amount = Decimal("1234.5")
+    with translation.override("de"):
+        assert format_money(amount) == "1.234,50\xa0€"
+        assert format_money(amount, digits=0) == "1.235\xa0€"
+    with translation.override("en"):
+        assert format_money(amount) == "€1,234.50"
+        assert format_money(amount, digits=0) == "€1,235"
+        assert format_money(None) == ""
+
+
+def test_the_money_filter_uses_the_installations_currency(settings):
+    settings.CURRENCY = "CHF"
+    template = Template("{% load treue %}{{ amount|money }} / {{ amount|money:0 }}")
+    with translation.override("de"):
+        text = template.render(Context({"amount": Decimal("-1234.50")}))
+    assert text == "-1.234,50\xa0CHF / -1.235\xa0CHF"
