@@ -6,6 +6,7 @@ app_name = "customers"
 
 urlpatterns = [
     path("", views.account_list, name="account_list"),
+    path("export.csv", views.account_list_export, name="account_list_export"),
     path("<int:pk>/", views.account_detail, name="account_detail"),
     path("<int:pk>/timeline/", views.account_timeline, name="account_timeline"),
     path("<int:pk>/contacts/new/", views.contact_create, name="contact_create"),

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from crm import scoping
+from crm.exports import csv_response
 from crm.views import add_service_errors
 
 from . import selectors, services
@@ -38,6 +39,45 @@ def account_list(request):
     accounts = selectors.accounts_for(request.user, search=search).order_by("name")
     page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "customers/account_list.html", {"page": page, "q": search})
+
+
+@login_required
+def account_list_export(request):
+    """The directory as the user searched it, as CSV (same scope as the page)."""
+    search = request.GET.get("q", "").strip()
+    accounts = selectors.accounts_for(request.user, search=search).order_by("name")
+    header = [
+        _("Account"),
+        _("External ID"),
+        _("Segment"),
+        _("Industry"),
+        _("Employees"),
+        _("Owner"),
+        _("Team"),
+        _("MRR"),
+        _("Customer since"),
+        _("Churned on"),
+        _("Next renewal"),
+        _("Last meeting or call"),
+    ]
+    rows = (
+        [
+            a.name,
+            a.external_id,
+            a.segment,
+            a.industry,
+            a.employees,
+            a.owner,
+            a.team,
+            a.mrr,
+            a.customer_since,
+            a.churned_on,
+            a.next_renewal_on,
+            a.last_interaction_at,
+        ]
+        for a in accounts.iterator(chunk_size=500)
+    )
+    return csv_response("accounts.csv", header, rows)
 
 
 def _timeline_context(request, account) -> dict:

@@ -321,3 +321,19 @@ def accounts_without_contact(accounts: QuerySet[Account], *, days: int) -> int:
         .filter(Q(last_interaction_at__isnull=True) | Q(last_interaction_at__lt=since))
         .count()
     )
+
+
+def versions_of(interaction: Interaction) -> list:
+    """Every saved version of an interaction, newest first, with who saved it and the fields
+    that changed against the version before (from the audit history)."""
+    versions = list(interaction.history.select_related("history_user").order_by("-history_date"))
+    for newer, older in zip(versions, versions[1:], strict=False):
+        newer.changed_fields = [
+            change.field for change in newer.diff_against(older, included_fields=VERSIONED).changes
+        ]
+    if versions:
+        versions[-1].changed_fields = []
+    return versions
+
+
+VERSIONED = ["kind", "occurred_at", "summary", "notes", "sentiment", "next_steps"]

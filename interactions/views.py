@@ -43,6 +43,7 @@ def interaction_detail(request, pk: int):
         "interaction": interaction,
         "can_edit": selectors.can_edit_interaction(request.user, interaction),
         "follow_ups": interaction.follow_ups.select_related("owner"),
+        "versions": selectors.versions_of(interaction),
     }
     return render(request, "interactions/interaction_detail.html", context)
 

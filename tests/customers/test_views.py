@@ -375,3 +375,17 @@ def test_account_list_is_scoped_and_queries_are_constant(
         "Hidden Corp"
         not in client.get(reverse("customers:account_list"), {"q": "Hidden"}).content.decode()
     )
+
+
+def test_account_list_exports_only_what_the_user_may_read_as_csv(client, csm, other_csm):
+    from ..factories import AccountFactory
+
+    AccountFactory(owner=csm, name="Mine GmbH")
+    AccountFactory(owner=other_csm, name="Theirs AG")
+    AccountFactory(owner=csm, name="=HYPERLINK(evil)")
+    client.force_login(csm)
+    response = client.get(reverse("customers:account_list_export"))
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert response["Content-Type"].startswith("text/csv")
+    assert "Mine GmbH" in text and "Theirs AG" not in text
+    assert "'=HYPERLINK(evil)" in text

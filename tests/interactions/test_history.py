@@ -80,3 +80,21 @@ def test_logging_a_call_does_not_write_account_history(csm):
     account.refresh_from_db()
     assert account.last_interaction_at is not None
     assert account.history.count() == before
+
+
+def test_interaction_page_shows_earlier_versions_with_who_changed_what(client, csm):
+    interaction = services.log_interaction(
+        account=AccountFactory(owner=csm),
+        author=csm,
+        kind="call",
+        summary="Renewal call",
+        notes="They want 10 %",
+    )
+    services.update_interaction(interaction=interaction, notes="They want 15 % off")
+    client.force_login(csm)
+    page = client.get(interaction.get_absolute_url())
+    assert page.status_code == 200
+    versions = page.context["versions"]
+    assert [v.notes for v in versions] == ["They want 15 % off", "They want 10 %"]
+    assert versions[0].changed_fields == ["notes"]
+    assert b"They want 10 %" in page.content
