@@ -40,8 +40,11 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Each benchmark builds or reuses its own PostgreSQL database (see the docstring at the top
+# of each script); `make bench BENCH=bench/bench_import.py` runs one.
+BENCH ?= $(sort $(wildcard bench/bench_*.py))
 bench: install
-	$(BIN)/python bench/run_all.py
+	@for script in $(BENCH); do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
