@@ -7,6 +7,7 @@ and the ARR at risk (MRR × 12), so the page stays thin and its query count cons
 
 import datetime as dt
 
+from django.contrib.auth import get_user_model
 from django.db.models import (
     Count,
     DecimalField,
@@ -139,3 +140,24 @@ def flags_of(account, *, unresolved_only: bool = True) -> QuerySet[RiskFlag]:
     """The account's flags, newest first (unresolved only unless asked)."""
     qs = account.risk_flags.order_by("-raised_at", "-pk")
     return qs.filter(Q(status__in=UNRESOLVED)) if unresolved_only else qs
+
+
+def status_counts(flags: QuerySet[RiskFlag]) -> dict[str, int]:
+    """How many of ``flags`` are in each status (every status present, zero if none); one
+    query, for the at-risk list's summary."""
+    counts = dict.fromkeys(RiskFlag.Status.values, 0)
+    rows = flags.order_by().values("status").annotate(n=Count("pk")).values_list("status", "n")
+    counts.update(dict(rows))
+    return counts
+
+
+def flag_owners(user) -> QuerySet:
+    """The people owning accounts with unresolved flags that ``user`` may read, by name: the
+    at-risk list's choice of CSM."""
+    flags = scoping.visible(user, RiskFlag.objects.filter(status__in=UNRESOLVED), via="account")
+    owners = flags.values("account__owner_id")
+    return (
+        get_user_model()
+        .objects.filter(pk__in=owners)
+        .order_by("first_name", "last_name", "username")
+    )

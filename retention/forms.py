@@ -4,15 +4,33 @@ snooze ends after today) live in ``retention.flags``, whose errors the views put
 forms' fields."""
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.functional import lazy
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from customers import selectors as customer_selectors
 
-from .flag_selectors import SORTS
+from .flag_selectors import SORTS, flag_owners
 from .models import Band, RiskFlag
 
 RENEWAL_WINDOWS = (30, 60, 90, 180)
 MIN_AGES = (7, 14, 30, 60, 90)
+
+
+def _days(d: int) -> str:
+    return gettext("%(d)s days") % {"d": d}
+
+
+def _days_or_more(d: int) -> str:
+    return gettext("%(d)s+ days") % {"d": d}
+
+
+# Worded when shown, in the reader's language, not once at import.
+days_label = lazy(_days, str)
+days_or_more_label = lazy(_days_or_more, str)
 SORT_LABELS = {
     "-drop": _("Biggest drop"),
     "score": _("Lowest score"),
@@ -24,6 +42,24 @@ SORT_LABELS = {
     "arr": _("Least ARR at risk"),
 }
 DEFAULT_SORT = "-drop"
+
+
+class PlainSelect(forms.Select):
+    """A ``<select>`` rendered in Python. Django renders each option through a template,
+    which costs about 70 ms for the 330 CSMs an admin filters by on the demo book."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = {str(v) for v in self.format_value(value)}
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, mark_safe(" selected") if str(key) in chosen else "", label)
+                for key, label in self.choices
+            ),
+        )
+        attrs = flatatt(self.build_attrs(self.attrs, {"id": f"id_{name}", **(attrs or {})}))
+        return format_html('<select name="{}"{}>{}</select>', name, attrs, options)
 
 
 class OwnerChoiceField(forms.ModelChoiceField):
@@ -47,14 +83,14 @@ class AtRiskFilterForm(forms.Form):
     )
     renewal = forms.TypedChoiceField(
         label=_("Renewal within"),
-        choices=[("", _("Any time"))] + [(d, _("%(d)s days") % {"d": d}) for d in RENEWAL_WINDOWS],
+        choices=[("", _("Any time"))] + [(d, days_label(d)) for d in RENEWAL_WINDOWS],
         coerce=int,
         empty_value=None,
         required=False,
     )
     age = forms.TypedChoiceField(
         label=_("Open for"),
-        choices=[("", _("Any age"))] + [(d, _("%(d)s+ days") % {"d": d}) for d in MIN_AGES],
+        choices=[("", _("Any age"))] + [(d, days_or_more_label(d)) for d in MIN_AGES],
         coerce=int,
         empty_value=None,
         required=False,
@@ -65,21 +101,23 @@ class AtRiskFilterForm(forms.Form):
         required=False,
     )
     sort = forms.ChoiceField(
-        label=_("Sort"), choices=[(k, SORT_LABELS[k]) for k in SORTS], required=False
+        label=_("Sort"),
+        choices=[(k, label) for k, label in SORT_LABELS.items() if k in SORTS],
+        required=False,
     )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         # A CSM's list is their own accounts: no one else to choose.
         if user.is_team_lead or user.is_admin_role:
-            self.fields["owner"].queryset = customer_selectors.handover_sources(user).order_by(
-                "first_name", "last_name", "username"
-            )
+            self.fields["owner"].queryset = flag_owners(user)
         else:
             del self.fields["owner"]
         self.fields["segment"].queryset = customer_selectors.segments()
         for field in self.fields.values():
-            field.widget.attrs["class"] = "form-select form-select-sm"
+            field.widget = PlainSelect(
+                attrs={"class": "form-select form-select-sm"}, choices=field.choices
+            )
 
     def filters(self) -> dict:
         """The keyword arguments of ``open_flags_for`` for the valid part of the data."""

@@ -258,11 +258,14 @@ def team_dashboard(request):
         (Band.GREEN, _("Green"), totals["green"], "success"),
         ("none", _("Not scored"), totals["unscored"], "secondary"),
     ]
-    riskiest = (
+    # The eight ids first, then their rows: the database sorts 10,000 narrow rows, not wide ones.
+    riskiest_ids = list(
         scored.filter(customers, h_band__isnull=False)
-        .select_related("owner")
-        .order_by("band_rank", F("h_score").asc(nulls_last=True), "name")[:8]
+        .order_by("band_rank", F("h_score").asc(nulls_last=True), "name")
+        .values_list("pk", flat=True)[:8]
     )
+    by_id = {a.pk: a for a in scored.filter(pk__in=riskiest_ids).select_related("owner")}
+    riskiest = [by_id[pk] for pk in riskiest_ids if pk in by_id]
     context = {
         "team": team,
         "teams": teams,

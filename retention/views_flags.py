@@ -22,11 +22,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_htmx.http import trigger_client_event
 
+from crm.i18n import translate_stored
 from crm.views import add_service_errors
 
 from . import flag_selectors, flags
@@ -34,17 +35,40 @@ from .forms import ACTION_FORMS, AtRiskFilterForm
 from .models import RiskFlag
 
 PAGE_SIZE = 50
+MOVES_TO = {
+    "acknowledge": RiskFlag.Status.ACKNOWLEDGED,
+    "resolve": RiskFlag.Status.RESOLVED,
+    "snooze": RiskFlag.Status.SNOOZED,
+}
 ALL_STATUSES = tuple(RiskFlag.Status.values)
 # Spreadsheet programs run a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class FlagPaginator(Paginator):
+    """Cuts the page on the flags' ids first and loads only the page's rows with their joins
+    and annotations: the database sorts 10,000 narrow rows instead of 10,000 wide ones (half
+    the time of the at-risk list on the 100,000-account demo; see bench/bench_pages.py)."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        rows = {row.pk: row for row in self.object_list.order_by().filter(pk__in=ids)}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
 def _sees_team(user) -> bool:
     return user.is_team_lead or user.is_admin_role
 
 
-def _flags(user, form: AtRiskFilterForm):
+def _flags(user, form: AtRiskFilterForm, *, unresolved: bool = False):
     filters = form.filters()
+    if unresolved:  # whatever the status filter says: for the counts per status
+        filters["statuses"] = flag_selectors.UNRESOLVED
     if not _sees_team(user):
         filters["owner"] = user
     return flag_selectors.open_flags_for(user, **filters).select_related("acknowledged_by")
@@ -67,19 +91,31 @@ def _safe_next(request) -> str:
 def at_risk(request):
     """The at-risk list: the flags in the user's scope, filtered and sorted, 50 a page."""
     form = AtRiskFilterForm(request.GET, user=request.user)
-    page = Paginator(_flags(request.user, form), PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = flag_selectors.status_counts(_flags(request.user, form, unresolved=True))
+    counts["unresolved"] = sum(counts[status] for status in flag_selectors.UNRESOLVED)
+    paginator = FlagPaginator(_flags(request.user, form), PAGE_SIZE)
+    status = form.filters().get("statuses", ("",))[0]
+    if status in ("", *flag_selectors.UNRESOLVED):
+        # The counts per status are the same flags: no second COUNT over them.
+        paginator.count = counts[status or "unresolved"]
+    page = paginator.get_page(request.GET.get("page"))
     today = timezone.localdate()
     _with_age(page, today)
     query = request.GET.copy()
     query.pop("page", None)
     unsorted = query.copy()
     unsorted.pop("sort", None)
+    any_status = query.copy()
+    any_status.pop("status", None)
     context = {
         "page": page,
         "form": form,
+        "counts": counts,
+        "status": status,
         "sort": form.filters()["order"],
         "querystring": query.urlencode(),
         "unsorted": unsorted.urlencode(),
+        "any_status": any_status.urlencode(),
         "sees_team": _sees_team(request.user),
         "today": today,
         "here": request.get_full_path(),
@@ -129,38 +165,47 @@ def at_risk_export(request):
         _("Link"),
     ]
 
+    # Labels looked up once: get_FOO_display() translates every choice on every row.
+    reasons = {key: str(label) for key, label in RiskFlag.Reason.choices}
+    statuses = {key: str(label) for key, label in RiskFlag.Status.choices}
+
+    # The rows are written after the view returns: in the language of the request.
+    language = translation.get_language()
+
     def lines():
         writer = csv.writer(_Echo())
         yield writer.writerow(header)
+        with translation.override(language):
+            yield from map(writer.writerow, _rows())
+
+    def _rows():
         for f in rows.iterator(chunk_size=1000):
             account = f.account
-            yield writer.writerow(
-                [
-                    _csv_cell(account.name),
-                    _csv_cell(account.external_id),
-                    _csv_cell(account.owner or ""),
-                    _csv_cell(account.team or ""),
-                    _csv_cell(account.segment or ""),
-                    f.get_reason_display(),
-                    f.get_status_display(),
-                    _csv_cell(f.explanation),
-                    "" if f.measured_value is None else f.measured_value,
-                    "" if f.threshold is None else f.threshold,
-                    timezone.localdate(f.raised_at).isoformat(),
-                    f.age_days(today),
-                    f.current_band or "",
-                    "" if f.current_score is None else f.current_score,
-                    "" if f.drop is None else f.drop,
-                    account.mrr,
-                    f.arr_at_risk,
-                    account.next_renewal_on or "",
-                    _csv_cell(f.acknowledged_by or ""),
-                    _csv_cell(f.acknowledged_comment),
-                    f.snoozed_until or "",
-                    _csv_cell(f.snooze_reason),
-                    request.build_absolute_uri(account.get_absolute_url()),
-                ]
-            )
+            yield [
+                _csv_cell(account.name),
+                _csv_cell(account.external_id),
+                _csv_cell(account.owner or ""),
+                _csv_cell(account.team or ""),
+                _csv_cell(account.segment or ""),
+                reasons.get(f.reason, f.reason),
+                statuses.get(f.status, f.status),
+                _csv_cell(translate_stored(f.explanation)),
+                "" if f.measured_value is None else f.measured_value,
+                "" if f.threshold is None else f.threshold,
+                timezone.localdate(f.raised_at).isoformat(),
+                f.age_days(today),
+                f.current_band or "",
+                "" if f.current_score is None else f.current_score,
+                "" if f.drop is None else f.drop,
+                account.mrr,
+                f"{f.arr_at_risk:.2f}",
+                account.next_renewal_on or "",
+                _csv_cell(f.acknowledged_by or ""),
+                _csv_cell(f.acknowledged_comment),
+                f.snoozed_until or "",
+                _csv_cell(f.snooze_reason),
+                request.build_absolute_uri(account.get_absolute_url()),
+            ]
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="at-risk-{today.isoformat()}.csv"'
@@ -180,15 +225,15 @@ def _row(request, pk: int):
     return _with_age([row], timezone.localdate())[0]
 
 
-def _render_row(request, pk: int, *, action: str = "", form=None, status: int = 200):
+def _render_row(request, pk: int, *, action: str = "", form=None):
     context = {
         "f": _row(request, pk),
         "action": action,
-        "form": form,
+        "action_form": form,
         "sees_team": _sees_team(request.user),
         "here": _safe_next(request),
     }
-    return render(request, "retention/_at_risk_row.html", context, status=status)
+    return render(request, "retention/_at_risk_row.html", context)
 
 
 @login_required
@@ -235,16 +280,16 @@ def flag_action(request, pk: int, action: str):
             if not request.htmx:
                 messages.success(request, text)
                 return redirect(_safe_next(request))
-            response = _render_row(request, pk)
-            return trigger_client_event(
-                response, "treue:message", {"level": "success", "text": text}
-            )
+            # The page moves the flag between its counts per status (data-count in the page).
+            moved = {"from": flag.status, "to": MOVES_TO[action]}
+            event = {"level": "success", "text": text, **moved}
+            return trigger_client_event(_render_row(request, pk), "treue:message", event)
     if request.htmx:
         return _render_row(request, pk, action=action, form=form)
     context = {
         "f": _row(request, pk),
         "action": action,
-        "form": form,
+        "action_form": form,
         "sees_team": _sees_team(request.user),
         "here": _safe_next(request),
     }

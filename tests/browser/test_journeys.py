@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 
 import pytest
-from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from ..factories import (
@@ -18,8 +17,10 @@ from ..factories import (
     ContactFactory,
     ContractFactory,
     FeedbackFactory,
+    HealthScoreFactory,
     InteractionFactory,
     OpenProblemFactory,
+    RiskFlagFactory,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -191,16 +192,86 @@ def test_csm_logs_a_call_with_a_follow_up_and_sees_it_on_the_timeline(live_serve
     shot(page, "follow-up-done")
 
 
-def test_team_lead_transfers_an_account(live_server, page, team_lead, teammate, acme):
+@pytest.fixture
+def flags(acme, teammate):
+    """Two risk flags of team A: Acme entered red a week ago; Cobalt's renewal is at risk."""
+    from customers.models import Account
+    from retention.models import RiskFlag
+
+    today = timezone.localdate()
+    cobalt = Account.objects.get(name="Cobalt Coffee")
+    Account.objects.filter(pk=cobalt.pk).update(
+        mrr=1800, next_renewal_on=today + dt.timedelta(days=38)
+    )
+    HealthScoreFactory(account=cobalt, score=58, band="yellow", previous_score=71, trend=-13)
+    red = RiskFlagFactory(
+        account=acme,
+        reason=RiskFlag.Reason.ENTERED_RED,
+        raised_at=timezone.now() - dt.timedelta(days=6),
+        raised_on=today - dt.timedelta(days=6),
+        measured_value=44,
+        threshold=51,
+        explanation="score 44 is red (below 51): -18: no meeting or call for 47 days "
+        "(expected every 30)",
+    )
+    renewal = RiskFlagFactory(
+        account=cobalt,
+        reason=RiskFlag.Reason.RENEWAL_AT_RISK,
+        measured_value=38,
+        threshold=90,
+        explanation=f"renewal on {(today + dt.timedelta(days=38)).isoformat()} (in 38 days) "
+        "is not confirmed and the account is yellow (score 58)",
+    )
+    return red, renewal
+
+
+def test_team_lead_reviews_the_at_risk_list_and_transfers_an_account(
+    live_server, page, team_lead, teammate, acme, flags
+):
+    red, _renewal = flags
     shot = Shots("lead")
     sign_in(page, live_server, "lena")
     page.get_by_role("link", name="Team dashboard").click()
     page.wait_for_selector("[data-testid=per-csm]")
     shot(page, "team-dashboard")
 
-    if _exists("/retention/at-risk/"):
-        page.goto(f"{live_server.url}/retention/at-risk/")
-        shot(page, "at-risk")
+    page.locator("nav").get_by_role("link", name="At-risk list").click()
+    page.wait_for_selector("[data-testid=at-risk]")
+    row = page.locator("[data-testid=flag-row]", has_text="Acme Logistics")
+    assert "No meeting or call for 47 days" not in row.inner_text()  # lower case: the reason
+    assert "no meeting or call for 47 days (expected every 30)" in row.inner_text()
+    assert "Renewal at risk" in page.inner_text("[data-testid=at-risk]")
+    shot(page, "at-risk")
+
+    url_before = page.url
+    row.get_by_role("link", name="Resolve").click()  # a resolve needs a comment
+    row.locator("[data-testid=flag-form]").wait_for()
+    row.get_by_role("button", name="Resolve").click()
+    row.get_by_text("Say how the risk was dealt with.").wait_for()
+    shot(page, "at-risk-resolve-needs-a-comment")
+    row.get_by_role("link", name="Cancel").click()
+    row.locator("[data-testid=flag-form]").wait_for(state="detached")
+
+    row.get_by_role("link", name="Acknowledge").click()
+    comment = row.locator("textarea[name=comment]")
+    comment.wait_for()
+    page.wait_for_function("document.activeElement.name === 'comment'")  # autofocus
+    comment.fill("Booked a call with Petra for Friday")
+    comment.press("Control+Enter")
+    row.locator("[data-testid=flag-note]").wait_for()
+    assert "Booked a call with Petra for Friday" in row.inner_text()
+    assert row.locator("[data-testid=flag-status]").inner_text() == "Acknowledged"
+    assert "acknowledged" in page.locator("[data-testid=toast]").inner_text()
+    assert page.inner_text("[data-count=open]") == "1"  # the counts follow the flag
+    assert page.inner_text("[data-count=acknowledged]") == "1"
+    assert page.url == url_before  # swapped in place, no page load
+    shot(page, "at-risk-acknowledged")
+    red.refresh_from_db()
+    assert (red.status, red.acknowledged_by, red.acknowledged_comment) == (
+        "acknowledged",
+        team_lead,
+        "Booked a call with Petra for Friday",
+    )
 
     page.goto(f"{live_server.url}{acme.get_absolute_url()}")
     page.get_by_role("link", name="Transfer").click()
@@ -269,11 +340,3 @@ def test_portfolio_works_on_a_phone(live_server, browser, csm, acme):
     page.get_by_role("link", name="Handovers to acknowledge").wait_for()
     shot(page, "menu")
     context.close()
-
-
-def _exists(path: str) -> bool:
-    try:
-        resolve(path)
-    except Resolver404:
-        return False
-    return True

@@ -1,0 +1,369 @@
+"""How fast the pages render on the 100,000-account demo book, and that their number of queries
+does not grow with it (issue 5: the at-risk list; issue 6: the CSM's pages).
+
+    .venv/bin/python bench/bench_pages.py                  # 100,000 demo accounts
+    .venv/bin/python bench/bench_pages.py --runs 25 --explain
+    .venv/bin/python bench/bench_pages.py --accounts 20000 --reseed
+
+Runs against PostgreSQL: ``BENCH_DATABASE_URL`` (default
+postgres://postgres@127.0.0.1:5432/treue_bench_pages). A missing database is copied from
+``--template`` (``treue_bench_health``, the scoring bench's book, when it exists and nobody is
+connected to it: a file copy of a few seconds) or else created and filled with ``seed_demo
+--accounts N`` and ``score_accounts``. Then ``migrate``; when the book has a single scoring day,
+a run 30 days back and today's run again give it a history (trends and drops); when it has
+fewer than ``--flags`` unresolved risk flags, flags are added to scored customer accounts.
+
+Each page is rendered in this process through Django's test ``Client`` (``force_login``, DEBUG
+off, cached templates) once to warm up and then ``--runs`` times; printed: the median time,
+its ratio to the target, the number of queries and the time spent in them. The at-risk list
+is measured as an admin (every flag), as a team lead (their team's), deep in the pages, sorted
+and filtered, to show that its number of queries stays the same.
+
+Targets: the at-risk list under 300 ms with a constant number of queries; each CSM page
+(portfolio of a CSM with about 300 accounts, account page, handover brief, team dashboard,
+accounts list) under 200 ms.
+"""
+
+import argparse
+import datetime as dt
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/treue_bench_pages"
+AT_RISK_TARGET, PAGE_TARGET = 0.300, 0.200
+
+
+def database_url() -> str:
+    return os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+
+
+def environment() -> dict:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url(),
+        DJANGO_SETTINGS_MODULE="crm.settings",
+        # Measured as served: DEBUG off (cached templates, no query log).
+        DEBUG="false",
+        SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_urlsafe(48),
+        SESSION_COOKIE_SECURE="false",
+        CSRF_COOKIE_SECURE="false",
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def manage(*args: str) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", *args, "--skip-checks"],
+        cwd=ROOT,
+        env=environment(),
+        check=True,
+    )
+
+
+def ensure_database(*, accounts: int, template: str, reseed: bool) -> None:
+    """Create the bench database (a copy of ``template`` if possible), migrate it, and seed
+    and score it when it holds no accounts."""
+    import psycopg
+
+    server, name = database_url().rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+
+        def exists(db: str) -> bool:
+            query = "SELECT 1 FROM pg_database WHERE datname = %s"
+            return conn.execute(query, [db]).fetchone() is not None
+
+        if reseed and exists(name):
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        if not exists(name):
+            busy = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [template]
+            ).fetchone()[0]
+            if template and not reseed and exists(template) and not busy:
+                print(f"Copying database {template} to {name} …", flush=True)
+                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            else:
+                conn.execute(f'CREATE DATABASE "{name}"')
+    manage("migrate", "-v0")
+    with psycopg.connect(database_url()) as conn:
+        have = conn.execute("SELECT count(*) FROM customers_account").fetchone()[0]
+    if have == 0:
+        print(f"Seeding {accounts:,} demo accounts (a few minutes) …", flush=True)
+        manage("seed_demo", "--accounts", str(accounts), "--flush")
+    elif have != accounts:
+        print(f"Note: the database holds {have:,} accounts (asked for {accounts:,}).")
+
+
+def setup_django() -> None:
+    os.environ.update(environment())
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def ensure_scores_and_flags(*, flags_wanted: int) -> None:
+    """Give the book a scoring history (two days 30 days apart) and at least
+    ``flags_wanted`` unresolved flags."""
+    from django.db.models import Exists, OuterRef
+    from django.utils import timezone
+
+    from retention.models import HealthScore, RiskFlag
+
+    today = timezone.localdate()
+    days = HealthScore.objects.order_by("scored_on").values_list("scored_on").distinct()[:2]
+    if len(days) < 2:
+        back = today - dt.timedelta(days=30)
+        print(f"Scoring {back} and {today} for a history (trends, drops) …", flush=True)
+        manage("score_accounts", "--date", back.isoformat())
+        manage("score_accounts")
+    unresolved = RiskFlag.objects.exclude(status=RiskFlag.Status.RESOLVED)
+    missing = flags_wanted - unresolved.count()
+    if missing < 0:
+        # The measurement is "the at-risk list with N unresolved flags": the rest are closed
+        # as if their condition had cleared (this is the bench's own copy of the book).
+        print(f"Resolving {-missing:,} flags to leave {flags_wanted:,} unresolved …", flush=True)
+        extra = list(unresolved.order_by("-pk").values_list("pk", flat=True)[:-missing])
+        RiskFlag.objects.filter(pk__in=extra).update(
+            status=RiskFlag.Status.RESOLVED,
+            resolved_at=timezone.now(),
+            auto_resolved=True,
+            resolved_comment="resolved by bench_pages.py to keep the list at its size",
+        )
+    if missing <= 0:
+        return
+    print(f"Adding {missing:,} risk flags to reach {flags_wanted:,} …", flush=True)
+    taken = unresolved.filter(account_id=OuterRef("account_id"), reason=RiskFlag.Reason.SCORE_DROP)
+    candidates = (
+        HealthScore.objects.filter(scored_on=today)
+        .exclude(Exists(taken))
+        .order_by("score", "account_id")
+        .values_list("account_id", "score")[:missing]
+    )
+    now = timezone.now()
+    RiskFlag.objects.bulk_create(
+        (
+            RiskFlag(
+                account_id=account_id,
+                reason=RiskFlag.Reason.SCORE_DROP,
+                raised_at=now - dt.timedelta(days=i % 60),
+                raised_on=today - dt.timedelta(days=i % 60),
+                last_seen_on=today,
+                measured_value=15 + i % 20,
+                threshold=15,
+                explanation=f"score fell {15 + i % 20} points within 30 days (now {score})",
+            )
+            for i, (account_id, score) in enumerate(candidates)
+        ),
+        batch_size=2000,
+    )
+
+
+def vacuum() -> None:
+    """Fresh statistics (and no dead rows from the set-up), as autovacuum would leave them."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in ("retention_riskflag", "retention_healthscore", "customers_account"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
+
+
+def personas() -> dict:
+    """The people whose pages are measured: the admin, a CSM with about 300 accounts, their
+    team lead, and the CSM's account with the most interactions."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count, F, Func
+
+    from crm.models import Role
+    from customers.models import Account
+
+    users = get_user_model().objects
+    admin = users.filter(is_superuser=True).first() or users.filter(groups__name=Role.ADMIN).first()
+    owners = (
+        Account.objects.filter(owner__isnull=False, owner__groups__name=Role.CSM)
+        .values("owner_id")
+        .annotate(n=Count("pk"))
+        .annotate(distance=Func(F("n") - 300, function="ABS"))
+        .order_by("distance", "owner_id")
+    )
+    chosen = owners.first()
+    csm = users.get(pk=chosen["owner_id"])
+    lead = users.filter(groups__name=Role.TEAM_LEAD, team_id=csm.team_id).first()
+    account = (
+        Account.objects.filter(owner=csm)
+        .annotate(n=Count("interactions"))
+        .order_by("-n", "pk")
+        .first()
+    )
+    return {
+        "admin": admin,
+        "csm": csm,
+        "lead": lead,
+        "account": account,
+        "csm_accounts": chosen["n"],
+    }
+
+
+def measure(client, url: str, runs: int) -> dict:
+    """Median wall time of ``runs`` renders of ``url``, and the queries of one more."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    response = client.get(url)  # warm: caches, connection, template loading
+    assert response.status_code == 200, (url, response.status_code)
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get(url)
+        if hasattr(response, "streaming_content"):
+            b"".join(response.streaming_content)
+        times.append(time.perf_counter() - started)
+        assert response.status_code == 200, (url, response.status_code)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+        if hasattr(response, "streaming_content"):
+            b"".join(response.streaming_content)
+    return {
+        "median": statistics.median(times),
+        "best": min(times),
+        "queries": len(queries),
+        "sql": sum(float(q["time"]) for q in queries.captured_queries),
+        "captured": queries.captured_queries,
+    }
+
+
+def explain(captured: list[dict], top: int = 2) -> None:
+    from django.db import connection
+
+    slowest = sorted(captured, key=lambda q: float(q["time"]), reverse=True)[:top]
+    with connection.cursor() as cursor:
+        for q in slowest:
+            print(f"\n    --- {float(q['time']) * 1000:.1f} ms: {q['sql'][:400]}")
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + q["sql"])
+            for (line,) in cursor.fetchall()[:40]:
+                print("      " + line)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument(
+        "--flags", type=int, default=10_000, help="unresolved flags to measure with (0: as is)"
+    )
+    parser.add_argument("--runs", type=int, default=15, help="renders per page (median)")
+    parser.add_argument("--template", default="treue_bench_health", help="database to copy")
+    parser.add_argument("--reseed", action="store_true", help="seed a new book")
+    parser.add_argument("--explain", action="store_true", help="EXPLAIN every page's slowest")
+    args = parser.parse_args()
+
+    ensure_database(accounts=args.accounts, template=args.template, reseed=args.reseed)
+    setup_django()
+    if database_url().rsplit("/", 1)[1] == args.template:
+        print(f"Measuring on {args.template} itself: its scores and flags are left as they are.")
+    elif args.flags:
+        ensure_scores_and_flags(flags_wanted=args.flags)
+        vacuum()
+
+    from django.test import Client
+    from django.urls import reverse
+
+    from customers.models import Account
+    from retention.models import RiskFlag
+
+    who = personas()
+    csm, lead, admin, account = who["csm"], who["lead"], who["admin"], who["account"]
+    unresolved = RiskFlag.objects.exclude(status=RiskFlag.Status.RESOLVED)
+    team_flags = unresolved.filter(account__team_id=lead.team_id).count()
+    print(
+        f"Book: {Account.objects.count():,} accounts, {unresolved.count():,} unresolved flags "
+        f"({team_flags:,} in {lead.team}). CSM {csm.username} owns {who['csm_accounts']} "
+        f"accounts; team lead {lead.username}; admin {admin.username}; account "
+        f"{account.name!r} ({account.interactions.count()} interactions)."
+    )
+
+    at_risk = reverse("retention:at_risk")
+    pages = [
+        # (label, user, url, target, group)
+        ("at-risk list, admin (all flags)", admin, at_risk, AT_RISK_TARGET, "at-risk"),
+        ("at-risk list, admin, page 100", admin, f"{at_risk}?page=100", AT_RISK_TARGET, "at-risk"),
+        ("at-risk list, admin, by ARR", admin, f"{at_risk}?sort=-arr", AT_RISK_TARGET, "at-risk"),
+        ("at-risk list, admin, red only", admin, f"{at_risk}?band=red", AT_RISK_TARGET, "at-risk"),
+        ("at-risk list, team lead", lead, at_risk, AT_RISK_TARGET, "at-risk"),
+        (
+            "at-risk list, team lead, renewal 90 d, by score",
+            lead,
+            f"{at_risk}?renewal=90&sort=score",
+            AT_RISK_TARGET,
+            "at-risk",
+        ),
+        ("at-risk CSV export, team lead", lead, reverse("retention:at_risk_export"), None, ""),
+        ("portfolio, CSM", csm, reverse("retention:portfolio"), PAGE_TARGET, "csm"),
+        ("account page", csm, account.get_absolute_url(), PAGE_TARGET, "csm"),
+        (
+            "handover brief",
+            csm,
+            reverse("interactions:brief", args=[account.pk]),
+            PAGE_TARGET,
+            "csm",
+        ),
+        (
+            "team dashboard, team lead",
+            lead,
+            reverse("retention:team_dashboard"),
+            PAGE_TARGET,
+            "csm",
+        ),
+        ("accounts list, CSM", csm, reverse("customers:account_list"), PAGE_TARGET, "csm"),
+    ]
+    clients = {}
+    results = []
+    print(
+        f"\n{'page':<48} {'median':>9} {'best':>9} {'target':>8} {'ratio':>6} "
+        f"{'queries':>8} {'in SQL':>9}"
+    )
+    for label, user, url, target, group in pages:
+        client = clients.get(user.pk)
+        if client is None:
+            client = clients[user.pk] = Client()
+            client.force_login(user)
+        r = measure(client, url, args.runs)
+        results.append((label, target, group, r))
+        ratio = f"{r['median'] / target:.2f}" if target else "—"
+        flag = "" if not target else ("  ok" if r["median"] < target else "  OVER")
+        print(
+            f"{label:<48} {r['median'] * 1000:>7.1f}ms {r['best'] * 1000:>7.1f}ms "
+            f"{(f'{target * 1000:.0f}ms' if target else '—'):>8} {ratio:>6} "
+            f"{r['queries']:>8} {r['sql'] * 1000:>7.1f}ms{flag}",
+            flush=True,
+        )
+        if args.explain or (target and r["median"] >= target):
+            explain(r["captured"])
+
+    admin_counts = {
+        r["queries"] for label, _t, g, r in results if g == "at-risk" and "admin" in label
+    }
+    lead_counts = {
+        r["queries"] for label, _t, g, r in results if g == "at-risk" and "lead" in label
+    }
+    over = [label for label, target, _g, r in results if target and r["median"] >= target]
+    print()
+    print(
+        "At-risk queries: admin "
+        + "/".join(map(str, sorted(admin_counts)))
+        + ", team lead "
+        + "/".join(map(str, sorted(lead_counts)))
+        + f" → {'constant' if len(admin_counts) == 1 and len(lead_counts) == 1 else 'NOT constant'}"
+        " over page 1 and 100, sorts and filters"
+    )
+    print("All pages within target." if not over else "Over target: " + ", ".join(over))
+
+
+if __name__ == "__main__":
+    main()
