@@ -2,6 +2,7 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from itertools import pairwise
 
 from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -325,14 +326,19 @@ def accounts_without_contact(accounts: QuerySet[Account], *, days: int) -> int:
 
 def versions_of(interaction: Interaction) -> list:
     """Every saved version of an interaction, newest first, with who saved it and the fields
-    that changed against the version before (from the audit history)."""
+    that changed against the version before (from the audit history): their names as
+    ``changed_fields``, their verbose names (translated when shown) as ``changed_labels``."""
     versions = list(interaction.history.select_related("history_user").order_by("-history_date"))
-    for newer, older in zip(versions, versions[1:], strict=False):
+    for newer, older in pairwise(versions):
         newer.changed_fields = [
             change.field for change in newer.diff_against(older, included_fields=VERSIONED).changes
         ]
     if versions:
         versions[-1].changed_fields = []
+    for version in versions:  # the fields' names in the reader's language
+        version.changed_labels = [
+            Interaction._meta.get_field(name).verbose_name for name in version.changed_fields
+        ]
     return versions
 
 

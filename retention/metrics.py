@@ -36,6 +36,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Least
+from django.utils.formats import number_format
 from django.utils.translation import ngettext
 
 from customers.models import Contract, CustomerSpan, Segment
@@ -125,17 +126,21 @@ class RetentionFigures:
         if not self.rates_differ:
             return ""
         lost = self.new_customers_lost
+
+        def number(value) -> str:
+            return number_format(value, use_l10n=True, force_grouping=True)
+
         return ngettext(
-            "CRR counts %(lost)d new customer who already left as if they replaced lost ones; "
-            "of the %(start)d customers at the start, %(kept)d stayed (%(rate)s %%).",
-            "CRR counts %(lost)d new customers who already left as if they replaced lost ones; "
-            "of the %(start)d customers at the start, %(kept)d stayed (%(rate)s %%).",
+            "CRR counts %(lost)s new customer who already left as if they replaced lost ones; "
+            "of the %(start)s customers at the start, %(kept)s stayed (%(rate)s %%).",
+            "CRR counts %(lost)s new customers who already left as if they replaced lost ones; "
+            "of the %(start)s customers at the start, %(kept)s stayed (%(rate)s %%).",
             lost,
         ) % {
-            "lost": lost,
-            "start": self.start_customers,
-            "kept": self.retained_customers,
-            "rate": self.cohort_retention_rate,
+            "lost": number(lost),
+            "start": number(self.start_customers),
+            "kept": number(self.retained_customers),
+            "rate": number(self.cohort_retention_rate),
         }
 
     def as_dict(self) -> dict[str, int | float | None]:

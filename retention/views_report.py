@@ -24,7 +24,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -99,9 +99,15 @@ def ledger_version() -> str:
 
 def period_tables(*, period: Period, segment: Segment | None, today: dt.date) -> dict:
     """The figures, cohort matrix, breakdowns and churn reasons of a period, from the cache
-    when the same question was asked today of the same ledger in the last 10 minutes."""
-    key = "retention-report:{}:{}:{}:{}:{}".format(
-        period.start, period.end, segment.pk if segment else "all", today, ledger_version()
+    when the same question was asked today of the same ledger in the last 10 minutes (in the
+    same language: the breakdowns' group labels are worded when computed)."""
+    key = "retention-report:{}:{}:{}:{}:{}:{}".format(
+        period.start,
+        period.end,
+        segment.pk if segment else "all",
+        today,
+        ledger_version(),
+        translation.get_language(),
     )
     tables = cache.get(key)
     if tables is None:

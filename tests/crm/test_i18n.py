@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from crm.i18n import format_money, translate_stored
+from interactions.services import update_interaction
 from retention import flags, wording
 from tests.factories import (
     ContactFactory,
@@ -108,7 +109,10 @@ def book(csm, team_lead):
         owner=csm, team=csm.team, name="Brightline GmbH", monthly_value=Decimal("1234.50")
     )
     champion = ContactFactory(account=account, name="Mia Meyer", is_champion=True)
-    InteractionFactory(account=account, author=csm).contacts.add(champion)
+    interaction = InteractionFactory(account=account, author=csm)
+    interaction.contacts.add(champion)
+    # edited once, so its page lists the earlier version and what changed
+    update_interaction(interaction=interaction, notes="Budget talk moved to May")
     FollowUpFactory(account=account, owner=csm, due_on=timezone.localdate())
     OpenProblemFactory(account=account)
     FeedbackFactory(account=account, contact=champion)
@@ -146,6 +150,8 @@ def _pages(account) -> dict[str, str]:
         "at-risk list": reverse("retention:at_risk"),
         "handovers": reverse("customers:handover_list"),
         "log form": reverse("interactions:log") + f"?account={account.pk}",
+        "retention report": reverse("retention:report"),
+        "edited interaction": account.interactions.get().get_absolute_url(),
     }
 
 
@@ -220,6 +226,26 @@ def test_the_admin_index_and_the_login_page_render_in_german(client, admin_user)
     assert "Sign in to Treue" in english
     assert "Bei Treue anmelden" in login and "Sign in to Treue" not in login
     assert '<html lang="de">' in login
+
+
+@pytest.mark.django_db
+def test_an_edited_interaction_names_its_changed_fields_in_german(client, book, csm):
+    csm.language = "de"
+    csm.save(update_fields=["language"])
+    client.force_login(csm)
+    page = _text(client.get(book.interactions.get().get_absolute_url()))
+    assert "Frühere Versionen" in page
+    assert "geändert: Notizen" in page and "changed: notes" not in page
+
+
+@pytest.mark.django_db
+def test_the_at_risk_filters_word_their_day_choices_in_german(client, book, csm):
+    csm.language = "de"
+    csm.save(update_fields=["language"])
+    client.force_login(csm)
+    page = _text(client.get(reverse("retention:at_risk")))
+    assert ">30 Tage<" in page and ">7+ Tage<" in page
+    assert "30 days" not in page
 
 
 @pytest.mark.django_db
