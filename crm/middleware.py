@@ -8,8 +8,12 @@ def user_language(get_response):
         user = getattr(request, "user", None)
         language = getattr(user, "language", "") if user is not None else ""
         if language and user.is_authenticated:
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
+            # override, not activate: the choice must not outlive the request in this thread.
+            with translation.override(language):
+                request.LANGUAGE_CODE = language
+                response = get_response(request)
+                response.headers.setdefault("Content-Language", language)
+                return response
         response = get_response(request)
         response.headers.setdefault("Content-Language", translation.get_language())
         return response

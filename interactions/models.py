@@ -40,6 +40,9 @@ class Interaction(models.Model):
         verbose_name=_("account"),
         related_name="interactions",
         on_delete=models.PROTECT,
+        # Covered by the (account, -occurred_at) index; a plain one lured PostgreSQL into
+        # filtering a whole account's history by date (team dashboard: 100 ms -> 55 ms).
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     occurred_at = models.DateTimeField(_("when"), default=timezone.now)
