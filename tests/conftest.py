@@ -101,3 +101,15 @@ def admin_user(db):
     user.is_superuser = True
     user.save(update_fields=["is_superuser"])
     return user
+
+
+@pytest.fixture
+def book(csm, teammate, other_csm):
+    """One account each for the CSM, their teammate and a CSM of another team."""
+    from .factories import AccountFactory
+
+    return {
+        "mine": AccountFactory(name="Mine AG", owner=csm),
+        "teammates": AccountFactory(name="Teammate AG", owner=teammate),
+        "other": AccountFactory(name="Other AG", owner=other_csm),
+    }

@@ -16,6 +16,8 @@ from tests.factories import (
     SegmentFactory,
 )
 
+from ..api_clients import client_for, token_client
+
 pytestmark = pytest.mark.django_db
 
 ACCOUNTS = "/api/v1/accounts/"
@@ -24,32 +26,8 @@ CONTRACTS = "/api/v1/contracts/"
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords_and_fresh_throttle(settings):
-    # Autouse fixtures run before the personas: their passwords hash fast.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _fresh_throttle():
     cache.clear()
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-def token_client(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
-
-
-@pytest.fixture
-def book(csm, teammate, other_csm):
-    """One account each for the CSM, their teammate and a CSM of another team."""
-    return {
-        "mine": AccountFactory(name="Mine AG", owner=csm),
-        "teammates": AccountFactory(name="Teammate AG", owner=teammate),
-        "other": AccountFactory(name="Other AG", owner=other_csm),
-    }
 
 
 def names(response) -> set[str]:

@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from customers.services import create_contract
@@ -20,6 +19,8 @@ from tests.factories import (
     SegmentFactory,
 )
 
+from ..api_clients import client_for, ids, token_client
+
 pytestmark = pytest.mark.django_db
 
 HEALTH = "/api/v1/health-scores/"
@@ -28,34 +29,8 @@ RETENTION = "/api/v1/retention/"
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords_and_fresh_throttle(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _fresh_throttle():
     cache.clear()
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-def token_client(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
-
-
-@pytest.fixture
-def book(csm, teammate, other_csm):
-    return {
-        "mine": AccountFactory(name="Mine AG", owner=csm),
-        "teammates": AccountFactory(name="Teammate AG", owner=teammate),
-        "other": AccountFactory(name="Other AG", owner=other_csm),
-    }
-
-
-def ids(response) -> set[int]:
-    return {row["id"] for row in response.json()["results"]}
 
 
 MEASURES = {
