@@ -80,6 +80,16 @@ def sign_in(page, live_server, username: str) -> None:
     page.wait_for_url(re.compile(r".*/retention/portfolio/$"))
 
 
+def settled(page) -> None:
+    """Wait until the page has loaded and htmx has finished swapping and processing content:
+    a user action before that would be lost (htmx binds its listeners after a swap)."""
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        "() => window.htmx && !document.querySelector("
+        "'.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )
+
+
 def sign_out(page) -> None:
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(re.compile(r".*/accounts/login/"))
@@ -157,6 +167,8 @@ def test_csm_logs_a_call_with_a_follow_up_and_sees_it_on_the_timeline(live_serve
     shot(page, "portfolio")
 
     page.get_by_role("link", name="+ Log an interaction").click()  # choose the account first
+    page.wait_for_selector("#id_account")
+    settled(page)  # until htmx has processed the chooser, nothing listens for the choice
     page.select_option("#id_account", label="Borealis Bikes")
     page.wait_for_selector("[data-testid=log-form]")
     assert "Borealis Bikes" in page.inner_text("#log-panel")
@@ -164,6 +176,7 @@ def test_csm_logs_a_call_with_a_follow_up_and_sees_it_on_the_timeline(live_serve
 
     page.get_by_role("link", name="Acme Logistics").first.click()
     page.wait_for_selector("[data-testid=log-form]")  # the quick-log form loads in place
+    settled(page)
     shot(page, "account")
 
     summary = page.locator("#id_summary")
@@ -177,6 +190,7 @@ def test_csm_logs_a_call_with_a_follow_up_and_sees_it_on_the_timeline(live_serve
     url_before = page.url
     page.press("#id_follow_up_title", "Enter")  # Enter saves
     page.wait_for_selector("[data-testid=log-saved]")
+    settled(page)
     assert page.url == url_before  # no full page load
     timeline = page.locator("[data-testid=timeline]")
     assert "Renewal call with Petra" in timeline.inner_text()
@@ -237,6 +251,7 @@ def test_team_lead_reviews_the_at_risk_list_and_transfers_an_account(
 
     page.locator("nav").get_by_role("link", name="At-risk list").click()
     page.wait_for_selector("[data-testid=at-risk]")
+    settled(page)  # htmx handles the inline actions once it has processed the page
     row = page.locator("[data-testid=flag-row]", has_text="Acme Logistics")
     assert "No meeting or call for 47 days" not in row.inner_text()  # lower case: the reason
     assert "no meeting or call for 47 days (expected every 30)" in row.inner_text()
@@ -246,8 +261,10 @@ def test_team_lead_reviews_the_at_risk_list_and_transfers_an_account(
     url_before = page.url
     row.get_by_role("link", name="Resolve").click()  # a resolve needs a comment
     row.locator("[data-testid=flag-form]").wait_for()
+    settled(page)
     row.get_by_role("button", name="Resolve").click()
     row.get_by_text("Say how the risk was dealt with.").wait_for()
+    settled(page)
     shot(page, "at-risk-resolve-needs-a-comment")
     row.get_by_role("link", name="Cancel").click()
     row.locator("[data-testid=flag-form]").wait_for(state="detached")
@@ -255,6 +272,7 @@ def test_team_lead_reviews_the_at_risk_list_and_transfers_an_account(
     row.get_by_role("link", name="Acknowledge").click()
     comment = row.locator("textarea[name=comment]")
     comment.wait_for()
+    settled(page)
     page.wait_for_function("document.activeElement.name === 'comment'")  # autofocus
     comment.fill("Booked a call with Petra for Friday")
     comment.press("Control+Enter")
