@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy
 
-from .exports import _Echo, csv_cell
+from .exports import Echo, csv_cell
 
 EXPORT_CHUNK = 2000
 
@@ -27,7 +27,7 @@ def csv_columns(modeladmin, request) -> list[str]:
 
 
 def _rows(modeladmin, queryset, columns: list[str], headers: list[str]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     # The BOM lets spreadsheet programs read the file as UTF-8.
     yield "\ufeff" + writer.writerow(headers)
     for obj in queryset.iterator(chunk_size=EXPORT_CHUNK):

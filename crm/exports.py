@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-class _Echo:
+class Echo:
     """A file-like object whose ``write`` hands the line back, for ``csv.writer`` streaming."""
 
     def write(self, value: str) -> str:
@@ -48,7 +48,7 @@ def csv_cell(value, field: models.Field | None = None) -> str:
 
 
 def csv_lines(header: Iterable, rows: Iterable[Iterable]) -> Iterable[str]:
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     yield "\ufeff" + writer.writerow([str(h) for h in header])
     for row in rows:
         yield writer.writerow([csv_cell(value) for value in row])

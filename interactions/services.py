@@ -249,17 +249,6 @@ def start_work_on_problems(*, problem_ids: Iterable[int]) -> int:
 INTERACTION_FIELDS = ("kind", "occurred_at", "summary", "notes", "sentiment", "next_steps")
 
 
-def _refresh_last_contact(account_id: int) -> None:
-    """Recompute the account's ``last_interaction_at`` from its meetings and calls (an edit
-    may move one back in time or turn a call into a note)."""
-    from django.db.models import Max
-
-    last = Interaction.objects.contacts_made().filter(account_id=account_id)
-    Account.objects.filter(pk=account_id).update(
-        last_interaction_at=last.aggregate(at=Max("occurred_at"))["at"]
-    )
-
-
 @transaction.atomic
 def update_interaction(
     *, interaction: Interaction, contacts: Iterable[Contact] | None = None, **changes
@@ -295,7 +284,7 @@ def update_interaction(
         interaction.contacts.set(contacts)
     if moves_contact:
         Account.objects.select_for_update().filter(pk=interaction.account_id).first()
-        _refresh_last_contact(interaction.account_id)
+        refresh_last_interaction(account_ids=[interaction.account_id])
     return interaction
 
 

@@ -8,19 +8,11 @@ import datetime as dt
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import (
-    Case,
     Count,
     F,
-    FilteredRelation,
-    IntegerField,
-    OuterRef,
     Q,
-    Subquery,
     Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -32,7 +24,8 @@ from customers import selectors as customer_selectors
 from customers.models import Account
 from interactions import selectors as interaction_selectors
 
-from .models import Band, HealthScore, RiskFlag
+from .flag_selectors import with_health
+from .models import Band, RiskFlag
 
 PAGE_SIZE = 25
 RENEWAL_CHOICES = (30, 60, 90, 180)
@@ -44,41 +37,6 @@ SORTS = {
     "mrr": ("-mrr",),
     "name": ("name",),
 }
-
-
-def with_health(accounts):
-    """Annotate each account's latest health score, band, trend and unresolved flags."""
-    # The latest score is joined once (its day found by one index probe) and score, band,
-    # trend and rank read from that row: a subquery per column cost five probes per account,
-    # 0.2 s for the 12,500 accounts of a team on the demo book (bench/bench_pages.py).
-    latest_day = (
-        HealthScore.objects.filter(account_id=OuterRef("pk"))
-        .order_by("-scored_on")
-        .values("scored_on")[:1]
-    )
-    latest = FilteredRelation(
-        "health_scores", condition=Q(health_scores__scored_on=Subquery(latest_day))
-    )
-    flags = (
-        RiskFlag.objects.filter(account_id=OuterRef("pk"))
-        .exclude(status=RiskFlag.Status.RESOLVED)
-        .order_by()
-        .values("account_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return accounts.annotate(latest_health=latest).annotate(
-        h_score=F("latest_health__score"),
-        h_band=F("latest_health__band"),
-        h_trend=F("latest_health__trend"),
-        h_flags=Coalesce(Subquery(flags, output_field=IntegerField()), 0),
-        band_rank=Case(
-            When(latest_health__band=Band.RED, then=Value(0)),
-            When(latest_health__band=Band.YELLOW, then=Value(1)),
-            When(latest_health__band=Band.GREEN, then=Value(2)),
-            default=Value(3),
-        ),
-    )
 
 
 def _int(value, allowed=None) -> int | None:

@@ -27,6 +27,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_htmx.http import trigger_client_event
 
+from crm.exports import Echo, csv_cell
 from crm.i18n import translate_stored
 from crm.views import add_service_errors
 
@@ -42,7 +43,6 @@ MOVES_TO = {
 }
 ALL_STATUSES = tuple(RiskFlag.Status.values)
 # Spreadsheet programs run a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class FlagPaginator(Paginator):
@@ -123,16 +123,6 @@ def at_risk(request):
     return render(request, "retention/at_risk.html", context)
 
 
-def _csv_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @login_required
 def at_risk_export(request):
     """The at-risk list as it is filtered, every page, as CSV (same scope as the page)."""
@@ -173,7 +163,7 @@ def at_risk_export(request):
     language = translation.get_language()
 
     def lines():
-        writer = csv.writer(_Echo())
+        writer = csv.writer(Echo())
         yield writer.writerow(header)
         with translation.override(language):
             yield from map(writer.writerow, _rows())
@@ -182,14 +172,14 @@ def at_risk_export(request):
         for f in rows.iterator(chunk_size=1000):
             account = f.account
             yield [
-                _csv_cell(account.name),
-                _csv_cell(account.external_id),
-                _csv_cell(account.owner or ""),
-                _csv_cell(account.team or ""),
-                _csv_cell(account.segment or ""),
+                csv_cell(account.name),
+                csv_cell(account.external_id),
+                csv_cell(account.owner or ""),
+                csv_cell(account.team or ""),
+                csv_cell(account.segment or ""),
                 reasons.get(f.reason, f.reason),
                 statuses.get(f.status, f.status),
-                _csv_cell(translate_stored(f.explanation)),
+                csv_cell(translate_stored(f.explanation)),
                 "" if f.measured_value is None else f.measured_value,
                 "" if f.threshold is None else f.threshold,
                 timezone.localdate(f.raised_at).isoformat(),
@@ -200,10 +190,10 @@ def at_risk_export(request):
                 account.mrr,
                 f"{f.arr_at_risk:.2f}",
                 account.next_renewal_on or "",
-                _csv_cell(f.acknowledged_by or ""),
-                _csv_cell(f.acknowledged_comment),
+                csv_cell(f.acknowledged_by or ""),
+                csv_cell(f.acknowledged_comment),
                 f.snoozed_until or "",
-                _csv_cell(f.snooze_reason),
+                csv_cell(f.snooze_reason),
                 request.build_absolute_uri(account.get_absolute_url()),
             ]
 

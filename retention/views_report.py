@@ -29,6 +29,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crm.exports import FORMULA_PREFIXES, Echo
 from customers.models import Account, Contract, Segment
 
 from . import selectors
@@ -48,7 +49,6 @@ CACHE_SECONDS = 600
 # Months without a snapshot the page computes itself; more is the beat task's job.
 COMPUTE_MISSING_AT_MOST = 2
 # Spreadsheet programs run a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SET_SELECTORS = {
     "start": selectors.start_customers,
     "new": selectors.new_customers,
@@ -72,7 +72,7 @@ def _require_report_reader(user) -> None:
 def _cell(value) -> str | int | Decimal:
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
 
@@ -467,10 +467,6 @@ def _export_accounts(accounts: QuerySet[Account], which: str, period: Period):
     header += ["customer_since", "churned_on"]
 
     def lines():
-        class Echo:
-            def write(self, value):
-                return value
-
         writer = csv.writer(Echo())
         yield writer.writerow(header)
         for a in accounts.iterator(chunk_size=500):

@@ -121,11 +121,6 @@ def admin_token(settings, csm, admin_user) -> str:
         request_finished.connect(close_old_connections)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_schema_lists_every_endpoint():
     paths = {operation.path for operation in OPERATIONS}
     for resource in (

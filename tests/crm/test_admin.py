@@ -92,12 +92,6 @@ def admin_url(model, view: str, *args) -> str:
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Every factory user hashes a password; the default hasher makes 60 accounts slow.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def web(client, admin_user):
     client.force_login(admin_user)

@@ -25,12 +25,6 @@ D = dt.date
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Every factory user hashes a password; the default hasher takes most of the run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def refused(make) -> bool:
     """Whether the database refuses the row that ``make`` writes."""
     try:

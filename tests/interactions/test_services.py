@@ -24,12 +24,6 @@ pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2025, 6, 2, 10, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Every factory user hashes a password; the default hasher takes most of the run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def frozen():
     with time_machine.travel(NOW, tick=False):

@@ -22,11 +22,6 @@ pytestmark = pytest.mark.django_db
 LOG = reverse("interactions:log")
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def account(csm):
     return AccountFactory(owner=csm, name="Acme Logistics")

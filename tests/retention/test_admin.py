@@ -11,11 +11,6 @@ from retention.scoring import active_configuration
 from tests.factories import HealthScoreFactory, RiskFlagFactory, make_customer
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def admin_client_(client, admin_user):
     client.force_login(admin_user)

@@ -44,12 +44,6 @@ EVERY_MODEL = (
 )
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(settings):
-    # The demo hashes four passwords per run; PBKDF2 would dominate these tests.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def seed(accounts=30, **options) -> str:
     out = io.StringIO()
     call_command("seed_demo", accounts=accounts, stdout=out, **options)

@@ -21,11 +21,6 @@ from tests.factories import (
 Reason, Status = RiskFlag.Reason, RiskFlag.Status
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def today() -> dt.date:
     return timezone.localdate()
 
@@ -139,7 +134,7 @@ def test_accounts_carry_their_latest_health_and_open_flags(csm):
     flag = flagged(csm, score=45, previous=60)
     RiskFlagFactory(account=flag.account, reason=Reason.SCORE_DROP)
     row = with_health(Account.objects.filter(pk=flag.account_id)).get()
-    assert (row.current_score, row.current_band, row.current_trend, row.open_flags) == (
+    assert (row.h_score, row.h_band, row.h_trend, row.h_flags) == (
         45,
         "red",
         None,

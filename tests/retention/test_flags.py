@@ -34,11 +34,6 @@ Reason, Status = RiskFlag.Reason, RiskFlag.Status
 CONFIG = ScoringConfiguration()
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def today() -> dt.date:
     return timezone.localdate()
 

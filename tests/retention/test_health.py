@@ -47,12 +47,6 @@ from tests.factories import (
 DAY = dt.date(2026, 6, 15)
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Every factory user hashes a password; the default hasher makes that the slowest step.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 CONFIG = ScoringConfiguration()  # the defaults of DESIGN.md, unsaved
 
 

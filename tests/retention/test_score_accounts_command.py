@@ -12,11 +12,6 @@ from retention.scoring import acquire_scoring_lock
 from tests.factories import SentimentReadingFactory, make_customer
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def run(*args) -> str:
     out = StringIO()
     call_command("score_accounts", *args, stdout=out)

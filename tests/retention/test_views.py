@@ -22,11 +22,6 @@ PORTFOLIO = reverse("retention:portfolio")
 DASHBOARD = reverse("retention:team_dashboard")
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def login(client, user):
     client.force_login(user)
     return client
