@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from customers.admin_import import import_csv_view
 
@@ -18,7 +18,8 @@ urlpatterns = [
     # The REST API (/api/v1/...), its OpenAPI 3 schema and docs (served from package files).
     path("api/", include("retention.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file (?script): no inline script.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/import/", admin.site.admin_view(import_csv_view), name="admin_import_csv"),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
