@@ -1,10 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Count, OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from .admin_actions import export_as_csv
-from .models import Team, User
+from .models import PendingTask, Team, User
 
 
 def count_of(model, relation: str) -> Subquery:
@@ -116,3 +116,36 @@ class UserAdmin(BaseUserAdmin):
     @admin.display(description=_("accounts owned"), ordering="n_accounts")
     def account_count(self, obj):
         return obj.n_accounts
+
+
+@admin.register(PendingTask)
+class PendingTaskAdmin(admin.ModelAdmin):
+    """Tasks the broker refused while it was down (``crm.queue``), sent again every 5 minutes
+    by beat. Read-only; "Send now" tries at once, deleting a row drops that task."""
+
+    list_display = ["task", "attempts", "first_failed_at", "last_failed_at", "last_error"]
+    list_filter = ["task"]
+    fields = ["task", "args", "kwargs", "attempts", "first_failed_at", "last_failed_at"]
+    fields += ["last_error"]
+    readonly_fields = fields
+    actions = ["send_now"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send the pending tasks now"), permissions=["view"])
+    def send_now(self, request, queryset):
+        from .queue import send_pending_tasks
+
+        summary = send_pending_tasks()
+        if "error" in summary:
+            self.message_user(
+                request,
+                _("The broker still refuses: %(error)s") % summary,
+                level=messages.WARNING,
+            )
+        else:
+            self.message_user(request, _("%(sent)s sent, %(left)s left.") % summary)

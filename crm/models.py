@@ -79,3 +79,27 @@ class User(AbstractUser):
     @property
     def is_csm(self) -> bool:
         return self.has_role(Role.CSM)
+
+
+class PendingTask(models.Model):
+    """A Celery task the broker refused (it was down): kept here and sent again later by
+    ``crm.queue.send_pending_tasks`` (beat, every few minutes; before each successful enqueue;
+    ``manage.py send_pending_tasks``). Deleted once the broker has accepted the message. The
+    same task with the same arguments is kept once (``fingerprint``): tasks are idempotent."""
+
+    task = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True)
+    fingerprint = models.CharField(_("fingerprint"), max_length=64, unique=True, editable=False)
+    first_failed_at = models.DateTimeField(_("first failed at"))
+    last_failed_at = models.DateTimeField(_("last failed at"))
+    attempts = models.PositiveIntegerField(_("attempts"), default=1)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        ordering = ["first_failed_at", "pk"]
+        verbose_name = _("pending task")
+        verbose_name_plural = _("pending tasks")
+
+    def __str__(self) -> str:
+        return f"{self.task} ({self.attempts})"

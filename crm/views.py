@@ -1,8 +1,9 @@
+from celery import current_app
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.utils import translation
@@ -17,11 +18,41 @@ def home(request):
     return redirect("retention:portfolio")
 
 
+@login_not_required
 def healthz(request):
-    """Liveness for load balancers: the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """For load balancers and monitoring, public: does the database answer, does the broker?
+
+    503 when the database is down: this node cannot serve pages. The broker down gives 200
+    with ``"status": "degraded"``: pages, interaction logging and the API keep working
+    without Redis (tasks are kept and sent later, ``crm.queue``), so pulling every web node
+    out of the load balancer during a Redis outage would turn a degraded service into none."""
+    database, broker = _check_database(), _check_broker()
+    if database != "ok":
+        status, code = "down", 503
+    elif broker != "ok":
+        status, code = "degraded", 200
+    else:
+        status, code = "ok", 200
+    return JsonResponse({"status": status, "database": database, "broker": broker}, status=code)
+
+
+def _check_database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError as error:
+        return f"error: {error}".strip()[:300]
+    return "ok"
+
+
+def _check_broker() -> str:
+    # One quick attempt (a refused connection answers at once; a silent host waits 1 s).
+    try:
+        with current_app.connection_for_write(connect_timeout=1) as conn:
+            conn.ensure_connection(max_retries=0, timeout=1)
+    except Exception as error:
+        return f"error: {error}".strip()[:300]
+    return "ok"
 
 
 def add_service_errors(form, error: ValidationError) -> None:
@@ -46,6 +77,9 @@ def set_language(request):
     translation.activate(language or translation.get_language_from_request(request))
     messages.success(request, _("Language saved."))
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    # A path only: ``redirect`` would take a bare word such as "-1" for a view name (500).
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
         target = "/"
     return redirect(target)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from crm.admin_actions import export_as_csv
 from crm.i18n import translate_stored
+from crm.queue import enqueue_safely
 
 from . import flags as flag_services
 from . import scoring
@@ -25,7 +26,6 @@ from .models import (
     ScoringConfiguration,
     SentimentReading,
 )
-from .tasks import enqueue_safely
 from .tasks import score_accounts as score_accounts_task
 
 

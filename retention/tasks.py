@@ -11,33 +11,16 @@ from collections import Counter
 
 from celery import chord, shared_task
 from celery.signals import beat_init
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.utils import timezone
 
+from crm.queue import enqueue_safely
 from retention import flags as flag_services
 from retention import scoring
 from retention import services as retention_services
 from retention.models import HealthScore, ScoringConfiguration
 
 logger = logging.getLogger(__name__)
-
-
-def enqueue_safely(task, *args, **kwargs) -> None:
-    """Send ``task`` to the broker once the current transaction has committed. When the
-    broker is down this logs and returns: a page never breaks because Redis is away."""
-
-    def send() -> None:
-        try:
-            with task.app.connection_for_write() as conn:
-                # One quick attempt, not the broker's patient retries: a page is waiting.
-                conn.ensure_connection(max_retries=0)
-                task.apply_async(
-                    args=args, kwargs=kwargs, connection=conn, retry=False, ignore_result=True
-                )
-        except Exception:
-            logger.exception("Could not enqueue %s (is the broker down?)", task.name)
-
-    transaction.on_commit(send)
 
 
 @shared_task

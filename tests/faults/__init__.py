@@ -1,0 +1,1 @@
+"""Faults and recovery: Redis down, a worker killed mid-chunk, PostgreSQL restarted, two beats."""

@@ -1,0 +1,53 @@
+"""What the fault tests share: a Celery app on a Redis database of their own, a dead broker
+URL, and ``report`` (each test prints what it tried and what held; see them with ``-s``)."""
+
+import os
+from contextlib import contextmanager
+
+# Redis databases of these tests (CI's broker is db 15, the retention tests use db 10).
+REDIS_DB = "redis://127.0.0.1:6379/5"
+# Nothing listens on port 1: a broker or cache that is down.
+DEAD_REDIS = "redis://127.0.0.1:1/0"
+
+
+def report(tried: str, held: str) -> None:
+    print(f"\n  tried: {tried}\n  held:  {held}")
+
+
+@contextmanager
+def celery_app_on(url: str):
+    """A Celery app on ``url``, current and default while the block runs (the shared tasks
+    resolve to it)."""
+    from celery.contrib.testing.app import TestApp, setup_default_app
+
+    # Celery reads CELERY_BROKER_URL from the environment before its own configuration, so
+    # the variable (set in CI) must follow the app for the block.
+    saved = os.environ.get("CELERY_BROKER_URL")
+    os.environ["CELERY_BROKER_URL"] = url
+    try:
+        app = TestApp(set_as_current=False, broker=url, backend=url)
+        with setup_default_app(app):
+            app.set_default()
+            app.set_current()
+            yield app
+    finally:
+        if saved is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = saved
+
+
+def queued(redis_url: str = REDIS_DB) -> list[str]:
+    """The task names waiting in the default queue of ``redis_url``."""
+    import json
+
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    return [json.loads(raw)["headers"]["task"] for raw in client.lrange("celery", 0, -1)]
+
+
+def flush(redis_url: str = REDIS_DB) -> None:
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
