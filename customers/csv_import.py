@@ -33,6 +33,11 @@ INTEGER_RE = re.compile(r"^[+-]?\d+$")
 TRUE_WORDS = {"true", "yes", "1"}
 FALSE_WORDS = {"false", "no", "0", ""}
 MAX_INT = 2_147_483_647
+# A text cell that a spreadsheet would run as a formula once the data is exported again (CSV
+# injection): it starts with "=" or "@", or with "+" or "-" followed by more than a number or a
+# phone number ("-5", "+49 (30) 1234-56") and not by a space ("- called back"). Numbers are
+# read by ``Row.integer`` / ``Row.decimal`` and never checked here.
+FORMULA_RE = re.compile(r"^(?:[=@]|[+-](?![\d\s()./-]*$)(?!\s))")
 
 
 # --- errors and results -------------------------------------------------------------------
@@ -191,6 +196,10 @@ def read_csv(data: bytes, columns: Iterable[Column]) -> Table:
                 if errors:
                     break
                 continue
+            if any("\x00" in value for value in record):
+                # Past the first block ``decode`` checks; the database refuses NUL in text.
+                errors.add(line, _("this row holds a NUL character (binary data)"))
+                continue
             if len(record) != len(header):
                 errors.add(
                     line,
@@ -268,6 +277,16 @@ class Row:
     def text(self, column: str, *, max_length: int | None = None, required=False) -> str:
         value = self._get(column, required)
         if value is None:
+            return ""
+        if FORMULA_RE.match(value):
+            self.error(
+                _(
+                    "%(column)s “%(value)s” starts like a spreadsheet formula, which a "
+                    "spreadsheet would run when the data is exported (CSV injection); remove "
+                    "the leading “%(sign)s”"
+                )
+                % {"column": column, "value": _shown(value), "sign": value[0]}
+            )
             return ""
         if max_length is not None and len(value) > max_length:
             self.error(

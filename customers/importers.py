@@ -5,6 +5,14 @@ lookups per chunk of keys, and then writes with ``bulk_create`` / ``bulk_update`
 transaction — or, when any row is bad, writes nothing and reports every bad row. A column the
 file leaves out keeps the stored value; a column that is present but empty clears it (except
 the keys: an empty ``external_id`` or contact ``email`` never removes a stored one).
+
+CSV injection: a text cell that a spreadsheet would run as a formula (it starts with ``=`` or
+``@``, or with ``+`` or ``-`` followed by more than a number or a phone number) is refused with
+the row's line, as a bad value; ``-5`` in a number column is read as a number (and refused only
+where the column takes no negative numbers), and a phone number such as ``+49 30 1234-56`` or a
+note starting with ``- `` is kept. The check is ``Row.text`` in ``customers.csv_import``, so
+every import kind has it. Values typed into a form or sent through the API are stored as they
+are: every CSV export defuses such cells (``crm.exports.csv_cell`` prefixes them with ``'``).
 """
 
 from dataclasses import dataclass, field
@@ -33,7 +41,7 @@ from .csv_import import (
     report_duplicates,
 )
 from .models import Account, Contact, Contract, OwnershipTransfer, Segment
-from .services import refresh_ledger
+from .services import contract_day_out_of_range, refresh_ledger
 
 CREATE_BATCH = 2000
 UPDATE_BATCH = 1000
@@ -529,6 +537,12 @@ def import_contracts(*, data: bytes, dry_run: bool = False, by=None) -> ImportRe
         for name in ("end_date", "cancelled_on"):
             if row.has(name):
                 values[name] = row.date(name)
+        for name in ("start_date", "end_date", "cancelled_on"):
+            if contract_day_out_of_range(values.get(name)):
+                row.error(
+                    _("%(column)s %(day)s is not between 1900 and 2999")
+                    % {"column": name, "day": values[name]}
+                )
         parsed.append((row, row.text("reference", max_length=100, required=True), values))
     report_duplicates(
         group_by(rows, lambda r: r.values.get("reference") or None),

@@ -8,7 +8,7 @@ come from ``retention.metrics`` with the keys of DESIGN.md's JSON.
 import datetime as dt
 import re
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import F
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -17,8 +17,9 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import serializers, viewsets
+from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
@@ -95,9 +96,8 @@ class HealthScoreFilter(filters.FilterSet):
     def filter_latest(self, queryset, name, value):
         if not value:
             return queryset
-        newest = HealthScore.objects.filter(account_id=OuterRef("account_id"))
-        newest = newest.order_by("-scored_on").values("pk")[:1]
-        return queryset.filter(pk=Subquery(newest))
+        # The day of the account's current health (``AccountHealth``) is its newest score's.
+        return queryset.filter(account__current_health__scored_on=F("scored_on"))
 
 
 @extend_schema_view(
@@ -348,10 +348,24 @@ class RetentionQuerySerializer(serializers.Serializer):
         return attrs
 
 
+class ReportReaders(permissions.IsAuthenticated):
+    """The company's retention figures are for team leads and admins, as on the report page;
+    anyone else is answered 404, as for anything out of scope."""
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if not (request.user.is_team_lead or request.user.is_admin_role):
+            raise NotFound
+        return True
+
+
 class RetentionView(GenericAPIView):
     """Retention, churn and revenue retention for a period [start, end] (days inclusive),
     for all accounts or one segment. Rates are percent with two decimals, null where there
-    were no customers at the start."""
+    were no customers at the start. For team leads and admins (404 for anyone else)."""
+
+    permission_classes = [ReportReaders]
 
     serializer_class = RetentionFiguresSerializer
     queryset = Account.objects.none()

@@ -259,8 +259,8 @@ def ledger(admin_user):
     create_contract(account=joins, reference="J", start_date=dt.date(2026, 3, 1), monthly_value=50)
 
 
-def test_retention_for_a_quarter_has_the_keys_of_the_design(csm, ledger):
-    response = token_client(csm).get(RETENTION, {"period": "2026-Q1"})
+def test_retention_for_a_quarter_has_the_keys_of_the_design(team_lead, ledger):
+    response = token_client(team_lead).get(RETENTION, {"period": "2026-Q1"})
     assert response.status_code == 200, response.json()
     data = response.json()
     assert set(JSON_KEYS) <= set(data)
@@ -273,8 +273,8 @@ def test_retention_for_a_quarter_has_the_keys_of_the_design(csm, ledger):
     assert data["nrr"] == 25.0
 
 
-def test_retention_for_dates_and_a_segment(csm, ledger):
-    response = client_for(csm).get(
+def test_retention_for_dates_and_a_segment(team_lead, ledger):
+    response = client_for(team_lead).get(
         RETENTION, {"start": "2026-01-01", "end": "2026-03-31", "segment": "smb"}
     )
     assert response.status_code == 200, response.json()
@@ -283,8 +283,8 @@ def test_retention_for_dates_and_a_segment(csm, ledger):
     assert (data["start_customers"], data["new_customers"], data["end_customers"]) == (2, 0, 1)
 
 
-def test_retention_without_starting_customers_has_no_rates(csm, ledger):
-    data = client_for(csm).get(RETENTION, {"period": "2024"}).json()
+def test_retention_without_starting_customers_has_no_rates(team_lead, ledger):
+    data = client_for(team_lead).get(RETENTION, {"period": "2024"}).json()
     assert data["start_customers"] == 0
     assert data["retention_rate"] is None
     assert data["grr"] is None
@@ -303,10 +303,19 @@ def test_retention_without_starting_customers_has_no_rates(csm, ledger):
         ({"start": "0001-01-01", "end": "2026-03-31"}, {"start"}),
     ],
 )
-def test_bad_retention_input_is_a_400_naming_the_parameter(csm, params, named):
-    response = client_for(csm).get(RETENTION, params)
+def test_bad_retention_input_is_a_400_naming_the_parameter(team_lead, params, named):
+    response = client_for(team_lead).get(RETENTION, params)
     assert response.status_code == 400
     assert set(response.json()) == named
+
+
+def test_retention_figures_are_for_team_leads_and_admins_like_the_report(
+    csm, team_lead, admin_user, ledger
+):
+    assert client_for(csm).get(RETENTION, {"period": "2026-Q1"}).status_code == 404
+    assert token_client(csm).get(RETENTION, {"period": "2026-Q1"}).status_code == 404
+    for reader in (team_lead, admin_user):
+        assert client_for(reader).get(RETENTION, {"period": "2026-Q1"}).status_code == 200
 
 
 # --- the throttle on token clients --------------------------------------------------------
