@@ -68,8 +68,8 @@ def main() -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from customers.models import Account, Contract, CustomerSpan, Segment
-    from retention.breakdowns import DIMENSIONS, breakdown, churn_reasons
+    from customers.models import Account, Contract, CustomerSpan, MrrSpan, Segment
+    from retention.breakdowns import DIMENSIONS, all_breakdowns, breakdown, churn_reasons
     from retention.cohorts import cohort_matrix
     from retention.metrics import retention_figures
     from retention.periods import add_months, month_period, quarter_period, year_period
@@ -83,7 +83,12 @@ def main() -> None:
         print(f"  seeded in {time.perf_counter() - started:.0f} s", flush=True)
     # Fresh rows: set hint bits and the visibility map, and give the planner statistics.
     with connection.cursor() as cursor:
-        for table in ("customers_contract", "customers_customerspan", "customers_account"):
+        for table in (
+            "customers_contract",
+            "customers_customerspan",
+            "customers_mrrspan",
+            "customers_account",
+        ):
             cursor.execute(f"VACUUM ANALYZE {table}")
 
     today = timezone.localdate()
@@ -97,7 +102,8 @@ def main() -> None:
     print(
         f"\n{connection.vendor} {connection.settings_dict['NAME']}: "
         f"{Account.objects.count():,} accounts, {Contract.objects.count():,} contracts, "
-        f"{CustomerSpan.objects.count():,} spans; {args.runs} runs each, median (min)"
+        f"{CustomerSpan.objects.count():,} spans, {MrrSpan.objects.count():,} MRR spans; "
+        f"{args.runs} runs each, median (min)"
     )
 
     def bare_count():
@@ -146,6 +152,8 @@ def main() -> None:
             lambda d=dimension: breakdown(start=p.start, end=p.end, dimension=d), args.runs
         )
         print(f"  {'breakdown by ' + dimension:<46} {seconds * 1000:8.1f} ms")
+    seconds, _ = median_seconds(lambda: all_breakdowns(start=p.start, end=p.end), args.runs)
+    print(f"  {'all breakdowns + S, N, E (one query)':<46} {seconds * 1000:8.1f} ms")
     seconds, _ = median_seconds(lambda: churn_reasons(start=p.start, end=p.end), args.runs)
     print(f"  {'churn reasons':<46} {seconds * 1000:8.1f} ms")
     first_cohort = add_months(this_month, -12)

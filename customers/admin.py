@@ -30,6 +30,7 @@ from .models import (
     Contact,
     Contract,
     CustomerSpan,
+    MrrSpan,
     OwnershipTransfer,
     Segment,
 )
@@ -537,6 +538,13 @@ class CustomerSpanAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(MrrSpan)
+class MrrSpanAdmin(CustomerSpanAdmin):
+    """Read-only: MRR spans are derived from the contracts by ``refresh_ledger``."""
+
+    list_display = ["account", "start_date", "end_date", "mrr"]
 
 
 @admin.register(OwnershipTransfer)

@@ -86,3 +86,41 @@ def derive_status(contracts: list[ContractTerms], today: dt.date) -> DerivedStat
         if c.end_date is not None and c.cancelled_on is None and c.end_date >= today
     ]
     return DerivedStatus(since, churned, mrr, min(renewals) if renewals else None)
+
+
+def mrr_pieces(
+    contracts: Iterable[ContractTerms],
+) -> list[tuple[dt.date, dt.date | None, Decimal]]:
+    """The account's MRR as a step function: maximal runs of customer days on which the sum of
+    the monthly values of the counting contracts stays the same, as inclusive
+    ``(first, last, mrr)``; ``last`` None = open-ended. Customer days only (a customer whose
+    contracts are all worth 0 has a piece at 0), and a price change inside a customer span
+    starts a new piece, so the pieces refine ``merge_spans``."""
+    count: dict[dt.date, int] = {}
+    value: dict[dt.date, Decimal] = {}
+    for c in contracts:
+        iv = active_interval(c)
+        if iv is None:
+            continue
+        first, last = iv
+        count[first] = count.get(first, 0) + 1
+        value[first] = value.get(first, Decimal("0")) + c.monthly_value
+        if last is not None:
+            after = last + ONE_DAY
+            count[after] = count.get(after, 0) - 1
+            value[after] = value.get(after, Decimal("0")) - c.monthly_value
+    pieces: list[list] = []
+    active, mrr = 0, Decimal("0")
+    days = sorted(count)
+    for i, day in enumerate(days):
+        active += count[day]
+        mrr += value[day]
+        if not active:
+            continue
+        last = days[i + 1] - ONE_DAY if i + 1 < len(days) else None
+        prev = pieces[-1] if pieces else None
+        if prev is not None and prev[1] == day - ONE_DAY and prev[2] == mrr:
+            prev[1] = last
+        else:
+            pieces.append([day, last, mrr])
+    return [(first, last, mrr) for first, last, mrr in pieces]

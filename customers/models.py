@@ -351,6 +351,63 @@ class CustomerSpan(models.Model):
         return f"{self.account_id}: {self.start_date} – {self.end_date or '…'}"
 
 
+class MrrSpan(models.Model):
+    """A run of customer days on which the account's MRR (the sum of the monthly values of its
+    counting contracts) stays the same, derived from its contracts.
+
+    Kept in step with ``CustomerSpan`` by ``customers.services.refresh_ledger``: the pieces of
+    an account refine its customer spans (a price change starts a new piece), so "the MRR of
+    each account on day D" is one index range, and revenue retention never scans contracts.
+    """
+
+    # The unique (account, first day) index serves lookups by account.
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("account"),
+        related_name="mrr_spans",
+        on_delete=models.CASCADE,
+        db_index=False,
+    )
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"), null=True, blank=True)
+    mrr = models.DecimalField(_("MRR"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["account", "start_date"]
+        verbose_name = _("MRR span")
+        verbose_name_plural = _("MRR spans")
+        indexes = [
+            models.Index(fields=["start_date", "end_date"], name="mrrspan_dates_idx"),
+            models.Index(fields=["end_date"], name="mrrspan_end_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "start_date"], name="mrrspan_unique_start"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="mrrspan_end_not_before_start",
+            ),
+            models.CheckConstraint(condition=Q(mrr__gte=0), name="mrrspan_mrr_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.start_date} – {self.end_date or '…'}: {self.mrr}"
+
+
+class LedgerRevision(models.Model):
+    """One row per ``refresh_ledger`` run: the highest id is a cheap version of the ledger
+    (contracts, spans, MRR spans) that caches of derived figures are keyed by. Rows are only
+    ever added; ``rebuild_derived`` drops all but the newest."""
+
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ledger revision")
+        verbose_name_plural = _("ledger revisions")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.changed_at:%Y-%m-%d %H:%M:%S}"
+
+
 class OwnershipTransfer(models.Model):
     """A change of owner, with the handover the new owner acknowledges."""
 

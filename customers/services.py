@@ -1,5 +1,6 @@
 """Things that change accounts, contracts and ownership. Each writes inside a transaction and
-keeps the derived ledger (``CustomerSpan`` and the account's cached status) in step."""
+keeps the derived ledger (``CustomerSpan``, ``MrrSpan`` and the account's cached status) in
+step."""
 
 import datetime as dt
 from collections import defaultdict
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from crm.db import bulk_update_values
 
-from .ledger import ContractTerms, derive_status, merge_spans
+from .ledger import ContractTerms, derive_status, merge_spans, mrr_pieces
 from .models import (
     Account,
     ChurnReason,
@@ -21,6 +22,8 @@ from .models import (
     Contact,
     Contract,
     CustomerSpan,
+    LedgerRevision,
+    MrrSpan,
     OwnershipTransfer,
     Segment,
 )
@@ -35,8 +38,9 @@ def _chunks(ids: list[int], size: int) -> Iterable[list[int]]:
 
 
 def refresh_ledger(*, account_ids: Iterable[int], today: dt.date | None = None) -> int:
-    """Recompute the customer spans and the cached status of these accounts from their
-    contracts. Returns how many accounts were refreshed. Call inside the writer's transaction."""
+    """Recompute the customer spans, the MRR spans and the cached status of these accounts
+    from their contracts, and record a ``LedgerRevision`` (what caches of figures are keyed
+    by). Returns how many accounts were refreshed. Call inside the writer's transaction."""
     today = today or timezone.localdate()
     ids = sorted(set(account_ids))
     for chunk in _chunks(ids, LEDGER_CHUNK):
@@ -53,12 +57,26 @@ def refresh_ledger(*, account_ids: Iterable[int], today: dt.date | None = None) 
                 for aid in chunk
                 for first, last in merge_spans(terms.get(aid, ()))
             )
+            MrrSpan.objects.filter(account_id__in=chunk).delete()
+            MrrSpan.objects.bulk_create(
+                MrrSpan(account_id=aid, start_date=first, end_date=last, mrr=mrr)
+                for aid in chunk
+                for first, last, mrr in mrr_pieces(terms.get(aid, ()))
+            )
             accounts = []
             for aid in chunk:
                 status = derive_status(terms.get(aid, []), today)
                 accounts.append(Account(pk=aid, derived_on=today, **status._asdict()))
             bulk_update_values(Account, accounts, DERIVED_FIELDS)
+    if ids:
+        LedgerRevision.objects.create()
     return len(ids)
+
+
+def ledger_revision() -> int:
+    """The ledger's version: grows with every ``refresh_ledger`` (one index lookup)."""
+    last = LedgerRevision.objects.order_by("-pk").values_list("pk", flat=True).first()
+    return last or 0
 
 
 def rebuild_derived(*, today: dt.date | None = None) -> dict[str, int]:
@@ -68,6 +86,8 @@ def rebuild_derived(*, today: dt.date | None = None) -> dict[str, int]:
 
     ids = list(Account.objects.order_by("pk").values_list("pk", flat=True))
     refreshed = refresh_ledger(account_ids=ids, today=today)
+    # Only the newest revision is ever read: the others can go.
+    LedgerRevision.objects.filter(pk__lt=ledger_revision()).delete()
     # last_interaction_at comes from interactions, an app above this one: read through the
     # reverse relation by name so this module does not import it.
     last = (
@@ -111,9 +131,24 @@ def create_account(*, name: str, owner=None, segment: Segment | None = None, **f
     return account
 
 
+# Contract days outside these are typing mistakes (open-ended is an empty end date), and the
+# ledger's day arithmetic (the day after an end, before a cancellation) must stay inside what
+# ``datetime.date`` can hold.
+EARLIEST_CONTRACT_DAY, LATEST_CONTRACT_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
+def contract_day_out_of_range(day: dt.date | None) -> bool:
+    return day is not None and not EARLIEST_CONTRACT_DAY <= day <= LATEST_CONTRACT_DAY
+
+
 def validate_contract_terms(start, end, cancelled, value) -> None:
     """Refuse terms the ledger cannot hold, naming the field (shared by forms and services)."""
     errors = {}
+    for field, day in (("start_date", start), ("end_date", end), ("cancelled_on", cancelled)):
+        if contract_day_out_of_range(day):
+            errors[field] = _("Give a day between 1900 and 2999.")
+    if errors:
+        raise ValidationError(errors)
     if end is not None and end < start:
         errors["end_date"] = _("The end date is before the start date.")
     if cancelled is not None and cancelled < start:

@@ -9,8 +9,8 @@ revenue) are still there k months later.
   first customer day, so revenue retention can exceed 100 % (expansion).
 - A month that has not closed yet on ``today`` is ``None`` (not reached), never 0.
 
-Two queries for the whole matrix: one for the counts, one for the revenue, each a conditional
-aggregate per month end grouped by cohort.
+One query for the whole matrix: conditional aggregates per month end over the members' MRR
+spans (``customers.MrrSpan``), grouped by cohort.
 """
 
 import datetime as dt
@@ -26,7 +26,6 @@ from customers.models import CustomerSpan, Segment
 from .metrics import (
     MONEY,
     RetentionError,
-    contract_active_on,
     percent,
     resolve_segment,
     span_covers,
@@ -103,53 +102,32 @@ def cohort_matrix(
     ]
     key = {day: f"d{day:%Y%m%d}" for day in ends}
 
-    first_spans = _first_spans(first_month, last_month, segment)
-    # From each first span to all spans of its account: at most one holds a given day.
-    counts = first_spans.annotate(
-        size=Count("pk", distinct=True),
+    # From each first span to all MRR spans of its account: at most one holds a given day (so
+    # counting them counts customers), and the one starting on the first day is the base.
+    piece = "account__mrr_spans__"
+    first_day = Q(**{f"{piece}start_date": F("start_date")})
+    counts = _first_spans(first_month, last_month, segment).annotate(
+        size=Count(f"{piece}pk", filter=first_day),
+        base=Sum(f"{piece}mrr", filter=first_day, output_field=MONEY),
+        **{key[day]: Count(f"{piece}pk", filter=span_covers(day, piece)) for day in ends},
         **{
-            key[day]: Count("account__spans", filter=span_covers(day, "account__spans__"))
-            for day in ends
-        },
-    )
-    # From each first span to all contracts of its account; the base is the first day's MRR.
-    on_first_day = (
-        Q(account__contracts__start_date__lte=F("start_date"))
-        & (
-            Q(account__contracts__end_date__isnull=True)
-            | Q(account__contracts__end_date__gte=F("start_date"))
-        )
-        & (
-            Q(account__contracts__cancelled_on__isnull=True)
-            | Q(account__contracts__cancelled_on__gt=F("start_date"))
-        )
-    )
-    value = "account__contracts__monthly_value"
-    revenue = first_spans.annotate(
-        base=Sum(value, filter=on_first_day, output_field=MONEY),
-        **{
-            key[day]: Sum(
-                value,
-                filter=contract_active_on(day, "account__contracts__"),
-                output_field=MONEY,
-            )
+            f"r{key[day]}": Sum(f"{piece}mrr", filter=span_covers(day, piece), output_field=MONEY)
             for day in ends
         },
     )
     by_cohort = {_as_date(row["cohort"]): row for row in counts}
-    money = {_as_date(row["cohort"]): row for row in revenue}
 
     rows = []
     for cohort in cohort_months:
-        found, paid = by_cohort.get(cohort, {}), money.get(cohort, {})
+        found = by_cohort.get(cohort, {})
         days = [month_end(add_months(cohort, k)) for k in range(months)]
         rows.append(
             CohortRow(
                 month=cohort,
                 size=found.get("size", 0),
-                base_mrr=Decimal(paid.get("base") or 0),
+                base_mrr=Decimal(found.get("base") or 0),
                 customers=[found.get(key[d], 0) if d in key else None for d in days],
-                revenue=[Decimal(paid.get(key[d]) or 0) if d in key else None for d in days],
+                revenue=[Decimal(found.get(f"r{key[d]}") or 0) if d in key else None for d in days],
             )
         )
     return CohortMatrix(offsets=list(range(months)), rows=rows)

@@ -2,7 +2,8 @@
 
 The definitions of DESIGN.md "Retention metrics", computed in the database from the maintained
 customer spans (``customers.CustomerSpan``: maximal runs of customer days, at most one covering
-any given day of an account) and, for revenue, from the contracts:
+any given day of an account) and, for revenue, from the MRR spans (``customers.MrrSpan``: runs
+of customer days at one MRR, at most one covering any given day of an account):
 
 - S: customers on the day before ``start``; E: customers on ``end``;
 - N: accounts that are customers on some day of the period but not in S (win-backs count);
@@ -21,8 +22,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import (
-    BigIntegerField,
     Case,
     Count,
     DecimalField,
@@ -31,15 +32,13 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Least
 from django.utils.formats import number_format
 from django.utils.translation import ngettext
 
-from customers.models import Contract, CustomerSpan, Segment
+from customers.models import CustomerSpan, MrrSpan, Segment
 
 ONE_DAY = dt.timedelta(days=1)
 HUNDRED = Decimal(100)
@@ -234,16 +233,6 @@ def left_within(start: dt.date, end: dt.date) -> QuerySet:
     )
 
 
-def new_account_ids(start: dt.date, end: dt.date) -> QuerySet:
-    """Ids of N's accounts (any segment): customers in the period who were not in S."""
-    return (
-        CustomerSpan.objects.filter(start_date__gte=start, start_date__lte=end)
-        .exclude(account_id__in=left_within(start, end))
-        .values("account_id")
-        .order_by()
-    )
-
-
 def count_aggregates(start: dt.date, end: dt.date) -> dict[str, Count]:
     """Aggregates over ``spans_touching(start, end)`` that count S, E, N and E's new accounts.
 
@@ -265,42 +254,61 @@ def count_aggregates(start: dt.date, end: dt.date) -> dict[str, Count]:
 
 
 def _revenue(start: dt.date, end: dt.date, segment: Segment | None) -> dict[str, Decimal]:
-    """Σ_S MRR_start, Σ_S MRR_end and Σ_S min(MRR_start, MRR_end) in one query over the contracts
-    of the starting customers that count on ``start − 1`` or on ``end``.
+    """Σ_S MRR_start, Σ_S MRR_end and Σ_S min(MRR_start, MRR_end) in one query over the MRR
+    spans (``customers.MrrSpan``: each account's MRR as a step function over its customer
+    days), without reading a contract.
 
-    Every account with a contract counting on ``start − 1`` is in S; one counting on ``end`` is
-    in S unless it is new. Taking min() per account would group every starting customer. But
-    a contract that counts on both days adds the same to both sides of its account's min(), so
-    those contracts can share one group: only the contracts counting on just one of the two
-    days are grouped by account, and min() of the sums stays exact."""
+    An account is in S exactly when one of its pieces holds ``start − 1`` (at most one does),
+    and that piece's MRR is its MRR_start. When the piece still holds ``end`` it is also its
+    MRR_end; otherwise the account's MRR_end is that of its piece holding ``end``, which then
+    began inside the period, or 0 when none does. So the starting pieces are joined (hashed,
+    on the account) to the pieces that begin in the period and hold ``end``; a segment narrows
+    the starting pieces only."""
     before = start - ONE_DAY
-    at_start, at_end = contract_active_on(before), contract_active_on(end)
-    contracts = Contract.objects.order_by()
+    pieces = MrrSpan.objects.order_by()
     if segment is not None:
-        contracts = contracts.filter(account__segment=segment)
+        pieces = pieces.filter(account__segment=segment)
     zero = Value(Decimal("0"), output_field=MONEY)
-    per_group = (
-        contracts.filter(at_start | (at_end & ~Q(account_id__in=new_account_ids(start, end))))
+    starting = (
+        pieces.filter(span_covers(before))
         .annotate(
-            group=Case(
-                When(at_start & at_end, then=None),
-                default=F("account_id"),
-                output_field=BigIntegerField(),
+            still=Case(
+                When(Q(end_date__isnull=True) | Q(end_date__gte=end), then=F("mrr")),
+                default=zero,
+                output_field=MONEY,
             )
         )
-        .values("group")
-        .annotate(
-            start_mrr=Coalesce(Sum("monthly_value", filter=at_start), zero, output_field=MONEY),
-            end_mrr=Coalesce(Sum("monthly_value", filter=at_end), zero, output_field=MONEY),
+        .values("account_id", "mrr", "still")
+    )
+    later = (
+        MrrSpan.objects.order_by()
+        .filter(span_covers(end), start_date__gt=before)
+        .values("account_id", "mrr")
+    )
+    p_sql, p_params = starting.query.sql_with_params()
+    q_sql, q_params = later.query.sql_with_params()
+    mrr_end = "COALESCE(q.mrr, p.still)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT SUM(p.mrr), SUM({mrr_end}), "
+            f"SUM(CASE WHEN {mrr_end} < p.mrr THEN {mrr_end} ELSE p.mrr END) "
+            f"FROM ({p_sql}) p LEFT JOIN ({q_sql}) q ON q.account_id = p.account_id",
+            (*p_params, *q_params),
         )
-        .annotate(kept=Least("start_mrr", "end_mrr", output_field=MONEY))
-    )
-    sums = per_group.aggregate(
-        mrr_start=Sum("start_mrr", output_field=MONEY),
-        mrr_end=Sum("end_mrr", output_field=MONEY),
-        mrr_kept=Sum("kept", output_field=MONEY),
-    )
-    return {key: Decimal(value or 0) for key, value in sums.items()}
+        row = cursor.fetchone()
+    return {
+        key: _money(value)
+        for key, value in zip(("mrr_start", "mrr_end", "mrr_kept"), row, strict=True)
+    }
+
+
+def _money(value) -> Decimal:
+    """A sum read back from the database as a Decimal in cents (SQLite gives floats)."""
+    if value is None:
+        return Decimal("0.00")
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value))
+    return value.quantize(CENT)
 
 
 def retention_figures(
@@ -312,6 +320,15 @@ def retention_figures(
     check_period(start, end)
     segment = resolve_segment(segment)
     counts = spans_touching(start, end, segment).aggregate(**count_aggregates(start, end))
+    return figures_from_counts(start=start, end=end, segment=segment, counts=counts)
+
+
+def figures_from_counts(
+    *, start: dt.date, end: dt.date, segment: Segment | None, counts: dict[str, int]
+) -> RetentionFigures:
+    """The figures of [start, end] from the counts of ``count_aggregates`` (or the totals of
+    ``retention.breakdowns.all_breakdowns``, which counts them with the breakdowns), adding
+    the revenue sums (one query, none when S = 0)."""
     s = counts["start_customers"]
     retained = counts["end_customers"] - counts["end_new"]
     zero = Decimal("0")

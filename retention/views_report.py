@@ -8,9 +8,12 @@ figures are the company's (or the segment's), as the CLI and the API give them; 
 lists behind them go through ``crm.scoping``, so a team lead sees the names of their team's
 accounts only, and the page says so.
 
-Cost: the figures, cohorts and breakdowns of a period are cached together (keyed by period,
-segment, today and the contract ledger's version, 10 minutes), the trend reads the snapshots;
-the number of queries does not grow with the accounts or months shown.
+Cost: a cold page asks five questions of the data (its version, every breakdown with S, N and
+E in one query, the revenue from the MRR spans, the cohorts, the churn reasons); the results and
+the rendered cohort and breakdown tables are cached for 10 minutes, keyed by period, segment,
+today, language and ``data_version()`` (which any ledger refresh, account edit or churn record
+changes, so a write is seen at once). The trend reads the snapshots. The number of queries does
+not grow with the accounts or months shown.
 """
 
 import csv
@@ -20,25 +23,28 @@ from decimal import Decimal
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Q, QuerySet
+from django.db import connection
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm.exports import FORMULA_PREFIXES, Echo
-from customers.models import Account, Contract, Segment
+from customers.models import Account, ChurnRecord, LedgerRevision, OwnershipTransfer, Segment
 
 from . import selectors
-from .breakdowns import DIMENSIONS, SIZE_BANDS, UNKNOWN, breakdown, churn_reasons
+from .breakdowns import DIMENSIONS, SIZE_BANDS, UNKNOWN, all_breakdowns, churn_reasons
 from .charts import Series, line_chart
 from .cohorts import cohort_matrix
 from .forms_report import ACCOUNT_SETS, AccountSetForm, ReportForm, default_period
 from .forms_report import period_suggestions as suggestions
-from .metrics import CENT, ONE_DAY, retention_figures
+from .metrics import CENT, ONE_DAY, figures_from_counts, retention_figures
 from .models import MonthlySnapshot
 from .periods import Period, add_months, closed_months, month_period, month_start
 
@@ -90,30 +96,51 @@ def _csv(filename: str, header: list, rows) -> HttpResponse:
 # --- what the page reads ---
 
 
-def ledger_version() -> str:
-    """Changes whenever a contract is added, changed or removed (one aggregate query)."""
-    found = Contract.objects.order_by().aggregate(n=Count("pk"), changed=Max("updated_at"))
-    changed = found["changed"].timestamp() if found["changed"] else 0
-    return f"{found['n']}.{changed:.6f}"
+def data_version() -> str:
+    """Changes whenever the ledger is refreshed (a contract added, changed or removed, an
+    import, the nightly rebuild), an account is edited or handed over, or a churn reason is
+    recorded: the newest ``LedgerRevision``, audit-history and transfer ids, one index lookup
+    each, in one query. (Writes that bypass all of these are seen when the 10 minutes are
+    up.)"""
+    quote = connection.ops.quote_name
+    tables = (
+        (LedgerRevision._meta.db_table, "id"),
+        (Account.history.model._meta.db_table, "history_id"),
+        (ChurnRecord.history.model._meta.db_table, "history_id"),
+        # a portfolio handover moves owners with a bulk update, but always adds transfers
+        (OwnershipTransfer._meta.db_table, "id"),
+    )
+    select = ", ".join(f"(SELECT MAX({quote(pk)}) FROM {quote(table)})" for table, pk in tables)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {select}")
+        return ".".join(str(value or 0) for value in cursor.fetchone())
+
+
+def _cache_key(*parts) -> str:
+    return "retention-report:" + ":".join(str(part) for part in parts)
 
 
 def period_tables(*, period: Period, segment: Segment | None, today: dt.date) -> dict:
-    """The figures, cohort matrix, breakdowns and churn reasons of a period, from the cache
-    when the same question was asked today of the same ledger in the last 10 minutes (in the
-    same language: the breakdowns' group labels are worded when computed)."""
-    key = "retention-report:{}:{}:{}:{}:{}:{}".format(
+    """The figures, cohort matrix, breakdowns and churn reasons of a period (four queries),
+    from the cache when the same question was asked today of the same data (``data_version``)
+    in the last 10 minutes, in the same language: the breakdowns' group labels are worded
+    when computed. ``_key`` is the cache key, for what is cached along with the tables."""
+    key = _cache_key(
         period.start,
         period.end,
         segment.pk if segment else "all",
         today,
-        ledger_version(),
+        data_version(),
         translation.get_language(),
     )
     tables = cache.get(key)
     if tables is None:
         last_cohort = month_start(period.end)
+        counts, breakdowns = all_breakdowns(start=period.start, end=period.end, segment=segment)
         tables = {
-            "figures": retention_figures(start=period.start, end=period.end, segment=segment),
+            "figures": figures_from_counts(
+                start=period.start, end=period.end, segment=segment, counts=counts
+            ),
             "cohorts": cohort_matrix(
                 first_month=add_months(last_cohort, -(COHORT_MONTHS - 1)),
                 last_month=last_cohort,
@@ -121,16 +148,67 @@ def period_tables(*, period: Period, segment: Segment | None, today: dt.date) ->
                 segment=segment,
                 today=today,
             ),
-            "breakdowns": {
-                dimension: breakdown(
-                    start=period.start, end=period.end, dimension=dimension, segment=segment
-                )
-                for dimension in DIMENSIONS
-            },
+            "breakdowns": breakdowns,
             "churn_reasons": churn_reasons(start=period.start, end=period.end, segment=segment),
         }
         cache.set(key, tables, CACHE_SECONDS)
-    return tables
+    return {**tables, "_key": key}
+
+
+def _sections(tables: dict, query: dict) -> dict:
+    """The cohort tables and the breakdown tables with the account links behind every
+    number, rendered once per ``period_tables`` entry: hundreds of rows (one per owner) that
+    would otherwise be worded and linked again on every request."""
+    key = tables["_key"] + ":sections"
+    sections = cache.get(key)
+    if sections is None:
+        prefix = _link_prefix(query)
+        breakdowns = [
+            {
+                "dimension": dimension,
+                "name": DIMENSIONS[dimension][0],
+                "rows": [
+                    {"row": row, "links": _links_from(prefix, by=dimension, key=row.key)}
+                    for row in tables["breakdowns"][dimension]
+                ],
+            }
+            for dimension in DIMENSIONS
+        ]
+        cohorts = _cohort_rows(tables["cohorts"], "customers")
+        cohort_revenue = _cohort_rows(tables["cohorts"], "revenue")
+        context = {
+            "query": urlencode(query),
+            "cohort_offsets": tables["cohorts"].offsets,
+        }
+        html = {
+            "breakdowns_html": "".join(
+                render_to_string("retention/report_breakdown.html", {**context, "b": b})
+                for b in breakdowns
+            ),
+            "cohorts_html": render_to_string(
+                "retention/report_cohorts.html",
+                {**context, "rows": cohorts, "testid": "cohorts", "first": _("Customers")},
+            ),
+            "cohort_revenue_html": render_to_string(
+                "retention/report_cohorts.html",
+                {
+                    **context,
+                    "rows": cohort_revenue,
+                    "testid": "cohort-revenue",
+                    "first": _("MRR at start"),
+                    "revenue": True,
+                },
+            ),
+        }
+        sections = {
+            "breakdowns": breakdowns,
+            "cohorts": cohorts,
+            "cohort_revenue": cohort_revenue,
+            # Rendered templates (escaped there); kept safe through the cache's pickling.
+            **{name: mark_safe(text) for name, text in html.items()},
+        }
+        cache.set(key, sections, CACHE_SECONDS)
+    return sections
 
 
 def trend(*, segment: Segment | None, today: dt.date) -> list[dict]:
@@ -231,11 +309,18 @@ def _report_form(request) -> ReportForm:
     return ReportForm(data)
 
 
+def _link_prefix(query: dict) -> str:
+    return f"{reverse('retention:report_accounts')}?{urlencode(query)}"
+
+
+def _links_from(prefix: str, *, by: str = "", key: str | None = None) -> dict[str, str]:
+    extra = f"&{urlencode({'by': by, 'key': key})}" if by else ""
+    return {name: f"{prefix}{extra}&set={name}" for name in ACCOUNT_SETS}
+
+
 def _links(query: dict, *, by: str = "", key: str | None = None) -> dict[str, str]:
     """The account list of each set behind a figure (of one breakdown group when ``by``)."""
-    base = reverse("retention:report_accounts")
-    extra = {"by": by, "key": key} if by else {}
-    return {name: f"{base}?{urlencode({'set': name, **query, **extra})}" for name in ACCOUNT_SETS}
+    return _links_from(_link_prefix(query), by=by, key=key)
 
 
 @login_required
@@ -298,17 +383,7 @@ def report(request):
         label=_("Churn rate of the last %(n)s closed months") % {"n": len(months)},
         height=150,
     )
-    breakdowns = [
-        {
-            "dimension": dimension,
-            "name": DIMENSIONS[dimension][0],
-            "rows": [
-                {"row": row, "links": _links(query, by=dimension, key=row.key)}
-                for row in tables["breakdowns"][dimension]
-            ],
-        }
-        for dimension in DIMENSIONS
-    ]
+    sections = _sections(tables, query)
     context.update(
         {
             "period": period,
@@ -325,9 +400,7 @@ def report(request):
             "missing_months": [months[i]["month"] for i in sorted(missing)],
             "computed_months": [row["month"] for row in months if row["source"] == "computed"],
             "cohort_offsets": tables["cohorts"].offsets,
-            "cohorts": _cohort_rows(tables["cohorts"], "customers"),
-            "cohort_revenue": _cohort_rows(tables["cohorts"], "revenue"),
-            "breakdowns": breakdowns,
+            **sections,
             "churn_reasons": tables["churn_reasons"],
             "exports": EXPORTS,
         }
@@ -400,6 +473,12 @@ def _export(name: str, period: Period, segment, tables, months) -> HttpResponse:
 def in_group(accounts: QuerySet[Account], *, by: str, key: str) -> QuerySet[Account]:
     """Narrow ``accounts`` to one group of a breakdown (the keys ``retention.breakdowns``
     gives its rows)."""
+    if (
+        by in ("segment", "owner")
+        and key
+        and not (key.isascii() and key.isdigit() and len(key) < 19)
+    ):
+        raise Http404  # the keys of these groups are ids: anything else is no group
     if by == "segment":
         return accounts.filter(segment_id=key) if key else accounts.filter(segment__isnull=True)
     if by == "industry":
@@ -429,7 +508,7 @@ def report_accounts(request):
     period, segment = form.report_period, form.cleaned_data.get("segment")
     which = form.cleaned_data["set"]
     by, key = request.GET.get("by", ""), request.GET.get("key", "")
-    if by and (by not in DIMENSIONS or len(key) > 200):
+    if by and (by not in DIMENSIONS or len(key) > 200 or "\x00" in key):
         raise Http404
     accounts = SET_SELECTORS[which](
         start=period.start, end=period.end, segment=segment, user=request.user

@@ -15,6 +15,7 @@ from customers.models import (
     Contact,
     Contract,
     CustomerSpan,
+    MrrSpan,
     OwnershipTransfer,
     Segment,
 )
@@ -178,6 +179,18 @@ class CustomerSpanFactory(factory.django.DjangoModelFactory):
     end_date = None
 
 
+class MrrSpanFactory(factory.django.DjangoModelFactory):
+    """An MRR span written straight to the table (normally ``refresh_ledger`` derives it)."""
+
+    class Meta:
+        model = MrrSpan
+
+    account = factory.SubFactory(AccountFactory)
+    start_date = dt.date(2025, 1, 1)
+    end_date = None
+    mrr = Decimal("100.00")
+
+
 # --- health scores and risk flags ---
 
 
@@ -220,12 +233,21 @@ class SentimentReadingFactory(factory.django.DjangoModelFactory):
 class HealthScoreFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = HealthScore
+        skip_postgeneration_save = True
 
     account = factory.SubFactory(AccountFactory)
     scored_on = factory.LazyFunction(timezone.localdate)
     configuration = factory.LazyFunction(lambda: _active_configuration())
     score = 80
     band = "green"
+
+    @factory.post_generation
+    def current_health(obj, create, extracted, **kwargs):
+        """The account's current health follows its newest score, as after a scoring run."""
+        if create:
+            from retention.scoring import rebuild_current_health
+
+            rebuild_current_health(account_ids=[obj.account_id])
 
 
 class RiskFlagFactory(factory.django.DjangoModelFactory):

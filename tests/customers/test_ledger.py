@@ -1,7 +1,13 @@
 import datetime as dt
 from decimal import Decimal
 
-from customers.ledger import ContractTerms, active_interval, derive_status, merge_spans
+from customers.ledger import (
+    ContractTerms,
+    active_interval,
+    derive_status,
+    merge_spans,
+    mrr_pieces,
+)
 
 D = dt.date
 
@@ -65,3 +71,32 @@ def test_win_back_restarts_customer_since():
     status = derive_status(contracts, D(2025, 6, 1))
     assert status.customer_since == D(2025, 1, 1)
     assert status.churned_on is None
+
+
+def test_mrr_pieces_follow_price_changes_and_merge_renewals_at_the_same_price():
+    pieces = mrr_pieces(
+        [
+            ContractTerms(D(2024, 1, 1), D(2024, 12, 31), None, Decimal("100")),
+            # renewed at the same price: one piece
+            ContractTerms(D(2025, 1, 1), D(2025, 6, 30), None, Decimal("100.00")),
+            # an add-on from March: the MRR steps up and back down
+            ContractTerms(D(2025, 3, 1), D(2025, 4, 30), None, Decimal("20")),
+            # a gap of a day, then a cheaper open-ended contract, cancelled before it starts
+            ContractTerms(D(2025, 7, 2), None, None, Decimal("80")),
+            ContractTerms(D(2025, 8, 1), None, D(2025, 8, 1), Decimal("999")),
+        ]
+    )
+    assert pieces == [
+        (D(2024, 1, 1), D(2025, 2, 28), Decimal("100")),
+        (D(2025, 3, 1), D(2025, 4, 30), Decimal("120")),
+        (D(2025, 5, 1), D(2025, 6, 30), Decimal("100")),
+        (D(2025, 7, 2), None, Decimal("80")),
+    ]
+
+
+def test_mrr_pieces_cover_customer_days_at_zero_value_and_nothing_else():
+    assert mrr_pieces([ContractTerms(D(2025, 1, 1), D(2025, 1, 31), None, Decimal("0"))]) == [
+        (D(2025, 1, 1), D(2025, 1, 31), Decimal("0"))
+    ]
+    assert mrr_pieces([]) == []
+    assert mrr_pieces([ContractTerms(D(2025, 1, 1), None, D(2025, 1, 1), Decimal("5"))]) == []

@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from customers import services
-from customers.models import CustomerSpan, OwnershipTransfer
+from customers.models import CustomerSpan, LedgerRevision, MrrSpan, OwnershipTransfer
 
 from ..factories import AccountFactory, ChurnReasonFactory, UserFactory
 
@@ -101,3 +101,73 @@ def test_churn_can_only_be_recorded_for_a_churned_account():
     account.refresh_from_db()
     record = services.record_churn(account=account, reason=ChurnReasonFactory(), by=UserFactory())
     assert record.churned_on == D(2025, 1, 1)
+
+
+def mrr_spans(account):
+    return list(
+        MrrSpan.objects.filter(account=account)
+        .order_by("start_date")
+        .values_list("start_date", "end_date", "mrr")
+    )
+
+
+def test_contract_services_keep_the_mrr_spans_in_step():
+    account, other = AccountFactory(), AccountFactory()
+    revisions = LedgerRevision.objects.count()
+    base = services.create_contract(
+        account=account,
+        reference="C-1",
+        start_date=D(2025, 1, 1),
+        end_date=D(2025, 12, 31),
+        monthly_value=Decimal("500"),
+        today=D(2025, 6, 1),
+    )
+    assert mrr_spans(account) == [(D(2025, 1, 1), D(2025, 12, 31), Decimal("500.00"))]
+
+    addon = services.create_contract(
+        account=account,
+        reference="C-2",
+        start_date=D(2025, 4, 1),
+        monthly_value=Decimal("100"),
+        today=D(2025, 6, 1),
+    )
+    assert mrr_spans(account) == [
+        (D(2025, 1, 1), D(2025, 3, 31), Decimal("500.00")),
+        (D(2025, 4, 1), D(2025, 12, 31), Decimal("600.00")),
+        (D(2026, 1, 1), None, Decimal("100.00")),
+    ]
+
+    services.update_contract(contract=base, monthly_value=Decimal("400"), today=D(2025, 6, 1))
+    assert mrr_spans(account)[1] == (D(2025, 4, 1), D(2025, 12, 31), Decimal("500.00"))
+
+    services.cancel_contract(contract=addon, cancelled_on=D(2025, 9, 1), today=D(2025, 6, 1))
+    assert mrr_spans(account) == [
+        (D(2025, 1, 1), D(2025, 3, 31), Decimal("400.00")),
+        (D(2025, 4, 1), D(2025, 8, 31), Decimal("500.00")),
+        (D(2025, 9, 1), D(2025, 12, 31), Decimal("400.00")),
+    ]
+
+    # moved to another account: both accounts' pieces follow
+    services.update_contract(contract=base, account=other, today=D(2025, 6, 1))
+    assert mrr_spans(account) == [(D(2025, 4, 1), D(2025, 8, 31), Decimal("100.00"))]
+    assert mrr_spans(other) == [(D(2025, 1, 1), D(2025, 12, 31), Decimal("400.00"))]
+    # every refresh is a new ledger revision, which caches of figures are keyed by
+    assert LedgerRevision.objects.count() == revisions + 5
+
+
+def test_rebuild_derived_rewrites_the_mrr_spans_and_keeps_one_revision():
+    account = AccountFactory()
+    services.create_contract(
+        account=account,
+        reference="C-1",
+        start_date=D(2025, 1, 1),
+        monthly_value=Decimal("50"),
+        today=D(2025, 6, 1),
+    )
+    MrrSpan.objects.all().delete()
+    newest = LedgerRevision.objects.order_by("-pk").first().pk
+
+    services.rebuild_derived(today=D(2025, 6, 1))
+
+    assert mrr_spans(account) == [(D(2025, 1, 1), None, Decimal("50.00"))]
+    assert list(LedgerRevision.objects.values_list("pk", flat=True)) == [newest + 1]

@@ -5,7 +5,7 @@ import pytest
 
 from customers.models import BudgetBand
 from customers.services import refresh_ledger
-from retention.breakdowns import DIMENSIONS, breakdown, churn_reasons
+from retention.breakdowns import DIMENSIONS, all_breakdowns, breakdown, churn_reasons
 from retention.metrics import retention_figures
 
 from ..factories import (
@@ -165,3 +165,33 @@ def test_churn_reasons_of_the_customers_lost_in_the_period():
         sum(r.churned_customers for r in rows)
         == retention_figures(start=START, end=END).churned_customers
     )
+
+
+def test_all_breakdowns_in_one_query_equal_each_breakdown_and_the_figures(
+    csm, teammate, django_assert_num_queries
+):
+    smb, enterprise = SegmentFactory(name="SMB"), SegmentFactory(name="Enterprise")
+    customer(segment=smb, industry="Retail", employees=10, owner=csm)
+    customer(segment=smb, industry="Retail", until=D(2026, 2, 10), owner=teammate)
+    customer(segment=enterprise, employees=500, budget_band=BudgetBand.FROM_50K)
+    customer(segment=enterprise, since=D(2026, 2, 1), owner=csm)
+    # new in the period twice (left and came back): one new customer, not two
+    twice = customer(segment=None, since=D(2026, 1, 5), until=D(2026, 1, 20))
+    ContractFactory(account=twice, start_date=D(2026, 2, 1), end_date=None)
+    refresh_ledger(account_ids=[twice.pk])
+
+    for segment in (None, smb, enterprise):
+        with django_assert_num_queries(1):
+            totals, tables = all_breakdowns(start=START, end=END, segment=segment)
+        figures = retention_figures(start=START, end=END, segment=segment)
+        assert totals["start_customers"] == figures.start_customers
+        assert totals["new_customers"] == figures.new_customers
+        assert totals["end_customers"] == figures.end_customers
+        assert totals["end_customers"] - totals["end_new"] == figures.retained_customers
+        assert set(tables) == set(DIMENSIONS)
+        for dimension in DIMENSIONS:
+            one = breakdown(start=START, end=END, dimension=dimension, segment=segment)
+            assert tables[dimension] == one, dimension
+            assert sum(row.new_customers for row in one) == figures.new_customers
+    totals, _tables = all_breakdowns(start=START, end=END)
+    assert totals["new_customers"] == 2  # the enterprise customer and the one who came twice

@@ -1,7 +1,7 @@
 """The SQL figures against a brute-force, day-by-day reference written from DESIGN.md.
 
 The reference reads the raw contract terms (not the maintained spans), so these tests also hold
-the spans that ``refresh_ledger`` keeps to the ledger rule."""
+the customer spans and MRR spans that ``refresh_ledger`` keeps to the ledger rule."""
 
 import datetime as dt
 import itertools
@@ -14,7 +14,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from customers.models import Account, Contract, Segment
+from customers.models import Account, Contract, CustomerSpan, MrrSpan, Segment
 from customers.services import refresh_ledger
 from retention import selectors
 from retention.metrics import JSON_KEYS, retention_figures
@@ -83,6 +83,33 @@ def reference(histories: dict[int, list[dict]], start: dt.date, end: dt.date) ->
     sets = {"start_customers": s, "new_customers": n, "end_customers": e}
     sets |= {"retained_customers": s & e, "churned_customers": s - e}
     return {"figures": figures, "sets": sets, "mrr_start": mrr_start, "mrr_end": mrr_end}
+
+
+def check_maintained_tables(histories: dict[int, tuple[Segment, list[dict]]]) -> None:
+    """Day by day, each account's customer spans and MRR spans say what its contracts say: one
+    piece on each customer day holding the day's MRR, none on other days, and no two touching
+    pieces at the same MRR (the pieces are maximal)."""
+    last_offset = max([0, *boundaries(histories)]) + 2
+    days = [BASE + dt.timedelta(days=n) for n in range(-2, last_offset + 1)]
+    for pk, (_segment, cs) in histories.items():
+        spans = list(
+            CustomerSpan.objects.filter(account_id=pk).values_list("start_date", "end_date")
+        )
+        pieces = list(
+            MrrSpan.objects.filter(account_id=pk)
+            .order_by("start_date")
+            .values_list("start_date", "end_date", "mrr")
+        )
+        for day in days:
+            holding = [p for p in pieces if p[0] <= day and (p[1] is None or day <= p[1])]
+            in_span = [s for s in spans if s[0] <= day and (s[1] is None or day <= s[1])]
+            if is_customer(cs, day):
+                assert len(holding) == 1 and len(in_span) == 1, (pk, day, pieces)
+                assert holding[0][2] == mrr(cs, day), (pk, day, pieces)
+            else:
+                assert holding == [] and in_span == [], (pk, day, pieces)
+        for (_a, last, value), (first, _b, next_value) in itertools.pairwise(pieces):
+            assert not (last + ONE_DAY == first and value == next_value), (pk, pieces)
 
 
 # --- random contract histories ---
@@ -198,6 +225,8 @@ def test_every_figure_equals_the_day_by_day_reference(
             pk: cs for pk, (seg, cs) in histories.items() if segment is None or seg == segment
         }
         expected = reference(in_scope, start, end)
+
+        check_maintained_tables(histories)
 
         figures = retention_figures(start=start, end=end, segment=segment)
         # Shown by --hypothesis-show-statistics: how often the examples exercise churn.

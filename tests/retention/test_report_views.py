@@ -414,9 +414,10 @@ def test_report_query_count_does_not_grow_with_accounts_or_snapshots(
             MonthlySnapshotFactory(month=add_months(D(2026, 4, 1), -n), segment=segment)
     client.force_login(admin_user)
 
-    with django_assert_max_num_queries(18):  # cold cache: figures, cohorts, breakdowns
+    # cold cache: data version, breakdowns with the counts, revenue, cohorts, churn reasons
+    with django_assert_max_num_queries(12):
         assert client.get(REPORT, Q1).status_code == 200
-    with django_assert_max_num_queries(8):  # warm cache: ledger version, trend, segments
+    with django_assert_max_num_queries(8):  # warm cache: data version, trend, segments
         assert client.get(REPORT, Q1).status_code == 200
 
 
@@ -441,3 +442,29 @@ def test_a_changed_contract_is_seen_at_once_despite_the_cache(
     lose(starting[:1], on=D(2026, 2, 1))
 
     assert get(client, admin_user, REPORT, Q1).context["figures"].churned_customers == 1
+
+
+def test_a_changed_account_or_churn_reason_is_seen_at_once_despite_the_cache(
+    client, admin_user, smb, enterprise, csm
+):
+    staying = customers(3, start=D(2025, 1, 1), segment=smb, owner=csm)
+    lost = customers(1, start=D(2025, 1, 1), segment=smb, owner=csm)
+    lose(lost, on=D(2026, 2, 1))
+
+    def segments_and_reasons():
+        response = get(client, admin_user, REPORT, Q1)
+        segment = next(b for b in response.context["breakdowns"] if b["dimension"] == "segment")
+        return (
+            {item["row"].label: item["row"].start_customers for item in segment["rows"]},
+            [(r.label, r.churned_customers) for r in response.context["churn_reasons"]],
+        )
+
+    assert segments_and_reasons() == ({"SMB": 4}, [("Not recorded", 1)])
+
+    staying[0].segment = enterprise
+    staying[0].save()  # an edit through the model, as the admin and the forms make it
+    ChurnRecordFactory(
+        account=lost[0], churned_on=D(2026, 2, 1), reason=ChurnReasonFactory(name="Price")
+    )
+
+    assert segments_and_reasons() == ({"SMB": 3, "Enterprise": 1}, [("Price", 1)])
