@@ -167,12 +167,29 @@ def ensure_scores_and_flags(*, flags_wanted: int) -> None:
 
 
 def vacuum() -> None:
-    """Fresh statistics (and no dead rows from the set-up), as autovacuum would leave them."""
+    """Fresh statistics (and no dead rows from the set-up), as autovacuum would leave them.
+
+    Tables never vacuumed nor analyzed (a book just seeded or copied, on a server running
+    without autovacuum) are vacuumed too: without statistics PostgreSQL guessed 15 rows for
+    650,000 interactions and the handover brief took 4 s instead of 40 ms."""
     from django.db import connection
 
+    tables = {
+        "retention_riskflag",
+        "retention_healthscore",
+        "retention_accounthealth",
+        "customers_account",
+    }
     with connection.cursor() as cursor:
-        for table in ("retention_riskflag", "retention_healthscore", "customers_account"):
-            cursor.execute(f"VACUUM ANALYZE {table}")
+        cursor.execute(
+            "SELECT relname FROM pg_stat_user_tables WHERE n_live_tup > 0 AND COALESCE("
+            "last_analyze, last_autoanalyze, last_vacuum, last_autovacuum) IS NULL"
+        )
+        never = {name for (name,) in cursor.fetchall()}
+        if never:
+            print(f"Vacuuming {len(never)} tables never analyzed …", flush=True)
+        for table in sorted(tables | never):
+            cursor.execute(f'VACUUM ANALYZE "{table}"')
 
 
 def personas() -> dict:

@@ -437,6 +437,55 @@ class HealthScore(models.Model):
         return "↑" if self.trend >= 5 else "↓" if self.trend <= -5 else "→"
 
 
+def band_rank(band: str = "band") -> models.Case:
+    """Red 0, yellow 1, green 2, no band 3: the risk order of ``band`` (a field path)."""
+    return models.Case(
+        models.When(**{band: Band.RED}, then=models.Value(0)),
+        models.When(**{band: Band.YELLOW}, then=models.Value(1)),
+        models.When(**{band: Band.GREEN}, then=models.Value(2)),
+        default=models.Value(3),
+    )
+
+
+class AccountHealth(models.Model):
+    """An account's latest health: a copy of the columns of its newest ``HealthScore`` that
+    lists count, filter and sort by, one row per scored account.
+
+    Written by the scoring run in the transaction that writes the scores
+    (``retention.scoring.record_current_health``), so it is never behind them. Pages read
+    it instead of looking up each account's newest score among its history: the team
+    dashboard's health distribution of 12,500 accounts is a join on a key instead of two
+    index probes per account (bench/bench_pages.py). ``rebuild_current_health`` recomputes
+    it from the scores."""
+
+    account = models.OneToOneField(
+        "customers.Account",
+        verbose_name=_("account"),
+        related_name="current_health",
+        on_delete=models.CASCADE,
+        primary_key=True,
+    )
+    scored_on = models.DateField(_("scored on"))
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    band = models.CharField(_("band"), max_length=6, choices=Band.choices, blank=True)
+    previous_score = models.PositiveSmallIntegerField(
+        _("score about 30 days earlier"), null=True, blank=True
+    )
+    trend = models.SmallIntegerField(_("trend (points)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("current health")
+        verbose_name_plural = _("current health")
+        indexes = [
+            # The riskiest accounts first (team dashboard): walked in order, stopped at 8.
+            models.Index(band_rank(), "score", name="accounthealth_risk_idx"),
+        ]
+
+    def __str__(self) -> str:
+        score = "n/a" if self.score is None else self.score
+        return f"{self.account} · {self.scored_on}: {score}"
+
+
 class RiskFlag(models.Model):
     """A warning about one account for one reason: why (measured value, threshold,
     explanation), since when, and what people did about it. At most one flag per account and
@@ -515,6 +564,14 @@ class RiskFlag(models.Model):
         indexes = [
             models.Index(fields=["status", "reason"], name="riskflag_status_reason_idx"),
             models.Index(fields=["account", "status"], name="riskflag_account_status_idx"),
+            # The unresolved flags of a set of accounts by reason (team dashboard), read
+            # from the index alone: 10,000 entries instead of every flag ever raised.
+            models.Index(
+                fields=["account"],
+                include=["reason", "status"],
+                condition=~Q(status="resolved"),
+                name="riskflag_unresolved_idx",
+            ),
             models.Index(
                 fields=["raised_at"],
                 condition=Q(status="open", notified_at__isnull=True),

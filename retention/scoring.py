@@ -3,8 +3,9 @@ the chunks, and the backtest.
 
 ``score_accounts`` scores every customer account for a day, chunk by chunk (account-id
 ranges of ``chunk_size`` customers), one transaction per chunk: a bulk upsert of the day's
-``HealthScore`` rows and the flags of the chunk. Running it twice on the same day changes
-nothing. The Celery tasks (``retention.tasks``) call the same ``score_chunk`` from a group.
+``HealthScore`` rows, the accounts' current health (``AccountHealth``) and the flags of the
+chunk. Running it twice on the same day changes nothing. The Celery tasks
+(``retention.tasks``) call the same ``score_chunk`` from a group.
 """
 
 import datetime as dt
@@ -16,7 +17,7 @@ from collections.abc import Collection
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +25,14 @@ from customers.models import Account, CustomerSpan
 
 from .flags import flag_conditions, sync_flags
 from .health import Facts, Health, gather_facts, health_for
-from .models import HealthScore, RiskFlag, ScoringConfiguration, ScoringLock, SentimentReading
+from .models import (
+    AccountHealth,
+    HealthScore,
+    RiskFlag,
+    ScoringConfiguration,
+    ScoringLock,
+    SentimentReading,
+)
 
 LOCK_NAME = "score_accounts"
 SCORE_FIELDS = [
@@ -43,6 +51,7 @@ SCORE_FIELDS = [
 
 UNIQUE_COLUMNS = ("account_id", "scored_on")
 JSON_COLUMNS = ("guards", "measures")
+CURRENT_COLUMNS = ("account_id", "scored_on", "score", "band", "previous_score", "trend")
 
 
 class ScoringLocked(Exception):
@@ -196,6 +205,55 @@ def _copy(cursor, table: str, names: str, rows: list[dict]) -> None:
             copy.write_row([json.dumps(v) if c in JSON_COLUMNS else v for c, v in row.items()])
 
 
+def _record_current(scores: QuerySet[HealthScore]) -> None:
+    """Upsert ``scores`` (at most one per account) into ``AccountHealth``, where they are not
+    older than what it holds: scoring a day in the past leaves a later score current."""
+    select, params = scores.values_list(*CURRENT_COLUMNS).query.sql_with_params()
+    table = AccountHealth._meta.db_table
+    changing = CURRENT_COLUMNS[1:]
+    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in changing)
+    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    changed = " OR ".join(f'"{table}"."{c}" {differs} excluded."{c}"' for c in changing)
+    with connection.cursor() as cursor:
+        cursor.execute(  # a rerun of the same day rewrites no row that stays the same
+            f'INSERT INTO "{table}" ({", ".join(CURRENT_COLUMNS)}) {select} '
+            f'ON CONFLICT ("account_id") DO UPDATE SET {updates} '
+            f'WHERE "{table}"."scored_on" <= excluded."scored_on" AND ({changed})',
+            params,
+        )
+
+
+def record_current_health(*, day: dt.date, account_ids: Collection[int]) -> None:
+    """Make the scores of ``day`` of these accounts their current health (``AccountHealth``),
+    unless a later day's score already is. The scoring chunk calls it in its transaction,
+    right after writing the scores: one INSERT … SELECT of their rows per 2,000 accounts."""
+    ids = sorted(account_ids)
+    for start in range(0, len(ids), 2000):
+        batch = ids[start : start + 2000]
+        _record_current(HealthScore.objects.filter(scored_on=day, account_id__in=batch).order_by())
+
+
+@transaction.atomic
+def rebuild_current_health(*, account_ids: Collection[int] | None = None) -> int:
+    """Recompute the current health of these accounts (default: all) from their newest stored
+    score — after scores were written or deleted by other means than a scoring run. Returns
+    how many accounts have one."""
+    scores, current = HealthScore.objects.all(), AccountHealth.objects.all()
+    if account_ids is not None:
+        scores = scores.filter(account_id__in=account_ids)
+        current = current.filter(account_id__in=account_ids)
+    current.delete()
+    if connection.vendor == "postgresql":
+        newest = scores.order_by("account_id", "-scored_on").distinct("account_id")
+    else:
+        day = HealthScore.objects.filter(account_id=OuterRef("account_id"))
+        newest = scores.filter(
+            scored_on=Subquery(day.order_by("-scored_on").values("scored_on")[:1])
+        )
+    _record_current(newest)
+    return current.count()
+
+
 def chunk_ranges(*, day: dt.date, chunk_size: int = 2000) -> list[tuple[int, int | None]]:
     """Account-id ranges ``[start, end)`` holding ``chunk_size`` customers each. The first
     starts at 0 and the last is open-ended, so every account falls in one range (flags of
@@ -260,6 +318,7 @@ def score_chunk(
             )
         if rows:
             upsert_scores(rows)
+            record_current_health(day=day, account_ids=scored.keys())
         previous_run = HealthScore.objects.filter(scored_on__lt=day).aggregate(d=Max("scored_on"))
         counts = sync_flags(
             day=day,

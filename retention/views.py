@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import scoping
+from crm.exports import csv_cell
 from crm.models import Team
 from customers import selectors as customer_selectors
 from customers.models import Account
@@ -45,6 +46,8 @@ def _int(value, allowed=None) -> int | None:
     except (TypeError, ValueError):
         return None
     if allowed is not None and number not in allowed:
+        return None
+    if not 0 < number < 2**31:  # an id or a count of days; SQLite cannot bind beyond 64 bits
         return None
     return number
 
@@ -140,9 +143,10 @@ def portfolio_export(request):
     for a in accounts.iterator(chunk_size=500):
         writer.writerow(
             [
-                a.name,
-                str(a.owner or ""),
-                str(a.segment or ""),
+                # Text a person typed goes through csv_cell: a name like "=1+2" is defused.
+                csv_cell(a.name),
+                csv_cell(a.owner),
+                csv_cell(a.segment),
                 a.h_band or "",
                 "" if a.h_score is None else a.h_score,
                 "" if a.h_trend is None else a.h_trend,
@@ -200,12 +204,15 @@ def team_dashboard(request):
             "pk",
             filter=Q(next_renewal_on__gte=today, next_renewal_on__lte=today + dt.timedelta(90)),
         ),
+        quiet=Count("pk", filter=customers & interaction_selectors.without_contact_for(60)),
     )
+    # COUNT(*) and of ``status`` (never empty), not of ids: counted from the index alone
+    # (``riskflag_unresolved_idx``).
     flags = (
         RiskFlag.objects.filter(account__in=accounts.values("pk"))
         .exclude(status=RiskFlag.Status.RESOLVED)
         .values("reason")
-        .annotate(n=Count("pk"), open=Count("pk", filter=Q(status=RiskFlag.Status.OPEN)))
+        .annotate(n=Count("*"), open=Count("status", filter=Q(status=RiskFlag.Status.OPEN)))
         .order_by("-n")
     )
     reasons = dict(RiskFlag.Reason.choices)
@@ -216,14 +223,12 @@ def team_dashboard(request):
         (Band.GREEN, _("Green"), totals["green"], "success"),
         ("none", _("Not scored"), totals["unscored"], "secondary"),
     ]
-    # The eight ids first, then their rows: the database sorts 10,000 narrow rows, not wide ones.
-    riskiest_ids = list(
+    # Read in risk order from ``accounthealth_risk_idx`` until eight are the team's customers.
+    riskiest = (
         scored.filter(customers, h_band__isnull=False)
-        .order_by("band_rank", F("h_score").asc(nulls_last=True), "name")
-        .values_list("pk", flat=True)[:8]
+        .select_related("owner")
+        .order_by("band_rank", F("h_score").asc(nulls_last=True), "name")[:8]
     )
-    by_id = {a.pk: a for a in scored.filter(pk__in=riskiest_ids).select_related("owner")}
-    riskiest = [by_id[pk] for pk in riskiest_ids if pk in by_id]
     context = {
         "team": team,
         "teams": teams,
@@ -232,7 +237,7 @@ def team_dashboard(request):
         "scored_total": totals["red"] + totals["yellow"] + totals["green"],
         "flags_by_reason": flags_by_reason,
         "per_csm": interaction_selectors.activity_per_csm(accounts, today=today),
-        "quiet_accounts": interaction_selectors.accounts_without_contact(accounts, days=60),
+        "quiet_accounts": totals["quiet"],
         "riskiest": riskiest,
         "today": today,
     }

@@ -143,6 +143,7 @@ def acme(csm, teammate):
 
 def _score(account, points, band, trend, measures):
     from retention.models import HealthScore, ScoringConfiguration
+    from retention.scoring import rebuild_current_health
 
     configuration = ScoringConfiguration.objects.filter(is_active=True).first()
     if configuration is None:  # transactional tests flush the migration's default
@@ -156,6 +157,7 @@ def _score(account, points, band, trend, measures):
         trend=trend,
         measures=measures,
     )
+    rebuild_current_health(account_ids=[account.pk])  # as the scoring run keeps it
 
 
 def test_csm_logs_a_call_with_a_follow_up_and_sees_it_on_the_timeline(live_server, page, csm, acme):

@@ -19,7 +19,7 @@ from crm.i18n import translate_stored
 from crm.models import Role
 from customers.models import Account
 from retention.models import HealthScore, RiskFlag, RiskFlagEvent
-from retention.scoring import active_configuration
+from retention.scoring import active_configuration, rebuild_current_health
 
 from ..factories import (
     AccountFactory,
@@ -333,6 +333,7 @@ def _bulk_flags(owner, n: int, *, start: int = 0) -> None:
         )
         for i, a in enumerate(accounts)
     )
+    rebuild_current_health(account_ids=[a.pk for a in accounts])
     RiskFlag.objects.bulk_create(
         RiskFlag(
             account=a,

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from retention.models import HealthScore, RiskFlag, ScoringConfiguration
+from retention.scoring import rebuild_current_health
 
 from ..factories import (
     AccountFactory,
@@ -31,7 +32,7 @@ def score(account, points, band, *, trend=None, measures=None, days_ago=0):
     configuration = ScoringConfiguration.objects.filter(is_active=True).first()
     if configuration is None:
         configuration = ScoringConfiguration.objects.create(version=99, is_active=True)
-    return HealthScore.objects.create(
+    health = HealthScore.objects.create(
         account=account,
         scored_on=timezone.localdate() - dt.timedelta(days=days_ago),
         configuration=configuration,
@@ -40,6 +41,8 @@ def score(account, points, band, *, trend=None, measures=None, days_ago=0):
         trend=trend,
         measures=measures or {},
     )
+    rebuild_current_health(account_ids=[account.pk])  # as the scoring run keeps it
+    return health
 
 
 def flag(account, reason=RiskFlag.Reason.ENTERED_RED, **fields):
@@ -242,6 +245,38 @@ def test_dashboard_shows_health_flags_and_activity_of_the_team(
     assert "Otto Other" not in html and "Other Team Corp" not in html
 
 
+def test_dashboard_counts_each_account_by_its_newest_score(client, team_lead, csm):
+    recovered = AccountFactory(owner=csm, name="Recovered Corp", customer_since=dt.date(2024, 1, 1))
+    slipping = AccountFactory(owner=csm, name="Slipping Corp", customer_since=dt.date(2024, 1, 1))
+    score(recovered, 20, "red", days_ago=30)
+    score(recovered, 85, "green")
+    score(slipping, 80, "green", days_ago=30)
+    score(slipping, 40, "red")
+    AccountFactory(owner=csm, customer_since=dt.date(2024, 1, 1))  # not scored
+    AccountFactory(
+        owner=csm,
+        customer_since=dt.date(2024, 1, 1),
+        last_interaction_at=timezone.now() - dt.timedelta(days=61),
+    )
+    html = login(client, team_lead).get(DASHBOARD).content.decode()
+    distribution = html.split('data-testid="health-distribution"')[1].split("</table>")[0]
+    rows = distribution.split("</tr>")
+    counts = {
+        band: next(r for r in rows if label in r)
+        for band, label in (
+            ("red", "Red"),
+            ("yellow", "Yellow"),
+            ("green", "Green"),
+            ("none", "Not scored"),
+        )
+    }
+    assert ">1</td>" in counts["red"] and ">1</td>" in counts["green"]
+    assert ">0</td>" in counts["yellow"] and ">2</td>" in counts["none"]
+    riskiest = html.split("Riskiest accounts")[1]
+    assert riskiest.index("Slipping Corp") < riskiest.index("Recovered Corp")
+    assert "4 customers without contact for 60 days" in html
+
+
 def test_dashboard_without_scores_counts_customers_and_churned(client, team_lead, csm):
     AccountFactory(owner=csm, customer_since=dt.date(2024, 1, 1))
     AccountFactory(owner=csm, churned_on=dt.date(2025, 1, 1))
@@ -270,7 +305,7 @@ def test_dashboard_queries_are_constant(
         FollowUpFactory(account=account, due_on=timezone.localdate() - dt.timedelta(days=1))
         InteractionFactory(account=account)
     login(client, team_lead)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(12):
         assert client.get(DASHBOARD).status_code == 200
 
 
