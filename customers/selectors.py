@@ -16,6 +16,10 @@ from .models import Account, Contact, Contract, CustomerSpan, OwnershipTransfer,
 def accounts_for(user, *, search: str = "") -> QuerySet[Account]:
     """The accounts ``user`` may read, optionally narrowed by a name / external ID search."""
     qs = scoping.visible(user, Account.objects.all()).select_related("owner", "segment", "team")
+    # PostgreSQL refuses NUL in a text parameter (a 500); no name or ID can hold one anyway.
+    search = search.replace("\x00", "")
+    if len(search) > Account._meta.get_field("name").max_length:
+        return qs.none()  # matches no name or ID (and SQLite refuses LIKE patterns this long)
     if search:
         qs = qs.filter(Q(name__icontains=search) | Q(external_id__iexact=search))
     return qs
@@ -195,6 +199,9 @@ def _timeline_objects(account: Account, kind: str, pks: list[int]) -> dict[int, 
     return {obj.pk: obj for obj in qs}
 
 
+MAX_TIMELINE_PAGE = 1_000_000
+
+
 def timeline(
     account: Account, *, kinds: list[str] | None = None, page: int = 1, per_page: int = 20
 ) -> TimelinePage:
@@ -202,7 +209,8 @@ def timeline(
     query per kind on the page — the number of queries does not grow with the history."""
     available = timeline_kinds()
     kinds = [k for k in (kinds or available) if k in available] or available
-    page = max(int(page or 1), 1)
+    # Clamped: a page number from the query string may exceed what an SQL OFFSET can hold.
+    page = min(max(int(page or 1), 1), MAX_TIMELINE_PAGE)
     parts = [_timeline_part(account, k) for k in kinds]
     union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     start = (page - 1) * per_page

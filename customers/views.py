@@ -27,7 +27,12 @@ TIMELINE_PAGE_SIZE = 20
 
 def _safe_next(request, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+    # A path only: ``redirect`` would take a bare word such as "-1" for a view name (500).
+    if (
+        target
+        and target.startswith("/")
+        and url_has_allowed_host_and_scheme(target, {request.get_host()})
+    ):
         return target
     return default
 

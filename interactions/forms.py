@@ -45,6 +45,17 @@ class ContactChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, contact):
         return contact.name
 
+    def _check_values(self, value):
+        # An id beyond 64 bits is no contact; SQLite cannot even bind it in ``pk__in`` (500).
+        for pk in value:
+            if str(pk).isascii() and str(pk).isdigit() and int(pk) >= 2**63:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
+
 
 class InteractionForm(forms.Form):
     kind = forms.ChoiceField(

@@ -28,7 +28,7 @@ from customers.importers import (
 )
 
 from .models import Interaction, Sentiment
-from .services import refresh_last_interaction
+from .services import EARLIEST_INTERACTION, refresh_last_interaction
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 
@@ -70,6 +70,11 @@ def import_interactions(*, data: bytes, dry_run: bool = False, by=None) -> Impor
             row.error(
                 _("occurred_at %(value)s is in the future") % {"value": row.values["occurred_at"]}
             )
+        elif occurred_at is not None and occurred_at < EARLIEST_INTERACTION:
+            row.error(
+                _("occurred_at %(value)s is before 1900") % {"value": row.values["occurred_at"]}
+            )
+            occurred_at = None  # no lookup of stored rows with it: not even UTC can hold it
         summary = row.text("summary", max_length=200, required=True)
         author_email = row.email("author_email", required=True)
         author = authors.get(author_email.lower()) if author_email else None

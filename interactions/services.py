@@ -15,6 +15,9 @@ from customers.models import Account, Contact
 
 from .models import Feedback, FollowUp, Interaction, OpenProblem
 
+# Older moments are typing mistakes; year 1 local time is not even a valid UTC timestamp.
+EARLIEST_INTERACTION = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+
 
 @transaction.atomic
 def log_interaction(
@@ -39,6 +42,8 @@ def log_interaction(
         errors["summary"] = _("Say in a line what happened.")
     if occurred_at > timezone.now() + dt.timedelta(minutes=5):
         errors["occurred_at"] = _("An interaction cannot be in the future.")
+    elif occurred_at < EARLIEST_INTERACTION:
+        errors["occurred_at"] = _("An interaction cannot be before 1900.")
     if any(c.account_id != account.pk for c in contacts):
         errors["contacts"] = _("Only contacts of this account can be present.")
     if follow_up_due is not None and not follow_up_title.strip():
@@ -267,6 +272,8 @@ def update_interaction(
     occurred_at = changes.get("occurred_at")
     if occurred_at is not None and occurred_at > timezone.now() + dt.timedelta(minutes=5):
         errors["occurred_at"] = _("An interaction cannot be in the future.")
+    elif occurred_at is not None and occurred_at < EARLIEST_INTERACTION:
+        errors["occurred_at"] = _("An interaction cannot be before 1900.")
     contacts = None if contacts is None else list(contacts)
     if contacts is not None and any(c.account_id != interaction.account_id for c in contacts):
         errors["contacts"] = _("Only contacts of this account can be present.")

@@ -5,6 +5,7 @@ message (or, under htmx, with the fragment that changed)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -31,7 +32,12 @@ TIMELINE_PAGE_SIZE = 20
 
 def _safe_next(request, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+    # A path only: ``redirect`` would take a bare word such as "-1" for a view name (500).
+    if (
+        target
+        and target.startswith("/")
+        and url_has_allowed_host_and_scheme(target, {request.get_host()})
+    ):
         return target
     return default
 
@@ -216,11 +222,13 @@ def problem_edit(request, pk: int):
         data = dict(form.cleaned_data)
         status, resolution = data.pop("status"), data.pop("resolution")
         try:
-            services.update_problem(problem=problem, **data)
-            if status != problem.status or resolution != problem.resolution:
-                services.change_problem_status(
-                    problem=problem, status=status, resolution=resolution
-                )
+            # One transaction: a refused status change must not leave the edit half-saved.
+            with transaction.atomic():
+                services.update_problem(problem=problem, **data)
+                if status != problem.status or resolution != problem.resolution:
+                    services.change_problem_status(
+                        problem=problem, status=status, resolution=resolution
+                    )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
