@@ -4,6 +4,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from .admin_actions import export_as_csv
+from .admin_widgets import TolerantAutocomplete
 from .models import PendingTask, Team, User
 
 
@@ -79,7 +80,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(TolerantAutocomplete, BaseUserAdmin):
     list_display = [
         "username",
         "email",

@@ -21,6 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from crm.admin import ReadOnlyInline, adopt_saved, count_of
 from crm.admin_actions import export_as_csv
+from crm.admin_widgets import TolerantAutocomplete
 
 from . import services
 from .models import (
@@ -321,7 +322,7 @@ class SegmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Account)
-class AccountAdmin(SimpleHistoryAdmin):
+class AccountAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
     list_display = [
         "name",
         "segment",
@@ -435,7 +436,7 @@ class AccountAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(SimpleHistoryAdmin):
+class ContactAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
     list_display = [
         "name",
         "account",
@@ -469,7 +470,7 @@ class ContactAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Contract)
-class ContractAdmin(SimpleHistoryAdmin):
+class ContractAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
     form = ContractAdminForm
     list_display = [
         "reference",
@@ -548,7 +549,7 @@ class MrrSpanAdmin(CustomerSpanAdmin):
 
 
 @admin.register(OwnershipTransfer)
-class OwnershipTransferAdmin(SimpleHistoryAdmin):
+class OwnershipTransferAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
     """Transfers are history: added through ``transfer_ownership``; afterwards only the
     handover notes can be amended."""
 
@@ -644,7 +645,7 @@ class ChurnReasonAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChurnRecord)
-class ChurnRecordAdmin(SimpleHistoryAdmin):
+class ChurnRecordAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
     """The date comes from the ledger (``record_churn``); the reason and notes are ours."""
 
     list_display = ["churned_on", "account", "reason", "recorded_by", "created_at"]

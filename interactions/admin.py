@@ -22,6 +22,7 @@ from simple_history.admin import SimpleHistoryAdmin
 import customers.admin  # noqa: F401  (registers the account admin extended below)
 from crm.admin import ReadOnlyInline, adopt_saved
 from crm.admin_actions import export_as_csv
+from crm.admin_widgets import TolerantAutocomplete
 from customers.models import Account
 
 from . import services
@@ -228,7 +229,7 @@ admin.site.register(Account, AccountAdmin)
 
 
 @admin.register(Interaction)
-class InteractionAdmin(SimpleHistoryAdmin):
+class InteractionAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
     form = InteractionAdminForm
     list_display = [
         "occurred_at",
@@ -315,7 +316,7 @@ class InteractionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(SimpleHistoryAdmin):
+class FollowUpAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
     list_display = ["title", "account", "owner", "due_on", "state", "done_at"]
     list_select_related = ["account", "owner"]
     search_fields = ["title", "account__name"]
@@ -351,7 +352,7 @@ class FollowUpAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(OpenProblem)
-class OpenProblemAdmin(SimpleHistoryAdmin):
+class OpenProblemAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
     form = OpenProblemAdminForm
     list_display = [
         "title",
@@ -433,7 +434,7 @@ class OpenProblemAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(SimpleHistoryAdmin):
+class FeedbackAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
     form = FeedbackAdminForm
     list_display = ["received_on", "account", "kind", "score", "category", "contact", "author"]
     list_select_related = ["account", "contact__account", "author"]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from crm.admin_actions import export_as_csv
+from crm.admin_widgets import TolerantAutocomplete
 from crm.i18n import translate_stored
 from crm.queue import enqueue_safely
 
@@ -120,7 +121,7 @@ class ScoringConfigurationAdmin(admin.ModelAdmin):
 
 
 @admin.register(SentimentReading)
-class SentimentReadingAdmin(admin.ModelAdmin):
+class SentimentReadingAdmin(TolerantAutocomplete, admin.ModelAdmin):
     list_display = ["account", "sentiment", "author", "recorded_at", "comment"]
     list_filter = ["sentiment", "recorded_at"]
     list_select_related = ["account", "author"]
