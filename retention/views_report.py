@@ -52,6 +52,8 @@ PAGE_SIZE = 50
 TREND_MONTHS = 24
 COHORT_MONTHS = 12
 CACHE_SECONDS = 600
+# A breakdown longer than this shows its rows that lost the most customers; the CSV has all.
+BREAKDOWN_ROWS_SHOWN = 25
 # Months without a snapshot the page computes itself; more is the beat task's job.
 COMPUTE_MISSING_AT_MOST = 2
 # Spreadsheet programs run a cell that starts with one of these as a formula.
@@ -155,6 +157,16 @@ def period_tables(*, period: Period, segment: Segment | None, today: dt.date) ->
     return {**tables, "_key": key}
 
 
+def _rows_shown(rows: list) -> list:
+    """A long breakdown (one row per owner: hundreds) shows the groups that lost the most
+    customers, then the largest; its CSV export has every row. Short ones keep their order."""
+    if len(rows) <= BREAKDOWN_ROWS_SHOWN:
+        return list(rows)
+    return sorted(rows, key=lambda row: (-row.churned_customers, -row.start_customers))[
+        :BREAKDOWN_ROWS_SHOWN
+    ]
+
+
 def _sections(tables: dict, query: dict) -> dict:
     """The cohort tables and the breakdown tables with the account links behind every
     number, rendered once per ``period_tables`` entry: hundreds of rows (one per owner) that
@@ -163,17 +175,22 @@ def _sections(tables: dict, query: dict) -> dict:
     sections = cache.get(key)
     if sections is None:
         prefix = _link_prefix(query)
-        breakdowns = [
-            {
-                "dimension": dimension,
-                "name": DIMENSIONS[dimension][0],
-                "rows": [
-                    {"row": row, "links": _links_from(prefix, by=dimension, key=row.key)}
-                    for row in tables["breakdowns"][dimension]
-                ],
-            }
-            for dimension in DIMENSIONS
-        ]
+        breakdowns = []
+        for dimension in DIMENSIONS:
+            rows = tables["breakdowns"][dimension]
+            shown = _rows_shown(rows)
+            breakdowns.append(
+                {
+                    "dimension": dimension,
+                    "name": DIMENSIONS[dimension][0],
+                    "rows": [
+                        {"row": row, "links": _links_from(prefix, by=dimension, key=row.key)}
+                        for row in shown
+                    ],
+                    "total": len(rows),
+                    "hidden": len(rows) - len(shown),
+                }
+            )
         cohorts = _cohort_rows(tables["cohorts"], "customers")
         cohort_revenue = _cohort_rows(tables["cohorts"], "revenue")
         context = {

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from customers.services import refresh_ledger, update_contract
+from retention import views_report
 from retention.models import MonthlySnapshot
 from retention.periods import add_months
 
@@ -343,6 +344,24 @@ def test_breakdown_tables_and_churn_reasons_are_on_the_page(client, team_lead, s
     assert [(r.label, r.churned_customers) for r in response.context["churn_reasons"]] == [
         ("Price", 1)
     ]
+
+
+def test_a_long_breakdown_shows_the_groups_that_lost_most_and_the_csv_has_all(
+    client, admin_user, smb, csm, other_csm, monkeypatch
+):
+    monkeypatch.setattr(views_report, "BREAKDOWN_ROWS_SHOWN", 1)
+    customers(3, start=D(2025, 1, 1), segment=smb, owner=csm)
+    lose(customers(2, start=D(2025, 1, 1), segment=smb, owner=other_csm), on=D(2026, 2, 15))
+
+    response = get(client, admin_user, REPORT, Q1)
+
+    owners = response.context["breakdowns"][-1]
+    assert owners["dimension"] == "owner"
+    assert (owners["total"], owners["hidden"]) == (2, 1)
+    assert [item["row"].key for item in owners["rows"]] == [str(other_csm.pk)]
+    assert 'data-testid="breakdown-owner-hidden"' in response.content.decode()
+    exported = rows_of(get(client, admin_user, REPORT, {**Q1, "export": "owner"}))
+    assert {row[0] for row in exported[1:]} == {str(csm.pk), str(other_csm.pk)}
 
 
 # --- CSV exports ---
