@@ -49,6 +49,17 @@ def pytest_runtest_setup(item):
             pytest.skip(reason)
 
 
+def pytest_terminal_summary(terminalreporter):
+    """What the fault, load and backup tests tried and what held (tests/figures.py)."""
+    from .figures import RECORDED
+
+    if RECORDED:
+        terminalreporter.section("reliability: what was tried and what held")
+        for title, text in RECORDED:
+            terminalreporter.write_line(title)
+            terminalreporter.write_line(text)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     # Every persona hashes a password; the production hasher would dominate the suite's time.

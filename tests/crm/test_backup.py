@@ -22,6 +22,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from crm.models import Role
+from tests.figures import record
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -117,8 +118,11 @@ def test_pg_dump_restores_into_an_empty_database_with_all_rows(tmp_path):
     finally:
         subprocess.run(["dropdb", *pg_args(source), "--if-exists", target], env=env, check=False)
     rows = sum(before.values())
-    print(f"pg_dump {dump.stat().st_size:,} bytes, {len(tables)} tables, {rows:,} rows")
     assert after == before
+    record(
+        "tests/crm/test_backup.py: pg_dump -> pg_restore into an empty database",
+        f"  {dump.stat().st_size:,} bytes, {len(tables)} tables, {rows:,} rows, all restored",
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -179,5 +183,8 @@ def test_dumpdata_loads_into_an_empty_database_with_all_rows(tmp_path):
     )
     after = json.loads(manage("shell", "-c", script).strip().splitlines()[-1])
     rows = sum(before.values())
-    print(f"dumpdata {backup.stat().st_size:,} bytes, {len(tables)} tables, {rows:,} rows")
     assert after == before
+    record(
+        "tests/crm/test_backup.py: dumpdata -> migrate, flush, loaddata into an empty database",
+        f"  {backup.stat().st_size:,} bytes, {len(tables)} tables, {rows:,} rows, all restored",
+    )

@@ -4,6 +4,8 @@ URL, and ``report`` (each test prints what it tried and what held; see them with
 import os
 from contextlib import contextmanager
 
+from tests.figures import record
+
 # Redis databases of these tests (CI's broker is db 15, the retention tests use db 10).
 REDIS_DB = "redis://127.0.0.1:6379/5"
 # Nothing listens on port 1: a broker or cache that is down.
@@ -11,7 +13,12 @@ DEAD_REDIS = "redis://127.0.0.1:1/0"
 
 
 def report(tried: str, held: str) -> None:
-    print(f"\n  tried: {tried}\n  held:  {held}")
+    record(_current_test(), f"  tried: {tried}\n  held:  {held}")
+
+
+def _current_test() -> str:
+    # "tests/faults/test_x.py::test_y (call)" -> "tests/faults/test_x.py::test_y"
+    return os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" ", 1)[0]
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from django.db import connection
 from crm.models import Role
 from interactions.models import Interaction
 from tests.factories import AccountFactory, ContactFactory, InteractionFactory, UserFactory
+from tests.figures import record
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "treue-test-pass"  # tests.factories.UserFactory's
@@ -78,7 +79,8 @@ def test_signed_in_users_browse_and_log_without_errors_or_lost_interactions(
             sign_in_timeout=60,
         )
 
-    print("\n" + bench.report(summary, target_ms=None))  # figures only: no timing asserted
+    # Figures only: no timing is asserted.
+    record("tests/load: 10 users, 10 s against gunicorn", bench.report(summary, target_ms=None))
     logged = summary["logged"]
     assert bench.errors_of(summary) == 0, summary["errors"]
     assert summary["signed_in"] == USERS
@@ -86,3 +88,8 @@ def test_signed_in_users_browse_and_log_without_errors_or_lost_interactions(
     assert summary["pages"]["log interaction"]["requests"] == logged
     assert before + logged == Interaction.objects.count()
     assert Interaction.objects.filter(summary__startswith=tag).count() == logged
+    record(
+        "tests/load: every logged interaction is there",
+        f"  {before:,} before + {logged} logged = {Interaction.objects.count():,} after; "
+        f"errors: {bench.errors_of(summary)}",
+    )
