@@ -359,42 +359,14 @@ def manage(*args: str) -> None:
 def ensure_database(*, accounts: int, templates: list[str], reseed: bool, wait: float) -> None:
     """Create the bench database (a copy of the first template that exists, waiting up to
     ``wait`` s for it to be free), migrate it, and seed and score it when it is empty."""
+    import benchdb
     import psycopg
 
-    server, name = database_url().rsplit("/", 1)
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-
-        def exists(db: str) -> bool:
-            query = "SELECT 1 FROM pg_database WHERE datname = %s"
-            return conn.execute(query, [db]).fetchone() is not None
-
-        def busy(db: str) -> int:
-            query = "SELECT count(*) FROM pg_stat_activity WHERE datname = %s"
-            return conn.execute(query, [db]).fetchone()[0]
-
-        if reseed and exists(name):
-            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        if not exists(name):
-            template = next((t for t in templates if not reseed and exists(t)), None)
-            deadline = time.monotonic() + wait
-            if template and busy(template):
-                print(f"Waiting up to {wait:.0f} s for {template} to be free …", flush=True)
-                while busy(template) and time.monotonic() < deadline:
-                    time.sleep(5)
-            if template and not busy(template):
-                print(f"Copying database {template} to {name} …", flush=True)
-                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-            else:
-                conn.execute(f'CREATE DATABASE "{name}"')
+    benchdb.create_database(database_url(), templates=templates, reseed=reseed, wait=wait)
     manage("migrate", "-v0")
+    benchdb.seed_if_empty(database_url(), accounts=accounts, manage=manage)
     with psycopg.connect(database_url()) as conn:
-        have = conn.execute("SELECT count(*) FROM customers_account").fetchone()[0]
         scored = conn.execute("SELECT count(*) FROM retention_healthscore").fetchone()[0]
-    if have == 0:
-        print(f"Seeding {accounts:,} demo accounts (a few minutes) …", flush=True)
-        manage("seed_demo", "--accounts", str(accounts), "--flush")
-    elif have != accounts:
-        print(f"Note: the database holds {have:,} accounts (asked for {accounts:,}).")
     if not scored:
         print("Scoring the book …", flush=True)
         manage("score_accounts")

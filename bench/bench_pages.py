@@ -70,35 +70,12 @@ def manage(*args: str) -> None:
 
 def ensure_database(*, accounts: int, template: str, reseed: bool) -> None:
     """Create the bench database (a copy of ``template`` if possible), migrate it, and seed
-    and score it when it holds no accounts."""
-    import psycopg
+    it when it holds no accounts."""
+    import benchdb
 
-    server, name = database_url().rsplit("/", 1)
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-
-        def exists(db: str) -> bool:
-            query = "SELECT 1 FROM pg_database WHERE datname = %s"
-            return conn.execute(query, [db]).fetchone() is not None
-
-        if reseed and exists(name):
-            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        if not exists(name):
-            busy = conn.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [template]
-            ).fetchone()[0]
-            if template and not reseed and exists(template) and not busy:
-                print(f"Copying database {template} to {name} …", flush=True)
-                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-            else:
-                conn.execute(f'CREATE DATABASE "{name}"')
+    benchdb.create_database(database_url(), templates=[template], reseed=reseed)
     manage("migrate", "-v0")
-    with psycopg.connect(database_url()) as conn:
-        have = conn.execute("SELECT count(*) FROM customers_account").fetchone()[0]
-    if have == 0:
-        print(f"Seeding {accounts:,} demo accounts (a few minutes) …", flush=True)
-        manage("seed_demo", "--accounts", str(accounts), "--flush")
-    elif have != accounts:
-        print(f"Note: the database holds {have:,} accounts (asked for {accounts:,}).")
+    benchdb.seed_if_empty(database_url(), accounts=accounts, manage=manage)
 
 
 def setup_django() -> None:
