@@ -45,6 +45,10 @@ def refresh_ledger(*, account_ids: Iterable[int], today: dt.date | None = None) 
     ids = sorted(set(account_ids))
     for chunk in _chunks(ids, LEDGER_CHUNK):
         with transaction.atomic():
+            # One refresh of an account at a time (two editors, an edit and the nightly
+            # rebuild): without the lock, both would read the contracts, delete the spans and
+            # insert their own, overlapping or colliding on (account, start).
+            list(Account.objects.filter(pk__in=chunk).order_by("pk").select_for_update())
             terms: dict[int, list[ContractTerms]] = defaultdict(list)
             rows = Contract.objects.filter(account_id__in=chunk).values_list(
                 "account_id", "start_date", "end_date", "cancelled_on", "monthly_value"

@@ -232,3 +232,14 @@ def test_static_script_handles_what_the_templates_ask_for():
 
     for hook in ("[data-autosubmit]", "[data-print]", "treue:message", "closeLabel"):
         assert hook in script
+
+
+def test_api_rate_limits_ignore_a_forged_forwarded_for(rf, settings):
+    """A client cannot get a fresh rate-limit bucket per request by writing X-Forwarded-For
+    (DRF keys on the whole header unless NUM_PROXIES is set)."""
+    from crm.api import TokenObtainThrottle
+
+    first = rf.get("/", HTTP_X_FORWARDED_FOR="1.1.1.1", REMOTE_ADDR="203.0.113.7")
+    second = rf.get("/", HTTP_X_FORWARDED_FOR="2.2.2.2", REMOTE_ADDR="203.0.113.7")
+    throttle = TokenObtainThrottle()
+    assert throttle.get_ident(first) == throttle.get_ident(second) == "203.0.113.7"

@@ -19,13 +19,15 @@ def test_both_up_is_200_ok_without_signing_in(client):
     report("anonymous GET /healthz, database and Redis up", f"200 {response.json()}")
 
 
-def test_broker_down_is_200_degraded(client):
+def test_broker_down_is_200_degraded(client, caplog):
     with celery_app_on(DEAD_REDIS):
         response = client.get("/healthz")
     body = response.json()
     assert response.status_code == 200
     assert (body["status"], body["database"]) == ("degraded", "ok")
-    assert "Connection refused" in body["broker"]
+    # The answer is public: the kind of error only; the address goes to the log.
+    assert body["broker"].startswith("error: ") and "127.0.0.1" not in body["broker"]
+    assert "Connection refused" in caplog.text
 
 
 @pytest.fixture
@@ -43,7 +45,7 @@ def test_database_down_is_503(client, database_down):
     assert response.status_code == 503
     assert response.json() == {
         "status": "down",
-        "database": "error: connection to server at 127.0.0.1 failed: Connection refused",
+        "database": "error: OperationalError",
         "broker": "ok",
     }
     report("GET /healthz with the database refusing", f"503 {response.json()}")
