@@ -65,6 +65,18 @@ def _failed(what: str, error: Exception) -> str:
     return f"error: {type(error).__name__}"
 
 
+def safe_next(request, default: str) -> str:
+    """Where to go back to after an action: the ``next`` parameter when it is a path on this
+    site, else ``default``. A path only: ``redirect`` would take a bare word such as "-1" for a
+    view name (a 500), and another site's address would be an open redirect."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
+        return target
+    return default
+
+
 def add_service_errors(form, error: ValidationError) -> None:
     """Show a service's ``ValidationError`` on the form: on the field it names when the form
     has that field, else above the form."""
@@ -86,10 +98,4 @@ def set_language(request):
     request.user.save(update_fields=["language"])
     translation.activate(language or translation.get_language_from_request(request))
     messages.success(request, _("Language saved."))
-    target = request.POST.get("next", "")
-    # A path only: ``redirect`` would take a bare word such as "-1" for a view name (500).
-    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
-        target, {request.get_host()}, request.is_secure()
-    ):
-        target = "/"
-    return redirect(target)
+    return redirect(safe_next(request, "/"))

@@ -9,32 +9,19 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from crm import scoping
 from crm.exports import csv_response
-from crm.views import add_service_errors
+from crm.views import add_service_errors, safe_next
 
 from . import selectors, services
 from .forms import ContactForm, PortfolioTransferForm, TransferForm
 
 PAGE_SIZE = 50
 TIMELINE_PAGE_SIZE = 20
-
-
-def _safe_next(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next")
-    # A path only: ``redirect`` would take a bare word such as "-1" for a view name (500).
-    if (
-        target
-        and target.startswith("/")
-        and url_has_allowed_host_and_scheme(target, {request.get_host()})
-    ):
-        return target
-    return default
 
 
 @login_required
@@ -241,4 +228,4 @@ def handover_acknowledge(request, pk: int):
         request,
         _("Handover of %(account)s acknowledged: it is yours now.") % {"account": transfer.account},
     )
-    return redirect(_safe_next(request, reverse("customers:handover_list")))
+    return redirect(safe_next(request, reverse("customers:handover_list")))

@@ -325,11 +325,6 @@ def without_contact_for(days: int) -> Q:
     return Q(last_interaction_at__isnull=True) | Q(last_interaction_at__lt=since)
 
 
-def accounts_without_contact(accounts: QuerySet[Account], *, days: int) -> int:
-    """How many customer accounts had no meeting or call in ``days``."""
-    return accounts.filter(customer_since__isnull=False).filter(without_contact_for(days)).count()
-
-
 def versions_of(interaction: Interaction) -> list:
     """Every saved version of an interaction, newest first, with who saved it and the fields
     that changed against the version before (from the audit history): their names as

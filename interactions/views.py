@@ -8,12 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm import scoping
-from crm.views import add_service_errors
+from crm.views import add_service_errors, safe_next
 from customers import selectors as customer_selectors
 
 from . import selectors, services
@@ -28,18 +27,6 @@ from .forms import (
 )
 
 TIMELINE_PAGE_SIZE = 20
-
-
-def _safe_next(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next")
-    # A path only: ``redirect`` would take a bare word such as "-1" for a view name (500).
-    if (
-        target
-        and target.startswith("/")
-        and url_has_allowed_host_and_scheme(target, {request.get_host()})
-    ):
-        return target
-    return default
 
 
 @login_required
@@ -90,7 +77,7 @@ def interaction_log(request):
                 messages.success(
                     request, _("%(kind)s logged.") % {"kind": saved.get_kind_display()}
                 )
-                return redirect(_safe_next(request, account.get_absolute_url()))
+                return redirect(safe_next(request, account.get_absolute_url()))
             form = LogInteractionForm(account=account)
     context = _log_context(request, form, account, saved=saved)
     if request.htmx:
@@ -168,7 +155,7 @@ def _follow_up_answer(request, follow_up, message: str):
         context = {"f": follow_up, "today": timezone.localdate(), "can_edit": True}
         return render(request, "interactions/_follow_up_item.html", context)
     messages.success(request, message)
-    return redirect(_safe_next(request, follow_up.get_absolute_url()))
+    return redirect(safe_next(request, follow_up.get_absolute_url()))
 
 
 @login_required

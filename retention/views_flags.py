@@ -23,13 +23,12 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_htmx.http import trigger_client_event
 
 from crm.exports import Echo, csv_cell
 from crm.i18n import translate_stored
-from crm.views import add_service_errors
+from crm.views import add_service_errors, safe_next
 
 from . import flag_selectors, flags
 from .forms import ACTION_FORMS, AtRiskFilterForm
@@ -78,18 +77,6 @@ def _with_age(rows, today):
     for row in rows:
         row.age = row.age_days(today)
     return rows
-
-
-def _safe_next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next")
-    # A path only: ``redirect`` would take a bare word such as "-1" for a view name (500).
-    if (
-        target
-        and target.startswith("/")
-        and url_has_allowed_host_and_scheme(target, {request.get_host()})
-    ):
-        return target
-    return reverse("retention:at_risk")
 
 
 @login_required
@@ -226,7 +213,7 @@ def _render_row(request, pk: int, *, action: str = "", form=None):
         "action": action,
         "action_form": form,
         "sees_team": _sees_team(request.user),
-        "here": _safe_next(request),
+        "here": safe_next(request, reverse("retention:at_risk")),
     }
     return render(request, "retention/_at_risk_row.html", context)
 
@@ -236,7 +223,7 @@ def at_risk_row(request, pk: int):
     """One row of the list (htmx: "Cancel" puts the row back without its form)."""
     flag_selectors.flag_for(request.user, pk)
     if not request.htmx:
-        return redirect(_safe_next(request))
+        return redirect(safe_next(request, reverse("retention:at_risk")))
     return _render_row(request, pk)
 
 
@@ -274,7 +261,7 @@ def flag_action(request, pk: int, action: str):
         else:
             if not request.htmx:
                 messages.success(request, text)
-                return redirect(_safe_next(request))
+                return redirect(safe_next(request, reverse("retention:at_risk")))
             # The page moves the flag between its counts per status (data-count in the page).
             moved = {"from": flag.status, "to": MOVES_TO[action]}
             event = {"level": "success", "text": text, **moved}
@@ -286,6 +273,6 @@ def flag_action(request, pk: int, action: str):
         "action": action,
         "action_form": form,
         "sees_team": _sees_team(request.user),
-        "here": _safe_next(request),
+        "here": safe_next(request, reverse("retention:at_risk")),
     }
     return render(request, "retention/at_risk_action.html", context)

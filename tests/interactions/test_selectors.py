@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from customers.models import Account
-from interactions.selectors import accounts_without_contact, activity_per_csm
+from interactions.selectors import activity_per_csm, without_contact_for
 
 from ..factories import AccountFactory, FollowUpFactory, InteractionFactory
 
@@ -52,7 +52,7 @@ def test_activity_counts_the_last_30_days_of_the_accounts_by_author_and_kind(
     assert (otto["accounts"], otto["interactions"], otto["calls"]) == (0, 1, 1)
 
 
-def test_accounts_without_contact_are_customers_not_met_or_called_within_the_days(csm):
+def test_without_contact_for_picks_customers_not_met_or_called_within_the_days(csm):
     now = timezone.now()
     AccountFactory(owner=csm, customer_since=dt.date(2024, 1, 1), last_interaction_at=None)
     AccountFactory(
@@ -66,4 +66,5 @@ def test_accounts_without_contact_are_customers_not_met_or_called_within_the_day
         last_interaction_at=now - dt.timedelta(days=5),
     )
     AccountFactory(owner=csm, customer_since=None, last_interaction_at=None)  # a prospect
-    assert accounts_without_contact(Account.objects.all(), days=60) == 2
+    customers = Account.objects.filter(customer_since__isnull=False)
+    assert customers.filter(without_contact_for(60)).count() == 2
