@@ -162,15 +162,6 @@ def span_covers(day: dt.date, prefix: str = "") -> Q:
     )
 
 
-def contract_active_on(day: dt.date, prefix: str = "") -> Q:
-    """Contracts (reached through ``prefix``) that count on ``day`` (DESIGN.md "The ledger")."""
-    return (
-        Q(**{f"{prefix}start_date__lte": day})
-        & (Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": day}))
-        & (Q(**{f"{prefix}cancelled_on__isnull": True}) | Q(**{f"{prefix}cancelled_on__gt": day}))
-    )
-
-
 def customer_on(day: dt.date, account_ref: str = "pk") -> Exists:
     """The account at ``OuterRef(account_ref)`` is a customer on ``day``."""
     return Exists(CustomerSpan.objects.filter(span_covers(day), account_id=OuterRef(account_ref)))
