@@ -1,8 +1,10 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
+from . import events
 from .admin_actions import export_as_csv
 from .admin_widgets import TolerantAutocomplete
 from .models import PendingTask, Team, User
@@ -24,6 +26,31 @@ def adopt_saved(target, source) -> None:
         setattr(target, field.attname, getattr(source, field.attname))
     target._state.adding = False
     target._state.db = source._state.db
+
+
+class AnnouncesAccountChanges:
+    """For the admin of rows that belong to an account and are saved or deleted here directly
+    (not through a service): tells the apps above which accounts changed (``crm.events``), in
+    the same transaction, as the services do. ``announces`` says what changed."""
+
+    announces: events.What
+
+    def save_model(self, request, obj, form, change):
+        moved_from = form.initial.get("account") if change else None
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            events.announce({obj.account_id, moved_from} - {None}, self.announces)
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            events.announce({obj.account_id}, self.announces)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            account_ids = set(queryset.values_list("account_id", flat=True))
+            super().delete_queryset(request, queryset)
+            events.announce(account_ids, self.announces)
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from crm.admin import ReadOnlyInline, adopt_saved, count_of
+from crm import events
+from crm.admin import AnnouncesAccountChanges, ReadOnlyInline, adopt_saved, count_of
 from crm.admin_actions import export_as_csv
 from crm.admin_widgets import TolerantAutocomplete
 
@@ -419,6 +420,14 @@ class AccountAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
             if formset.model is Contract:
                 services.refresh_ledger(account_ids=[form.instance.pk])
 
+    def save_related(self, request, form, formsets, change):
+        # The account's own fields (its segment sets the cadence) and its contacts inline:
+        # one announcement when all is saved (the contracts' refresh made its own).
+        with transaction.atomic():
+            super().save_related(request, form, formsets, change)
+            if change:
+                events.announce([form.instance.pk], events.What.ACCOUNT)
+
     @admin.action(description=_("Rebuild derived fields"), permissions=["change"])
     def rebuild_derived_fields(self, request, queryset):
         with transaction.atomic():
@@ -436,7 +445,8 @@ class AccountAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
+class ContactAdmin(AnnouncesAccountChanges, TolerantAutocomplete, SimpleHistoryAdmin):
+    announces = events.What.CONTACT
     list_display = [
         "name",
         "account",

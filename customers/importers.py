@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
+from crm import events
 from crm.db import bulk_update_values, record_bulk_history
 from crm.models import User
 
@@ -309,7 +310,7 @@ def import_accounts(*, data: bytes, dry_run: bool = False, by=None) -> ImportRes
             fields=fields,
         )
         now = timezone.now()
-        OwnershipTransfer.objects.bulk_create(
+        transfers = OwnershipTransfer.objects.bulk_create(
             OwnershipTransfer(
                 account_id=c.stored["pk"],
                 from_owner_id=c.stored["owner_id"],
@@ -320,6 +321,11 @@ def import_accounts(*, data: bytes, dry_run: bool = False, by=None) -> ImportRes
             )
             for c in moves
         )
+        for transfer in transfers:
+            events.publish(events.OwnershipTransferred(transfer.pk))
+        if updates:  # a new owner or segment (its cadence) changes what health sees
+            touched = {c.stored["pk"] for c in updates}
+            events.publish(events.AccountsChanged(touched, events.What.ACCOUNT))
 
     write_atomically(write)
     return result
@@ -487,6 +493,9 @@ def import_contacts(*, data: bytes, dry_run: bool = False, by=None) -> ImportRes
             updates=[Contact(**c.merged()) for c in updates],
             fields={f for c in updates for f in c.changed},
         )
+        touched = {c.merged()["account_id"] for c in changes if c.action != "unchanged"}
+        if touched:
+            events.publish(events.AccountsChanged(touched, events.What.CONTACT))
 
     write_atomically(write)
     return result

@@ -12,9 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm import events
 from crm.db import bulk_update_values
 
-from .ledger import ContractTerms, derive_status, merge_spans, mrr_pieces
+from .ledger import ContractTerms, DerivedStatus, derive_status, merge_spans, mrr_pieces
 from .models import (
     Account,
     ChurnReason,
@@ -39,27 +40,51 @@ def _chunks(ids: list[int], size: int) -> Iterable[list[int]]:
 
 def refresh_ledger(*, account_ids: Iterable[int], today: dt.date | None = None) -> int:
     """Recompute the customer spans, the MRR spans and the cached status of these accounts
-    from their contracts, and record a ``LedgerRevision`` (what caches of figures are keyed
-    by). Returns how many accounts were refreshed. Call inside the writer's transaction."""
-    today = today or timezone.localdate()
+    from their contracts, record a ``LedgerRevision`` (what caches of figures are keyed by)
+    and announce them (``crm.events``: a contract was written, so their health is scored
+    again). Returns how many accounts were refreshed. Call inside the writer's transaction:
+    every contract write does."""
     ids = sorted(set(account_ids))
+    _refresh_ledger(ids, today=today or timezone.localdate())
+    events.announce(ids, events.What.CONTRACT)
+    return len(ids)
+
+
+def _refresh_ledger(ids: list[int], *, today: dt.date) -> set[int]:
+    """``refresh_ledger`` without the announcement; returns the accounts whose spans or
+    cached status changed, and publishes ``CustomerSpanStarted`` for every span it did not
+    hold before."""
+    changed: set[int] = set()
     for chunk in _chunks(ids, LEDGER_CHUNK):
         with transaction.atomic():
             # One refresh of an account at a time (two editors, an edit and the nightly
             # rebuild): without the lock, both would read the contracts, delete the spans and
             # insert their own, overlapping or colliding on (account, start).
-            list(Account.objects.filter(pk__in=chunk).order_by("pk").select_for_update())
+            cached = {
+                pk: DerivedStatus(*status)
+                for pk, *status in Account.objects.filter(pk__in=chunk)
+                .order_by("pk")
+                .select_for_update()
+                .values_list("pk", *DERIVED_FIELDS[:-1])
+            }
             terms: dict[int, list[ContractTerms]] = defaultdict(list)
             rows = Contract.objects.filter(account_id__in=chunk).values_list(
                 "account_id", "start_date", "end_date", "cancelled_on", "monthly_value"
             )
             for account_id, start, end, cancelled, value in rows:
                 terms[account_id].append(ContractTerms(start, end, cancelled, value))
+            before: dict[int, list[tuple]] = defaultdict(list)
+            spans = CustomerSpan.objects.filter(account_id__in=chunk).order_by("start_date")
+            for account_id, first, last in spans.values_list(
+                "account_id", "start_date", "end_date"
+            ):
+                before[account_id].append((first, last))
+            after = {aid: merge_spans(terms.get(aid, ())) for aid in chunk}
             CustomerSpan.objects.filter(account_id__in=chunk).delete()
             CustomerSpan.objects.bulk_create(
                 CustomerSpan(account_id=aid, start_date=first, end_date=last)
                 for aid in chunk
-                for first, last in merge_spans(terms.get(aid, ()))
+                for first, last in after[aid]
             )
             MrrSpan.objects.filter(account_id__in=chunk).delete()
             MrrSpan.objects.bulk_create(
@@ -71,10 +96,16 @@ def refresh_ledger(*, account_ids: Iterable[int], today: dt.date | None = None) 
             for aid in chunk:
                 status = derive_status(terms.get(aid, []), today)
                 accounts.append(Account(pk=aid, derived_on=today, **status._asdict()))
+                if status != cached.get(aid) or after[aid] != before.get(aid, []):
+                    changed.add(aid)
+                old_starts = {first for first, _last in before.get(aid, ())}
+                for first, _last in after[aid]:
+                    if first not in old_starts:
+                        events.publish(events.CustomerSpanStarted(aid, first))
             bulk_update_values(Account, accounts, DERIVED_FIELDS)
     if ids:
         LedgerRevision.objects.create()
-    return len(ids)
+    return changed
 
 
 def ledger_revision() -> int:
@@ -89,7 +120,7 @@ def rebuild_derived(*, today: dt.date | None = None) -> dict[str, int]:
     from django.db.models import Max, OuterRef, Q, Subquery
 
     ids = list(Account.objects.order_by("pk").values_list("pk", flat=True))
-    refreshed = refresh_ledger(account_ids=ids, today=today)
+    changed = _refresh_ledger(ids, today=today or timezone.localdate())
     # Only the newest revision is ever read: the others can go.
     LedgerRevision.objects.filter(pk__lt=ledger_revision()).delete()
     # last_interaction_at comes from interactions, an app above this one: read through the
@@ -109,7 +140,11 @@ def rebuild_derived(*, today: dt.date | None = None) -> dict[str, int]:
     )
     with transaction.atomic():
         Account.objects.update(last_interaction_at=Subquery(last))
-    return {"accounts": refreshed}
+        # Only what moved is scored again (most nights: the contracts that ended or began);
+        # a healed ``last_interaction_at`` waits for the night's scoring.
+        if changed:
+            events.publish(events.AccountsChanged(changed, events.What.CONTRACT))
+    return {"accounts": len(ids), "changed": len(changed)}
 
 
 def get_or_create_segment(*, name: str) -> Segment:
@@ -251,6 +286,8 @@ def transfer_ownership(
     account.owner = to_owner
     account.team_id = to_owner.team_id
     account.save(update_fields=["owner", "team", "updated_at"])
+    events.publish(events.OwnershipTransferred(transfer.pk))
+    events.publish(events.AccountChanged(account.pk, events.What.OWNER))
     return transfer
 
 
@@ -297,6 +334,10 @@ CONTACT_FIELDS = (
 )
 
 
+# What the relationship measure reads of a contact (a name or a phone number it does not).
+CONTACT_ROLE_FIELDS = ("is_champion", "is_decision_maker", "left_on")
+
+
 def _check_contact_fields(fields: dict) -> None:
     unknown = set(fields) - set(CONTACT_FIELDS)
     if unknown:
@@ -322,6 +363,8 @@ def create_contact(*, account: Account, name: str, **fields) -> Contact:
     _check_contact(contact)
     contact.full_clean()
     contact.save()
+    # Any contact gives the relationship measure something to see.
+    events.publish(events.AccountChanged(account.pk, events.What.CONTACT))
     return contact
 
 
@@ -330,11 +373,14 @@ def update_contact(*, contact: Contact, **changes) -> Contact:
     """Change a contact's details, roles or preferences (the account stays the same)."""
     _check_contact_fields(changes)
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    roles_before = [getattr(contact, f) for f in CONTACT_ROLE_FIELDS]
     for field, value in changes.items():
         setattr(contact, field, value.strip() if field == "name" else value)
     _check_contact(contact)
     contact.full_clean()
     contact.save()
+    if [getattr(contact, f) for f in CONTACT_ROLE_FIELDS] != roles_before:
+        events.publish(events.AccountChanged(contact.account_id, events.What.CONTACT))
     return contact
 
 
@@ -384,4 +430,7 @@ def transfer_portfolio(
         Account.objects.filter(pk__in=chunk).update(
             owner=to_owner, team_id=to_owner.team_id, updated_at=timezone.now()
         )
+    for transfer in transfers:
+        events.publish(events.OwnershipTransferred(transfer.pk))
+    events.publish(events.AccountsChanged(ids, events.What.OWNER))
     return transfers

@@ -20,7 +20,8 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 import customers.admin  # noqa: F401  (registers the account admin extended below)
-from crm.admin import ReadOnlyInline, adopt_saved
+from crm import events
+from crm.admin import AnnouncesAccountChanges, ReadOnlyInline, adopt_saved
 from crm.admin_actions import export_as_csv
 from crm.admin_widgets import TolerantAutocomplete
 from customers.models import Account
@@ -216,8 +217,10 @@ class AccountAdmin(_RegisteredAccountAdmin):
     @admin.action(description=_("Rebuild derived fields"), permissions=["change"])
     def rebuild_derived_fields(self, request, queryset):
         with transaction.atomic():
-            super().rebuild_derived_fields(request, queryset)
+            # The last contact first: the ledger's refresh announces the accounts (crm.events)
+            # and their health is scored from both.
             services.refresh_last_interaction(account_ids=queryset.values_list("pk", flat=True))
+            super().rebuild_derived_fields(request, queryset)
 
 
 admin.site.unregister(Account)
@@ -291,6 +294,7 @@ class InteractionAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             services.refresh_last_interaction(account_ids={obj.account_id, previous} - {None})
+            events.announce({obj.account_id, previous} - {None}, events.What.INTERACTION)
 
     def delete_model(self, request, obj):
         services.delete_interaction(interaction=obj)
@@ -352,7 +356,8 @@ class FollowUpAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
 
 
 @admin.register(OpenProblem)
-class OpenProblemAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
+class OpenProblemAdmin(AnnouncesAccountChanges, TolerantAutocomplete, SimpleHistoryAdmin):
+    announces = events.What.PROBLEM
     form = OpenProblemAdminForm
     list_display = [
         "title",
@@ -434,7 +439,8 @@ class OpenProblemAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
+class FeedbackAdmin(AnnouncesAccountChanges, TolerantAutocomplete, SimpleHistoryAdmin):
+    announces = events.What.FEEDBACK
     form = FeedbackAdminForm
     list_display = ["received_on", "account", "kind", "score", "category", "contact", "author"]
     list_select_related = ["account", "contact__account", "author"]

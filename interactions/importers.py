@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crm import events
 from customers.csv_import import (
     Column,
     Importer,
@@ -123,6 +124,8 @@ def import_interactions(*, data: bytes, dry_run: bool = False, by=None) -> Impor
             fields={f for c in updates for f in c.changed},
         )
         refresh_last_interaction(account_ids=touched)
+        if touched:
+            events.publish(events.AccountsChanged(touched, events.What.INTERACTION))
 
     write_atomically(write)
     return result

@@ -11,6 +11,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm import events
 from customers.models import Account, Contact
 
 from .models import Feedback, FollowUp, Interaction, OpenProblem
@@ -78,6 +79,7 @@ def log_interaction(
         locked = Account.objects.select_for_update().get(pk=account.pk)
         locked.mark_contacted(occurred_at)
         account.last_interaction_at = locked.last_interaction_at
+    events.publish(events.AccountChanged(account.pk, events.What.INTERACTION))
     return interaction
 
 
@@ -114,6 +116,7 @@ def open_problem(
     )
     problem.full_clean()
     problem.save()
+    events.publish(events.AccountChanged(account.pk, events.What.PROBLEM))
     return problem
 
 
@@ -133,6 +136,7 @@ def change_problem_status(
     problem.status = status
     problem.full_clean()
     problem.save()
+    events.publish(events.AccountChanged(problem.account_id, events.What.PROBLEM))
     return problem
 
 
@@ -169,6 +173,8 @@ def record_feedback(
     )
     feedback.full_clean()
     feedback.save()
+    events.publish(events.FeedbackRecorded(feedback.pk))
+    events.publish(events.AccountChanged(account.pk, events.What.FEEDBACK))
     return feedback
 
 
@@ -203,6 +209,7 @@ def delete_interactions(*, interaction_ids: Iterable[int], at: dt.datetime | Non
     account_ids = set(alive.select_for_update().values_list("account_id", flat=True))
     deleted = alive.update(deleted_at=at or timezone.now())
     refresh_last_interaction(account_ids=account_ids)
+    events.announce(account_ids, events.What.INTERACTION)
     return deleted
 
 
@@ -214,6 +221,7 @@ def restore_interactions(*, interaction_ids: Iterable[int]) -> int:
     account_ids = set(gone.select_for_update().values_list("account_id", flat=True))
     restored = gone.update(deleted_at=None)
     refresh_last_interaction(account_ids=account_ids)
+    events.announce(account_ids, events.What.INTERACTION)
     return restored
 
 
@@ -292,6 +300,8 @@ def update_interaction(
     if moves_contact:
         Account.objects.select_for_update().filter(pk=interaction.account_id).first()
         refresh_last_interaction(account_ids=[interaction.account_id])
+    # Its kind, time, sentiment, author and who was present are all measured.
+    events.publish(events.AccountChanged(interaction.account_id, events.What.INTERACTION))
     return interaction
 
 
@@ -359,6 +369,7 @@ def update_problem(
     problem.category, problem.description = category, description
     problem.full_clean()
     problem.save()
+    events.publish(events.AccountChanged(problem.account_id, events.What.PROBLEM))
     return problem
 
 
@@ -388,4 +399,5 @@ def update_feedback(
     feedback.contact, feedback.comment = contact, comment
     feedback.full_clean()
     feedback.save()
+    events.publish(events.AccountChanged(feedback.account_id, events.What.FEEDBACK))
     return feedback

@@ -11,6 +11,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from crm import events
+from crm.admin import AnnouncesAccountChanges
 from crm.admin_actions import export_as_csv
 from crm.admin_widgets import TolerantAutocomplete
 from crm.i18n import translate_stored
@@ -121,7 +123,8 @@ class ScoringConfigurationAdmin(admin.ModelAdmin):
 
 
 @admin.register(SentimentReading)
-class SentimentReadingAdmin(TolerantAutocomplete, admin.ModelAdmin):
+class SentimentReadingAdmin(AnnouncesAccountChanges, TolerantAutocomplete, admin.ModelAdmin):
+    announces = events.What.SENTIMENT
     list_display = ["account", "sentiment", "author", "recorded_at", "comment"]
     list_filter = ["sentiment", "recorded_at"]
     list_select_related = ["account", "author"]

@@ -7,6 +7,7 @@ class RetentionConfig(AppConfig):
     verbose_name = _("Retention")
 
     def ready(self) -> None:
-        from . import wording
+        from . import follow, wording
 
         wording.register()
+        follow.subscribe()

@@ -12,6 +12,7 @@ condition clears and comes back.
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -19,10 +20,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
+from crm import events as crm_events
 from crm import scoping
 from crm.i18n import format_money, translate_stored
 from customers.models import Contract
@@ -130,13 +133,16 @@ def sync_flags(
     wanted: dict[int, dict[str, Condition]],
     scored: dict[int, Health],
     previous_run_day: dt.date | None,
+    only: Collection[int] | None = None,
 ) -> dict[str, int]:
-    """Bring the flags of the accounts in ``[start_id, end_id)`` in line with the conditions
-    that hold on ``day`` (``wanted``: account id → reason → condition; ``scored``: the
-    accounts scored in the range). Ended snoozes reopen first. Call inside the chunk's
-    transaction; a constant number of queries."""
+    """Bring the flags of the accounts in ``[start_id, end_id)`` (of them, ``only`` these when
+    given) in line with the conditions that hold on ``day`` (``wanted``: account id → reason
+    → condition; ``scored``: the accounts scored in the range). Ended snoozes reopen first.
+    Call inside the chunk's transaction; a constant number of queries."""
     now = timezone.now()
     ids = in_range("account_id", start_id, end_id)
+    if only is not None:
+        ids &= Q(account_id__in=list(only))
     counts = {"raised": 0, "updated": 0, "resolved": 0, "reopened": 0}
     events: list[RiskFlagEvent] = []
     changed: dict[int, RiskFlag] = {}
@@ -239,6 +245,8 @@ def sync_flags(
         counts["raised"] = len(new)
     if events:
         RiskFlagEvent.objects.bulk_create(events)
+    for flag in new:
+        crm_events.publish(crm_events.FlagRaised(flag.pk))
     return counts
 
 

@@ -21,6 +21,7 @@ from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm import events
 from customers.models import Account, CustomerSpan
 
 from .flags import flag_conditions, sync_flags
@@ -113,13 +114,15 @@ def record_sentiment(
         errors["comment"] = _("Say why you read the account this way.")
     if errors:
         raise ValidationError(errors)
-    return SentimentReading.objects.create(
+    reading = SentimentReading.objects.create(
         account=account,
         author=author,
         sentiment=sentiment,
         comment=comment.strip(),
         recorded_at=at or timezone.now(),
     )
+    events.publish(events.AccountChanged(account.pk, events.What.SENTIMENT))
+    return reading
 
 
 # --- the lock -----------------------------------------------------------------------------
@@ -288,12 +291,16 @@ def score_chunk(
     end_id: int | None,
     day: dt.date,
     configuration: ScoringConfiguration | None = None,
+    only: Collection[int] | None = None,
 ) -> dict[str, int]:
-    """Score the customers of ``[start_id, end_id)`` on ``day`` and bring their flags in line,
-    in one transaction (a killed worker leaves nothing half-written). Idempotent."""
+    """Score the customers of ``[start_id, end_id)`` (of them, ``only`` these accounts when
+    given) on ``day`` and bring their flags in line, in one transaction (a killed worker
+    leaves nothing half-written). Idempotent."""
     config = configuration or active_configuration()
     with transaction.atomic():
-        facts, scored = compute_health(day=day, config=config, start_id=start_id, end_id=end_id)
+        facts, scored = compute_health(
+            day=day, config=config, start_id=start_id, end_id=end_id, only=only
+        )
         now = timezone.now()
         rows, wanted = [], {}
         for account_id, h in scored.items():
@@ -327,8 +334,34 @@ def score_chunk(
             wanted=wanted,
             scored=scored,
             previous_run_day=previous_run["d"],
+            only=only,
         )
     return {"accounts": len(rows), **counts}
+
+
+def rescore(*, account_ids: Collection[int], day: dt.date | None = None) -> dict[str, int]:
+    """Score these accounts again for ``day`` (default today) and bring their flags in line,
+    as the night's run does (``score_chunk``), in the caller's transaction: the health that
+    follows the work (DESIGN.md "Health and risk"). A flag whose condition is gone resolves
+    itself; an account that is no longer a customer keeps no open flag."""
+    ids = sorted(set(account_ids))
+    if not ids:
+        return {"accounts": 0}
+    day = day or timezone.localdate()
+    try:
+        return _rescore_once(ids, day)
+    except IntegrityError:
+        # The night's chunk wrote this day's score or raised the same flag first (it locks
+        # no accounts); a second attempt sees its rows and updates them.
+        return _rescore_once(ids, day)
+
+
+def _rescore_once(ids: list[int], day: dt.date) -> dict[str, int]:
+    with transaction.atomic():
+        # One scoring of an account at a time (two saves, or a save and a bulk chunk).
+        list(Account.objects.filter(pk__in=ids).order_by("pk").select_for_update())
+        only = ids if len(ids) > 1 else None
+        return score_chunk(start_id=ids[0], end_id=ids[-1] + 1, day=day, only=only)
 
 
 def score_accounts(*, today: dt.date | None = None, chunk_size: int = 2000) -> dict:

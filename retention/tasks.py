@@ -49,13 +49,17 @@ def score_accounts(day: str | None = None, chunk_size: int = 2000) -> dict:
     }
 
 
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(DatabaseError,),
-    retry_backoff=True,
-    max_retries=5,
-)
+# A chunk of scoring is idempotent, so acknowledged late: a killed worker's chunk runs again.
+CHUNK_OPTIONS = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (DatabaseError,),
+    "retry_backoff": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(**CHUNK_OPTIONS)
 def score_chunk(
     start_id: int, end_id: int | None, day: str, configuration_id: int | None = None
 ) -> dict:
@@ -65,6 +69,13 @@ def score_chunk(
     return scoring.score_chunk(
         start_id=start_id, end_id=end_id, day=dt.date.fromisoformat(day), configuration=config
     )
+
+
+@shared_task(**CHUNK_OPTIONS)
+def rescore_accounts(account_ids: list[int]) -> dict:
+    """Score these accounts again for today after a bulk write changed them, and bring their
+    flags in line (``retention.follow``). Idempotent, so acknowledged late."""
+    return scoring.rescore(account_ids=account_ids)
 
 
 @shared_task

@@ -124,3 +124,35 @@ def book(csm, teammate, other_csm):
         "teammates": AccountFactory(name="Teammate AG", owner=teammate),
         "other": AccountFactory(name="Other AG", owner=other_csm),
     }
+
+
+@pytest.fixture
+def health_waits_for_the_night(monkeypatch):
+    """Writes do not rescore their account (no ``crm.events`` handler listens): for tests of
+    the nightly run from a book without scores, and of pages over scores and flags made by
+    hand with factories (a score for today made by a factory would meet the one the
+    handler wrote)."""
+    from collections import defaultdict
+
+    from crm import events
+
+    monkeypatch.setattr(events, "_handlers", defaultdict(list))
+
+
+@pytest.fixture
+def listen(monkeypatch):
+    """``listen(EventType)`` returns the list of the events of that type published while the
+    test runs (``crm.events``), beside the handlers the apps subscribed."""
+    from collections import defaultdict
+
+    from crm import events
+
+    handlers = defaultdict(list, {kind: list(hs) for kind, hs in events._handlers.items()})
+    monkeypatch.setattr(events, "_handlers", handlers)
+
+    def listen(event_type) -> list:
+        heard: list = []
+        events.subscribe(event_type, heard.append)
+        return heard
+
+    return listen

@@ -241,6 +241,15 @@ class HealthScoreFactory(factory.django.DjangoModelFactory):
     score = 80
     band = "green"
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # A score made by hand is that day's score: it replaces the one a write made when
+        # it scored the account again (retention.follow).
+        model_class.objects.filter(
+            account=kwargs["account"], scored_on=kwargs["scored_on"]
+        ).delete()
+        return super()._create(model_class, *args, **kwargs)
+
     @factory.post_generation
     def current_health(obj, create, extracted, **kwargs):
         """The account's current health follows its newest score, as after a scoring run."""

@@ -18,7 +18,8 @@ from .nasty import forget_baseline
 
 
 @pytest.fixture
-def world(csm, teammate, team_lead, other_csm, admin_user):
+def world(csm, teammate, team_lead, other_csm, admin_user, health_waits_for_the_night):
+    # Its flag is made by hand and stays open while the tests write to the account.
     account = AccountFactory(name="Acme Logistics", owner=csm, segment=SegmentFactory(name="SMB"))
     contact = ContactFactory(account=account, name="Petra Pfeiffer", email="petra@acme.example")
     interaction = InteractionFactory(account=account, author=csm, summary="Kick-off")

@@ -171,3 +171,28 @@ def test_rebuild_derived_rewrites_the_mrr_spans_and_keeps_one_revision():
 
     assert mrr_spans(account) == [(D(2025, 1, 1), None, Decimal("50.00"))]
     assert list(LedgerRevision.objects.values_list("pk", flat=True)) == [newest + 1]
+
+
+# --- what the services announce (crm.events) ---
+
+
+def test_a_transfer_announces_itself_and_its_account(listen):
+    from crm import events
+
+    transfers, changed = listen(events.OwnershipTransferred), listen(events.AccountChanged)
+    old, new = UserFactory(), UserFactory()
+    account = AccountFactory(owner=old)
+    transfer = services.transfer_ownership(account=account, to_owner=new, by=old, reason="Leave")
+    assert transfers == [events.OwnershipTransferred(transfer.pk)]
+    assert changed == [events.AccountChanged(account.pk, events.What.OWNER)]
+
+
+def test_a_portfolio_transfer_announces_every_transfer_and_its_accounts_in_bulk(listen):
+    from crm import events
+
+    transfers, bulk = listen(events.OwnershipTransferred), listen(events.AccountsChanged)
+    old, new = UserFactory(), UserFactory()
+    accounts = [AccountFactory(owner=old) for _ in range(3)]
+    made = services.transfer_portfolio(from_owner=old, to_owner=new, by=old, reason="Leave")
+    assert sorted(e.transfer_id for e in transfers) == sorted(t.pk for t in made)
+    assert bulk == [events.AccountsChanged({a.pk for a in accounts}, events.What.OWNER)]

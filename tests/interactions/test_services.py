@@ -376,3 +376,21 @@ def test_deleting_across_accounts_refreshes_each_of_them():
     second.refresh_from_db()
     assert first.last_interaction_at == keep.occurred_at
     assert second.last_interaction_at is None
+
+
+# --- what the services announce (crm.events) ---
+
+
+def test_new_feedback_is_announced_a_correction_only_changes_the_account(listen):
+    from crm import events
+
+    recorded, changed = listen(events.FeedbackRecorded), listen(events.AccountChanged)
+    account = AccountFactory()
+    feedback = services.record_feedback(
+        account=account, kind="nps", score=9, received_on=dt.date(2025, 6, 1)
+    )
+    services.update_feedback(
+        feedback=feedback, kind="nps", score=3, received_on=dt.date(2025, 6, 1)
+    )
+    assert recorded == [events.FeedbackRecorded(feedback.pk)]
+    assert changed == [events.AccountChanged(account.pk, events.What.FEEDBACK)] * 2

@@ -61,6 +61,7 @@ def test_saving_in_the_admin_creates_a_new_active_version(admin_client_, admin_u
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("health_waits_for_the_night")
 def test_score_and_flag_lists_render_read_only(admin_client_, csm):
     account = make_customer(owner=csm)
     score = HealthScoreFactory(

@@ -18,6 +18,9 @@ from tests.factories import (
     make_customer,
 )
 
+# These build scores and flags by hand or test the nightly run from a book without scores.
+pytestmark = pytest.mark.usefixtures("health_waits_for_the_night")
+
 Reason, Status = RiskFlag.Reason, RiskFlag.Status
 
 

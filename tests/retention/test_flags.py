@@ -367,3 +367,17 @@ def test_the_renewal_list_leaves_out_confirmed_renewals(csm):
     (message,) = mail.outbox
     assert str(account) in message.body
     assert str(confirmed) not in message.body
+
+
+@pytest.mark.django_db
+def test_a_raised_flag_is_announced_once(csm, listen):
+    from crm import events
+
+    raised = listen(events.FlagRaised)
+    account = make_customer(owner=csm)
+    SentimentReadingFactory(account=account, sentiment="red", recorded_at=timezone.now())
+    account.last_interaction_at = day_start(today() - dt.timedelta(days=200))
+    account.save()
+    score_accounts()
+    score_accounts()
+    assert raised == [events.FlagRaised(RiskFlag.objects.get(account=account).pk)]

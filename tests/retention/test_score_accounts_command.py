@@ -11,6 +11,9 @@ from retention.models import HealthScore, RiskFlag
 from retention.scoring import acquire_scoring_lock
 from tests.factories import SentimentReadingFactory, make_customer
 
+# These build scores and flags by hand or test the nightly run from a book without scores.
+pytestmark = pytest.mark.usefixtures("health_waits_for_the_night")
+
 
 def run(*args) -> str:
     out = StringIO()

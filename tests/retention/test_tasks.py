@@ -18,6 +18,9 @@ from retention.models import HealthScore, RiskFlag, RiskFlagEvent, ScoringLock
 from tests.factories import HealthScoreFactory, SentimentReadingFactory, make_customer
 from tests.faults.helpers import celery_app_on
 
+# These build scores and flags by hand or test the nightly run from a book without scores.
+pytestmark = pytest.mark.usefixtures("health_waits_for_the_night")
+
 REDIS_DB10 = "redis://127.0.0.1:6379/10"
 
 
