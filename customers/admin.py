@@ -11,7 +11,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -34,6 +33,7 @@ from .models import (
     MrrSpan,
     OwnershipTransfer,
     Segment,
+    contract_active_on,
 )
 
 DERIVED_FIELDS = (
@@ -142,18 +142,13 @@ class ContractStateFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         today = timezone.localdate()
-        active = (
-            Q(start_date__lte=today)
-            & (Q(end_date__isnull=True) | Q(end_date__gte=today))
-            & (Q(cancelled_on__isnull=True) | Q(cancelled_on__gt=today))
-        )
         match self.value():
             case "active":
-                return queryset.filter(active)
+                return queryset.active_on(today)
             case "future":
                 return queryset.filter(start_date__gt=today)
             case "over":
-                return queryset.filter(start_date__lte=today).exclude(active)
+                return queryset.filter(start_date__lte=today).exclude(contract_active_on(today))
         return queryset
 
 

@@ -41,11 +41,7 @@ def contracts_of(account: Account) -> QuerySet[Contract]:
 
 def customer_ids_on(day: dt.date) -> QuerySet:
     """Ids of the accounts that are customers on ``day`` (from the maintained spans)."""
-    return (
-        CustomerSpan.objects.filter(start_date__lte=day)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
-        .values("account_id")
-    )
+    return CustomerSpan.objects.covering(day).values("account_id")
 
 
 # --- the CSM's workspace ---

@@ -27,7 +27,7 @@ from crm import scoping
 from crm.i18n import format_money, translate_stored
 from customers.models import Contract
 
-from .health import Facts, Health, active_on, in_range
+from .health import Facts, Health, in_range
 from .models import Band, RiskFlag, RiskFlagEvent
 
 Reason = RiskFlag.Reason
@@ -405,8 +405,8 @@ def send_flag_digests(*, today: dt.date | None = None, renewal_window_days: int 
             by_owner[flag.account.owner_id].append(flag)
         renewals: dict[int, list[Contract]] = defaultdict(list)
         due = (
-            Contract.objects.filter(
-                active_on(day),
+            Contract.objects.active_on(day)
+            .filter(
                 account__owner_id__in=list(by_owner),
                 end_date__lte=day + dt.timedelta(days=renewal_window_days),
                 renewal_confirmed=False,

@@ -51,7 +51,14 @@ from django.db.models.functions import Coalesce, RowNumber, TruncDate
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
-from customers.models import Account, Contact, Contract, OwnershipTransfer
+from customers.models import (
+    Account,
+    Contact,
+    Contract,
+    OwnershipTransfer,
+    contract_active_on,
+    span_covers,
+)
 from interactions.models import Feedback, Interaction, OpenProblem
 
 from .models import Band, HealthScore, Rating, SentimentReading
@@ -535,15 +542,6 @@ def in_range(field: str, start_id: int, end_id: int | None) -> Q:
     return q & Q(**{f"{field}__lt": end_id}) if end_id is not None else q
 
 
-def active_on(day: dt.date, prefix: str = "") -> Q:
-    """The ledger rule of DESIGN.md for contracts, as a filter."""
-    return (
-        Q(**{f"{prefix}start_date__lte": day})
-        & (Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": day}))
-        & (Q(**{f"{prefix}cancelled_on__isnull": True}) | Q(**{f"{prefix}cancelled_on__gt": day}))
-    )
-
-
 def _category_sql(config) -> Case:
     return Case(
         When(kind="nps", score__gte=config.nps_promoter_from, then=Value("promoter")),
@@ -612,11 +610,7 @@ def gather_facts(
         Account.objects.filter(accounts)
         # One filter() call: the span that covers the day, the join values() reads. The id
         # range is repeated on the spans: PostgreSQL does not carry it across the join.
-        .filter(
-            in_range("spans__account_id", start_id, end_id)
-            & Q(spans__start_date__lte=day)
-            & (Q(spans__end_date__isnull=True) | Q(spans__end_date__gte=day))
-        )
+        .filter(in_range("spans__account_id", start_id, end_id) & span_covers(day, "spans__"))
         .order_by()
         .annotate(
             cadence=Coalesce("segment__expected_cadence_days", Value(config.default_cadence_days)),
@@ -747,15 +741,15 @@ def gather_facts(
 
     # 6. Commercial: notice, downgrade (MRR now against the lookback), unconfirmed renewal.
     then = day - dt.timedelta(days=config.downgrade_lookback_days)
-    active_now = active_on(day)
+    active_now = contract_active_on(day)
     commercial = (
         Contract.objects.filter(ids)
-        .filter(active_now | active_on(then))
+        .filter(active_now | contract_active_on(then))
         .values("account_id")
         .annotate(
             active=Count("pk", filter=active_now),
             mrr_now=Coalesce(Sum("monthly_value", filter=active_now), ZERO),
-            mrr_then=Coalesce(Sum("monthly_value", filter=active_on(then)), ZERO),
+            mrr_then=Coalesce(Sum("monthly_value", filter=contract_active_on(then)), ZERO),
             notice_on=Min("notice_given_on", filter=active_now & Q(notice_given_on__lte=day)),
             cancelled_from=Min("cancelled_on", filter=active_now),
             renewal_on=Min(
