@@ -215,11 +215,12 @@ class OwnershipTransferAddForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        account, to_owner = cleaned.get("account"), cleaned.get("to_owner")
-        if account is not None and to_owner is not None and account.owner_id == to_owner.pk:
-            self.add_error(
-                "to_owner", _("%(user)s already owns this account.") % {"user": to_owner}
-            )
+        account, to_owner, reason = (cleaned.get(f) for f in ("account", "to_owner", "reason"))
+        if account is not None and to_owner is not None and reason is not None:
+            try:
+                services.check_transfer(account=account, to_owner=to_owner, reason=reason)
+            except ValidationError as error:
+                self.add_error(None, error)
         return cleaned
 
 

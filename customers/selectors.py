@@ -117,7 +117,7 @@ def handover_sources(user) -> QuerySet:
 
 def can_transfer(user, account: Account) -> bool:
     """Handing an account over is for team leads (their team) and admins."""
-    return (user.is_admin_role or user.is_team_lead) and scoping.can_edit(user, account)
+    return scoping.can_manage(user) and scoping.can_edit(user, account)
 
 
 # The timeline of an account merges rows of several tables. The kinds below are read through

@@ -163,7 +163,7 @@ def portfolio_export(request):
 def _dashboard_accounts(request):
     """The book a team lead looks after (their team); an admin picks a team or sees all."""
     user = request.user
-    if not (user.is_team_lead or user.is_admin_role):
+    if not scoping.can_manage(user):
         raise Http404
     accounts = scoping.editable(user, Account.objects.all())
     teams = Team.objects.none()
