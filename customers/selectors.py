@@ -187,7 +187,8 @@ def _timeline_objects(account: Account, kind: str, pks: list[int]) -> dict[int, 
     elif kind == "problem":
         qs = qs.select_related("opened_by")
     elif kind == "feedback":
-        qs = qs.select_related("contact", "author")
+        # with_category(): the promoter / passive cut in force, read once for the page
+        qs = qs.with_category().select_related("contact", "author")
     elif kind == "transfer":
         qs = qs.select_related("from_owner", "to_owner", "transferred_by")
     elif kind == "flag":
@@ -248,7 +249,9 @@ def open_follow_ups_on(account: Account) -> QuerySet:
 
 
 def latest_feedback_on(account: Account, *, limit: int = 5) -> QuerySet:
-    return account.feedback.select_related("contact").order_by("-received_on", "-pk")[:limit]
+    """The latest feedback, each with its category by the thresholds in force."""
+    qs = account.feedback.with_category().select_related("contact")
+    return qs.order_by("-received_on", "-pk")[:limit]
 
 
 def pending_handover_on(user, account: Account) -> OwnershipTransfer | None:

@@ -10,7 +10,6 @@ import datetime as dt
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
-from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +25,7 @@ from crm.admin_widgets import TolerantAutocomplete
 from customers.models import Account
 
 from . import services
+from .feedback import CATEGORIES, thresholds_in_force
 from .models import Feedback, FollowUp, Interaction, OpenProblem
 
 LATEST_INTERACTIONS = 20
@@ -71,15 +71,10 @@ class FollowUpStateFilter(admin.SimpleListFilter):
 
 
 class FeedbackCategoryFilter(admin.SimpleListFilter):
-    """promoter / passive / detractor, the same cut as ``Feedback.category``."""
+    """promoter / passive / detractor, by the thresholds in force (as ``Feedback.category``)."""
 
     title = _("category")
     parameter_name = "category"
-    CUTS = {
-        "promoter": Q(kind="nps", score__gte=9) | Q(kind="csat", score__gte=5),
-        "passive": Q(kind="nps", score__in=[7, 8]) | Q(kind="csat", score=4),
-        "detractor": Q(kind="nps", score__lte=6) | Q(kind="csat", score__lte=3),
-    }
 
     def lookups(self, request, model_admin):
         return [
@@ -89,8 +84,9 @@ class FeedbackCategoryFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        cut = self.CUTS.get(self.value())
-        return queryset.filter(cut) if cut is not None else queryset
+        if self.value() not in CATEGORIES:
+            return queryset
+        return queryset.filter(thresholds_in_force().category_filter(self.value()))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -450,7 +446,10 @@ class FeedbackAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
     readonly_fields = ["created_at"]
     actions = [export_as_csv]
 
-    @admin.display(description=_("category"))
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_category()
+
+    @admin.display(description=_("category"), ordering="category_in_force")
     def category(self, obj):
         return obj.category
 

@@ -19,6 +19,7 @@ from crm.api import DateTimeFilter, IdFilter, ScopedRelatedField, ScopedViewSetM
 from customers.models import Account, Contact
 
 from . import selectors, services
+from .feedback import CATEGORIES
 from .models import Feedback, FollowUp, Interaction, OpenProblem, Sentiment
 
 # --- interactions -------------------------------------------------------------------------
@@ -394,9 +395,12 @@ class FeedbackSerializer(serializers.ModelSerializer):
     author = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     author_name = serializers.StringRelatedField(source="author", read_only=True, allow_null=True)
     category = serializers.ChoiceField(
-        choices=["promoter", "passive", "detractor"],
+        choices=CATEGORIES,
         read_only=True,
-        help_text=_("In NPS terms (CSAT 5 promoter, 4 passive)."),
+        help_text=_(
+            "By the thresholds of the active scoring configuration, as the health score "
+            "(by default NPS 9–10 and CSAT 5 promoter, NPS 7–8 and CSAT 4 passive)."
+        ),
     )
 
     class Meta:
@@ -457,7 +461,7 @@ class FeedbackViewSet(
     ordering = ["-received_on", "-pk"]
 
     def base_queryset(self):
-        return Feedback.objects.select_related("account", "contact", "author")
+        return Feedback.objects.with_category().select_related("account", "contact", "author")
 
     def get_editable_object(self, pk):
         return selectors.editable_feedback_for(self.request.user, pk)

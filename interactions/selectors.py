@@ -197,9 +197,9 @@ def open_problems_of(account: Account) -> QuerySet[OpenProblem]:
 
 
 def feedback_of(account: Account, *, limit: int = 10) -> QuerySet[Feedback]:
-    return account.feedback.select_related("contact", "author").order_by("-received_on", "-pk")[
-        :limit
-    ]
+    """The latest feedback, each with its category by the thresholds in force."""
+    qs = account.feedback.with_category().select_related("contact", "author")
+    return qs.order_by("-received_on", "-pk")[:limit]
 
 
 def last_interactions_of(account: Account, *, limit: int = 10) -> QuerySet[Interaction]:

@@ -293,13 +293,9 @@ def rate_relationship(
 
 
 def feedback_category(*, kind: str, score: int, config) -> str:
-    """promoter / passive / detractor for an NPS (0–10) or CSAT (1–5) answer. The SQL of
-    ``gather_facts`` mirrors this (``_category_sql``)."""
-    if kind == Feedback.Kind.NPS:
-        promoter, passive = config.nps_promoter_from, config.nps_passive_from
-    else:
-        promoter, passive = config.csat_promoter_from, config.csat_passive_from
-    return "promoter" if score >= promoter else "passive" if score >= passive else "detractor"
+    """promoter / passive / detractor for an NPS (0–10) or CSAT (1–5) answer, by the
+    thresholds of ``config`` (``interactions.feedback``, as every page and the API)."""
+    return config.feedback_thresholds().category(kind, score)
 
 
 def rate_voice(
@@ -542,16 +538,6 @@ def in_range(field: str, start_id: int, end_id: int | None) -> Q:
     return q & Q(**{f"{field}__lt": end_id}) if end_id is not None else q
 
 
-def _category_sql(config) -> Case:
-    return Case(
-        When(kind="nps", score__gte=config.nps_promoter_from, then=Value("promoter")),
-        When(kind="nps", score__gte=config.nps_passive_from, then=Value("passive")),
-        When(kind="csat", score__gte=config.csat_promoter_from, then=Value("promoter")),
-        When(kind="csat", score__gte=config.csat_passive_from, then=Value("passive")),
-        default=Value("detractor"),
-    )
-
-
 def _latest(qs, order: list):
     """Keep the first row per account of ``qs`` by ``order`` (a window function, portable)."""
     rank = Window(RowNumber(), partition_by=[F("account_id")], order_by=order)
@@ -731,9 +717,9 @@ def gather_facts(
             ids,
             received_on__gte=day - dt.timedelta(days=config.voice_max_age_days),
             received_on__lte=day,
-        ).annotate(category=_category_sql(config)),
+        ).with_category(config.feedback_thresholds()),
         [F("received_on").desc(), F("pk").desc()],
-    ).values_list("account_id", "kind", "score", "category", "received_on")
+    ).values_list("account_id", "kind", "score", "category_in_force", "received_on")
     for account_id, kind, score, category, received_on in feedback:
         if (f := facts.get(account_id)) is not None:
             f.feedback_kind, f.feedback_score = kind, score
