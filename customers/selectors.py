@@ -44,6 +44,19 @@ def customer_ids_on(day: dt.date) -> QuerySet:
     return CustomerSpan.objects.covering(day).values("account_id")
 
 
+def renewals_due(day: dt.date, window: int) -> QuerySet[Contract]:
+    """Contracts up for renewal on ``day``: counting that day, ending within ``window`` days
+    of it, not cancelled, the renewal not confirmed and no notice given by ``day`` (notice
+    is its own, worse, state). The commercial measure and its flag, the owners' digest and
+    the renewal filters and counts of the pages all read this."""
+    return Contract.objects.active_on(day).filter(
+        Q(notice_given_on__isnull=True) | Q(notice_given_on__gt=day),
+        end_date__lte=day + dt.timedelta(days=window),
+        renewal_confirmed=False,
+        cancelled_on__isnull=True,
+    )
+
+
 # --- the CSM's workspace ---
 
 

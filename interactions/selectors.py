@@ -138,10 +138,8 @@ def portfolio(user, filters: PortfolioFilters, *, today: dt.date | None = None) 
     if filters.segment_id:
         qs = qs.filter(segment_id=filters.segment_id)
     if filters.renewal_within is not None:
-        qs = qs.filter(
-            next_renewal_on__gte=today,
-            next_renewal_on__lte=today + dt.timedelta(days=filters.renewal_within),
-        )
+        due = customer_selectors.renewals_due(today, filters.renewal_within)
+        qs = qs.filter(pk__in=due.values("account_id"))
     if filters.no_contact_for is not None:
         qs = qs.filter(without_contact_for(filters.no_contact_for))
     return with_relationship_counts(qs, today=today)

@@ -59,6 +59,7 @@ from customers.models import (
     contract_active_on,
     span_covers,
 )
+from customers.selectors import renewals_due
 from interactions.models import Feedback, Interaction, OpenProblem
 
 from .models import Band, HealthScore, Rating, SentimentReading
@@ -728,6 +729,7 @@ def gather_facts(
     # 6. Commercial: notice, downgrade (MRR now against the lookback), unconfirmed renewal.
     then = day - dt.timedelta(days=config.downgrade_lookback_days)
     active_now = contract_active_on(day)
+    due = renewals_due(day, config.renewal_window_days)  # a hashed IN, no extra query
     commercial = (
         Contract.objects.filter(ids)
         .filter(active_now | contract_active_on(then))
@@ -738,13 +740,7 @@ def gather_facts(
             mrr_then=Coalesce(Sum("monthly_value", filter=contract_active_on(then)), ZERO),
             notice_on=Min("notice_given_on", filter=active_now & Q(notice_given_on__lte=day)),
             cancelled_from=Min("cancelled_on", filter=active_now),
-            renewal_on=Min(
-                "end_date",
-                filter=active_now
-                & Q(end_date__lte=day + dt.timedelta(days=config.renewal_window_days))
-                & Q(renewal_confirmed=False, cancelled_on__isnull=True)
-                & (Q(notice_given_on__isnull=True) | Q(notice_given_on__gt=day)),
-            ),
+            renewal_on=Min("end_date", filter=Q(pk__in=due.values("pk"))),
         )
         .values_list(
             "account_id",
