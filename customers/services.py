@@ -247,7 +247,9 @@ def transfer_ownership(
     it over (``by``)."""
     account = Account.objects.select_for_update().get(pk=account.pk)
     if not can_transfer(by, account):
-        raise PermissionDenied(_("Only a team lead of its team or an admin can hand it over."))
+        raise PermissionDenied(
+            _("Only a team lead of the account's team or an admin can hand it over.")
+        )
     check_transfer(account=account, to_owner=to_owner, reason=reason)
     transfer = OwnershipTransfer.objects.create(
         account=account,
