@@ -163,14 +163,16 @@ def test_a_renamed_contact_does_not_rescore_a_new_role_does(csm, listen):
     assert heard == [events.AccountChanged(contact.account_id, events.What.CONTACT)]
 
 
-def test_a_contract_write_and_a_transfer_rescore_the_account(csm, teammate):
+def test_a_contract_write_and_a_transfer_rescore_the_account(csm, teammate, team_lead):
     account = make_customer(owner=csm, monthly_value=Decimal("500"))
     contract = account.contracts.get()
     customer_services.update_contract(contract=contract, notice_given_on=timezone.localdate())
     score = HealthScore.objects.get(account=account, scored_on=timezone.localdate())
     assert score.measures["commercial"]["rating"] == "poor"
 
-    customer_services.transfer_ownership(account=account, to_owner=teammate, by=csm, reason="Leave")
+    customer_services.transfer_ownership(
+        account=account, to_owner=teammate, by=team_lead, reason="Leave"
+    )
     score.refresh_from_db()
     assert score.on_watch is True
 
@@ -198,13 +200,13 @@ def sent(monkeypatch):
 
 
 def test_a_bulk_write_enqueues_one_task_per_chunk_on_commit(
-    csm, teammate, sent, monkeypatch, django_capture_on_commit_callbacks
+    csm, teammate, team_lead, sent, monkeypatch, django_capture_on_commit_callbacks
 ):
     monkeypatch.setattr(follow, "RESCORE_CHUNK", 2)
     accounts = [AccountFactory(owner=csm) for _ in range(5)]
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         customer_services.transfer_portfolio(
-            from_owner=csm, to_owner=teammate, by=csm, reason="Parental leave"
+            from_owner=csm, to_owner=teammate, by=team_lead, reason="Parental leave"
         )
         assert sent == []  # nothing is sent before the commit
     for callback in callbacks:
