@@ -21,6 +21,9 @@ def _navigation(user) -> dict:
     # The reverse relation by name: this app imports none of the apps above it.
     pending = user.transfers_to.filter(acknowledged_at__isnull=True)
     nav["handovers"] = scoping.visible(user, pending, via="account").count()
+    if nav["is_lead"]:  # and the handover requests they may decide
+        requests = user.handover_requests_made.model.objects.filter(status="requested")
+        nav["handovers"] += scoping.editable(user, requests, via="account").count()
     nav.update({name: _existing(path) for name, path in OPTIONAL_PAGES.items()})
     return nav
 

@@ -78,6 +78,13 @@ class OwnershipTransferred:
 
 
 @dataclass(frozen=True, slots=True)
+class HandoverRequested:
+    """A CSM asked for an account to be handed over: a lead is to decide."""
+
+    handover_request_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class FeedbackRecorded:
     """A new NPS / CSAT answer (not a correction of one)."""
 
@@ -96,6 +103,7 @@ EVENT_TYPES = (
     AccountsChanged,
     CustomerSpanStarted,
     OwnershipTransferred,
+    HandoverRequested,
     FeedbackRecorded,
     FlagRaised,
 )

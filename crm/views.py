@@ -13,12 +13,18 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from . import scoping
+
 logger = logging.getLogger(__name__)
 
 
 @login_required
 def home(request):
-    """The home page is the user's portfolio (served by the app that knows the health scores)."""
+    """Each role lands where its work is: a team lead on their team's dashboard, an admin on
+    the dashboard of all teams, a CSM on their portfolio (pages of the app that knows the
+    health scores)."""
+    if scoping.can_manage(request.user):
+        return redirect("retention:team_dashboard")
     return redirect("retention:portfolio")
 
 

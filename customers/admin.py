@@ -31,6 +31,7 @@ from .models import (
     Contact,
     Contract,
     CustomerSpan,
+    HandoverRequest,
     MrrSpan,
     OwnershipTransfer,
     Segment,
@@ -629,6 +630,35 @@ class OwnershipTransferAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
             handover_notes=obj.handover_notes,
         )
         adopt_saved(obj, transfer)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(HandoverRequest)
+class HandoverRequestAdmin(admin.ModelAdmin):
+    """Read-only: CSMs ask and leads decide on the handovers page (``customers.handovers``)."""
+
+    list_display = [
+        "requested_at",
+        "account",
+        "requested_by",
+        "proposed_owner",
+        "status",
+        "decided_by",
+        "decided_at",
+    ]
+    list_select_related = ["account", "requested_by", "proposed_owner", "decided_by"]
+    list_filter = ["status", "account__team"]
+    search_fields = ["account__name", "reason"]
+    date_hierarchy = "requested_at"
+    actions = [export_as_csv]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

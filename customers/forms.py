@@ -71,3 +71,34 @@ class PortfolioTransferForm(TransferForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["from_owner"].queryset = selectors.handover_sources(user)
+
+
+class HandoverRequestForm(TransferForm):
+    """A CSM asks for the account to go to a colleague of its team."""
+
+    def __init__(self, *args, user, account, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["to_owner"].label = _("Hand over to")
+        self.fields["to_owner"].queryset = selectors.handover_colleagues(account)
+        self.fields["handover_notes"].max_length = 5000
+
+
+class HandoverApprovalForm(forms.Form):
+    """A lead approves a requested handover, to the proposed colleague or another person."""
+
+    to_owner = UserChoiceField(label=_("New owner"), queryset=None)
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
+
+    def __init__(self, *args, user, handover, **kwargs):
+        super().__init__(*args, **kwargs)
+        targets = selectors.transfer_targets(user).exclude(pk=handover.account.owner_id)
+        self.fields["to_owner"].queryset = targets
+
+
+class HandoverDeclineForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Why not"),
+        required=False,  # the service says what is missing
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -501,6 +501,92 @@ class OwnershipTransfer(models.Model):
         return reverse("customers:account_detail", args=[self.account_id]) + "#transfers"
 
 
+class HandoverRequest(models.Model):
+    """A CSM asks for an account to be handed to a colleague (DESIGN.md "Handover"); a lead
+    of its team or an admin approves, maybe to another new owner, which makes the
+    ``OwnershipTransfer`` the new owner acknowledges, or declines, saying why."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("requested")
+        APPROVED = "approved", _("approved")
+        DECLINED = "declined", _("declined")
+
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("account"),
+        related_name="handover_requests",
+        on_delete=models.CASCADE,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        related_name="handover_requests_made",
+        on_delete=models.PROTECT,
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    proposed_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed new owner"),
+        related_name="handover_requests_proposed",
+        on_delete=models.PROTECT,
+    )
+    reason = models.CharField(_("reason"), max_length=200)
+    handover_notes = models.TextField(_("handover notes"), max_length=5000, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        related_name="handover_requests_decided",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_comment = models.TextField(_("comment on the decision"), max_length=2000, blank=True)
+    transfer = models.OneToOneField(
+        OwnershipTransfer,
+        verbose_name=_("transfer"),
+        related_name="request",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("handover request")
+        verbose_name_plural = _("handover requests")
+        constraints = [
+            # One open request per account: a second one is a change of the first.
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(status="requested"),
+                name="handover_request_one_open",
+                violation_error_message=_("A handover of this account is already asked for."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="requested", decided_at__isnull=True)
+                | (~Q(status="requested") & Q(decided_at__isnull=False)),
+                name="handover_request_decided_when_closed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="approved") | Q(transfer__isnull=False),
+                name="handover_request_approved_has_transfer",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["requested_by", "-requested_at"], name="handover_request_by_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} → {self.proposed_owner} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:handover_list") + f"#request-{self.pk}"
+
+
 class ChurnReason(models.Model):
     """A managed list of reasons customers leave, kept by admins."""
 

@@ -10,7 +10,15 @@ from django.shortcuts import get_object_or_404
 
 from crm import scoping
 
-from .models import Account, Contact, Contract, CustomerSpan, OwnershipTransfer, Segment
+from .models import (
+    Account,
+    Contact,
+    Contract,
+    CustomerSpan,
+    HandoverRequest,
+    OwnershipTransfer,
+    Segment,
+)
 
 
 def accounts_for(user, *, search: str = "") -> QuerySet[Account]:
@@ -126,6 +134,55 @@ def handover_sources(user) -> QuerySet:
     change."""
     owners = editable_accounts_for(user).values("owner_id")
     return get_user_model().objects.filter(pk__in=owners).select_related("team")
+
+
+def handover_colleagues(account: Account) -> QuerySet:
+    """Whom a CSM may propose to take ``account`` over: the active members of its team,
+    but its owner."""
+    users = get_user_model().objects.filter(is_active=True, team_id=account.team_id)
+    if account.team_id is None:
+        users = users.none()
+    return users.exclude(pk=account.owner_id).select_related("team")
+
+
+def handover_requests_to_decide(user) -> QuerySet[HandoverRequest]:
+    """Open handover requests on accounts ``user`` may hand over (a lead's team, an admin's
+    all), oldest first; none for anyone else."""
+    return (
+        _decidable(user)
+        .filter(status=HandoverRequest.Status.REQUESTED)
+        .select_related("account", "account__owner", "requested_by", "proposed_owner")
+        .order_by("requested_at", "pk")
+    )
+
+
+def _decidable(user) -> QuerySet[HandoverRequest]:
+    if not scoping.can_manage(user):
+        return HandoverRequest.objects.none()
+    return scoping.editable(user, HandoverRequest.objects.all(), via="account")
+
+
+def handover_requests_of(user, *, limit: int = 10) -> QuerySet[HandoverRequest]:
+    """The handover requests ``user`` made, open ones first, then the latest decided."""
+    qs = scoping.visible(user, HandoverRequest.objects.filter(requested_by=user), via="account")
+    open_first = F("decided_at").desc(nulls_first=True)
+    return qs.select_related(
+        "account", "proposed_owner", "decided_by", "transfer__to_owner"
+    ).order_by(open_first, "-requested_at")[:limit]
+
+
+def handover_request_to_decide(user, pk: int) -> HandoverRequest:
+    """One handover request ``user`` may decide (or has decided), or 404."""
+    return get_object_or_404(_decidable(user).select_related("account"), pk=pk)
+
+
+def open_handover_request(account: Account) -> HandoverRequest | None:
+    """The account's handover request waiting for a decision, if any."""
+    return (
+        account.handover_requests.filter(status=HandoverRequest.Status.REQUESTED)
+        .select_related("requested_by", "proposed_owner")
+        .first()
+    )
 
 
 def can_transfer(user, account: Account) -> bool:

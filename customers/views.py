@@ -17,8 +17,15 @@ from crm import scoping
 from crm.exports import csv_response
 from crm.views import add_service_errors, safe_next
 
-from . import selectors, services
-from .forms import ContactForm, PortfolioTransferForm, TransferForm
+from . import handovers, selectors, services
+from .forms import (
+    ContactForm,
+    HandoverApprovalForm,
+    HandoverDeclineForm,
+    HandoverRequestForm,
+    PortfolioTransferForm,
+    TransferForm,
+)
 
 PAGE_SIZE = 50
 TIMELINE_PAGE_SIZE = 20
@@ -100,6 +107,7 @@ def account_detail(request, pk: int):
         "follow_ups": selectors.open_follow_ups_on(account),
         "feedback": selectors.latest_feedback_on(account),
         "pending_handover": selectors.pending_handover_on(request.user, account),
+        "handover_request": selectors.open_handover_request(account),
         "health": selectors.latest_health_on(account),
         "flags": selectors.unresolved_flags_on(account),
         "today": timezone.localdate(),
@@ -210,13 +218,93 @@ def portfolio_transfer(request):
 
 
 @login_required
+def handover_request(request, pk: int):
+    """A CSM asks for an account to go to a colleague of its team; a lead decides."""
+    account = selectors.editable_account_for(request.user, pk)
+    if selectors.can_transfer(request.user, account):
+        return redirect("customers:account_transfer", pk=account.pk)  # they hand it over
+    form = HandoverRequestForm(request.POST or None, user=request.user, account=account)
+    if request.method == "POST" and form.is_valid():
+        try:
+            asked = handovers.request_handover(
+                account=account, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Asked to hand %(account)s to %(user)s: your team lead decides.")
+                % {"account": account, "user": asked.proposed_owner},
+            )
+            return redirect(account)
+    context = {"form": form, "account": account, "asking": True}
+    return render(request, "customers/transfer_form.html", context)
+
+
+@login_required
 def handover_list(request):
-    """Handovers waiting for the user's acknowledgement, and the last ones acknowledged."""
+    """Handovers waiting for the user's acknowledgement and the last ones acknowledged; for a
+    lead the requests to decide; the user's own requests and what became of them."""
+    to_decide = list(selectors.handover_requests_to_decide(request.user))
     context = {
         "pending": selectors.pending_handovers_for(request.user),
         "recent": selectors.recent_handovers_for(request.user),
+        "to_decide": to_decide,
+        # Whom each request may go to (the account's owner left out in the page): one query.
+        "targets": list(selectors.transfer_targets(request.user)) if to_decide else [],
+        "my_requests": selectors.handover_requests_of(request.user),
     }
     return render(request, "customers/handover_list.html", context)
+
+
+def _decided(request, decide, form) -> None:
+    """Run ``decide(**form.cleaned_data)`` (a handover service) and say what came of it."""
+    errors = [] if form.is_valid() else [e for es in form.errors.values() for e in es]
+    if not errors:
+        try:
+            messages.success(request, decide(**form.cleaned_data))
+            return
+        except ValidationError as error:
+            errors = error.messages
+    for text in errors:
+        messages.error(request, text)
+
+
+@login_required
+@require_POST
+def handover_approve(request, pk: int):
+    """A lead approves a handover request, to the proposed colleague or another person."""
+    asked = selectors.handover_request_to_decide(request.user, pk)
+    form = HandoverApprovalForm(request.POST, user=request.user, handover=asked)
+
+    def approve(*, to_owner, comment):
+        transfer = handovers.approve_handover(
+            handover=asked, by=request.user, to_owner=to_owner, comment=comment
+        )
+        return _(
+            "%(account)s now belongs to %(user)s, who is asked to acknowledge the handover."
+        ) % {"account": asked.account, "user": transfer.to_owner}
+
+    _decided(request, approve, form)
+    return redirect("customers:handover_list")
+
+
+@login_required
+@require_POST
+def handover_decline(request, pk: int):
+    """A lead declines a handover request, saying why."""
+    asked = selectors.handover_request_to_decide(request.user, pk)
+
+    def decline(*, comment):
+        handovers.decline_handover(handover=asked, by=request.user, comment=comment)
+        return _("Handover of %(account)s declined; %(user)s stays the owner.") % {
+            "account": asked.account,
+            "user": asked.account.owner,
+        }
+
+    _decided(request, decline, HandoverDeclineForm(request.POST))
+    return redirect("customers:handover_list")
 
 
 @login_required

@@ -729,7 +729,9 @@ def gather_facts(
     # 6. Commercial: notice, downgrade (MRR now against the lookback), unconfirmed renewal.
     then = day - dt.timedelta(days=config.downgrade_lookback_days)
     active_now = contract_active_on(day)
-    due = renewals_due(day, config.renewal_window_days)  # a hashed IN, no extra query
+    # A hashed IN, no extra query; narrowed to the range, or scoring one account would hash
+    # every renewal due in the book (70 ms of a save's 100 on the 100,000-account demo).
+    due = renewals_due(day, config.renewal_window_days).filter(ids)
     commercial = (
         Contract.objects.filter(ids)
         .filter(active_now | contract_active_on(then))

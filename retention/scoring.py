@@ -51,6 +51,7 @@ SCORE_FIELDS = [
 
 
 UNIQUE_COLUMNS = ("account_id", "scored_on")
+FEW_ROWS = 20  # scores upserted with bound parameters on PostgreSQL too (``upsert_scores``)
 JSON_COLUMNS = ("guards", "measures")
 CURRENT_COLUMNS = ("account_id", "scored_on", "score", "band", "previous_score", "trend")
 
@@ -162,8 +163,10 @@ def upsert_scores(rows: list[dict]) -> None:
     ``bulk_create(update_conflicts=True)`` everywhere but PostgreSQL, where binding 2,000
     rows × 12 parameters client-side took longer than everything else a chunk does: there the
     night's first run COPYs straight into the table, and a rerun COPYs into a temporary table
-    and upserts from it, leaving the rows whose values did not change untouched."""
-    if connection.vendor != "postgresql":
+    and upserts from it, leaving the rows whose values did not change untouched. A few rows
+    (a save that scores its account again) take the one statement of ``bulk_create``: the
+    temporary table's four would cost more than binding them."""
+    if connection.vendor != "postgresql" or len(rows) <= FEW_ROWS:
         HealthScore.objects.bulk_create(
             [HealthScore(**row) for row in rows],
             update_conflicts=True,
@@ -358,7 +361,7 @@ def rescore(*, account_ids: Collection[int], day: dt.date | None = None) -> dict
 def _rescore_once(ids: list[int], day: dt.date) -> dict[str, int]:
     with transaction.atomic():
         # One scoring of an account at a time (two saves, or a save and a bulk chunk).
-        list(Account.objects.filter(pk__in=ids).order_by("pk").select_for_update())
+        list(Account.objects.filter(pk__in=ids).order_by("pk").select_for_update().values("pk"))
         only = ids if len(ids) > 1 else None
         return score_chunk(start_id=ids[0], end_id=ids[-1] + 1, day=day, only=only)
 

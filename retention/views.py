@@ -166,7 +166,7 @@ def portfolio_export(request):
 
 
 def _dashboard_accounts(request):
-    """The book a team lead looks after (their team); an admin picks a team or sees all."""
+    """The book a team lead looks after (their team); an admin sees all teams or picks one."""
     user = request.user
     if not scoping.can_manage(user):
         raise Http404
@@ -178,8 +178,6 @@ def _dashboard_accounts(request):
         team_id = _int(request.GET.get("team"))
         if team_id is not None:
             team = teams.filter(pk=team_id).first()
-        elif user.team_id:
-            team = user.team
         if team is not None:
             accounts = accounts.filter(team=team)
     else:

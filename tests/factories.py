@@ -15,6 +15,7 @@ from customers.models import (
     Contact,
     Contract,
     CustomerSpan,
+    HandoverRequest,
     MrrSpan,
     OwnershipTransfer,
     Segment,
@@ -109,6 +110,19 @@ class OwnershipTransferFactory(factory.django.DjangoModelFactory):
     to_owner = factory.SubFactory(UserFactory)
     transferred_at = factory.LazyFunction(timezone.now)
     reason = "CSM left the company"
+
+
+class HandoverRequestFactory(factory.django.DjangoModelFactory):
+    """A request written straight to the table (``customers.handovers`` checks who asks)."""
+
+    class Meta:
+        model = HandoverRequest
+
+    account = factory.SubFactory(AccountFactory)
+    requested_by = factory.LazyAttribute(lambda r: r.account.owner or UserFactory())
+    requested_at = factory.LazyFunction(timezone.now)
+    proposed_owner = factory.SubFactory(UserFactory)
+    reason = "Parental leave"
 
 
 class ChurnReasonFactory(factory.django.DjangoModelFactory):

@@ -82,6 +82,7 @@ def test_csm_pages_run_under_the_policy(live_server, page, csm, acme):
     page.get_by_role("button", name="Print").click()  # data-print, crm/treue.js
     assert page.evaluate("window.__printed") is True
 
+    journeys.open_user_menu(page)
     page.get_by_role("combobox", name="Language").select_option("de")  # data-autosubmit
     page.wait_for_load_state("load")
     page.wait_for_function("() => document.documentElement.lang === 'de'")

@@ -37,6 +37,7 @@ from customers.models import (
     Account,
     Contact,
     Contract,
+    HandoverRequest,
     OwnershipTransfer,
     Segment,
 )
@@ -51,6 +52,7 @@ from ..factories import (
     ContractFactory,
     FeedbackFactory,
     FollowUpFactory,
+    HandoverRequestFactory,
     HealthScoreFactory,
     InteractionFactory,
     OpenProblemFactory,
@@ -74,6 +76,7 @@ SCOPED_MODELS = (
     OpenProblem,
     Feedback,
     OwnershipTransfer,
+    HandoverRequest,
     HealthScore,
     RiskFlag,
     SentimentReading,
@@ -102,6 +105,12 @@ def _team_rows(account, *, word: str, owner) -> dict[type[Model], Model]:
         FeedbackFactory(account=account, contact=contact, comment=f"{word} praise"),
         OwnershipTransferFactory(
             account=account, from_owner=None, to_owner=owner, reason=f"{word} handover"
+        ),
+        HandoverRequestFactory(
+            account=account,
+            proposed_owner=owner,
+            reason=f"{word} handover request",
+            handover_notes=f"{word} request notes",
         ),
         HealthScoreFactory(account=account, score=20, band="red"),
         RiskFlagFactory(account=account, explanation=f"{word} red score"),

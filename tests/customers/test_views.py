@@ -384,3 +384,114 @@ def test_account_list_exports_only_what_the_user_may_read_as_csv(client, csm, ot
     assert response["Content-Type"].startswith("text/csv")
     assert "Mine GmbH" in text and "Theirs AG" not in text
     assert "'=HYPERLINK(evil)" in text
+
+
+# --- handover requests: a CSM asks, a lead decides ---
+
+
+def ask(client, csm, account, to_owner, **extra):
+    return login(client, csm).post(
+        reverse("customers:handover_request", args=[account.pk]),
+        {"to_owner": to_owner.pk, "reason": "Parental leave", "handover_notes": "Petra", **extra},
+    )
+
+
+def test_a_csm_asks_to_hand_an_account_over_from_its_page(client, csm, teammate, account):
+    html = login(client, csm).get(detail(account)).content.decode()
+    assert reverse("customers:handover_request", args=[account.pk]) in html
+    form = client.get(reverse("customers:handover_request", args=[account.pk])).content.decode()
+    assert "Tom Teammate" in form and "Carla CSM" not in form.split("<form")[1]
+
+    response = ask(client, csm, account, teammate)
+    assert response.status_code == 302 and response.url == detail(account)
+    html = client.get(detail(account)).content.decode()
+    assert "to hand this account to Tom Teammate; a team lead decides." in html
+    assert 'data-testid="handover-request-banner"' in html
+    assert reverse("customers:handover_request", args=[account.pk]) not in html  # asked once
+
+
+def test_a_request_to_someone_outside_the_team_is_refused_on_the_form(
+    client, csm, other_csm, account
+):
+    response = ask(client, csm, account, other_csm)
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_a_lead_is_sent_to_the_transfer_form_instead(client, team_lead, account):
+    response = login(client, team_lead).get(
+        reverse("customers:handover_request", args=[account.pk])
+    )
+    assert response.url == reverse("customers:account_transfer", args=[account.pk])
+
+
+def test_the_lead_sees_the_request_and_approves_it_to_another_owner(
+    client, csm, teammate, team_lead, account
+):
+    from customers.models import HandoverRequest
+
+    ask(client, csm, account, teammate)
+    asked = HandoverRequest.objects.get()
+    html = login(client, team_lead).get(reverse("customers:handover_list")).content.decode()
+    assert 'data-testid="handover-count">1<' in html  # the request to decide
+    assert 'data-testid="handover-request"' in html and "Parental leave" in html
+
+    response = client.post(
+        reverse("customers:handover_approve", args=[asked.pk]),
+        {"to_owner": team_lead.pk},
+        follow=True,
+    )
+    assert "now belongs to Lena Lead" in response.content.decode()
+    account.refresh_from_db()
+    asked.refresh_from_db()
+    assert account.owner == team_lead and asked.status == "approved"
+    assert asked.transfer.handover_notes == "Petra"
+
+    mine = login(client, csm).get(reverse("customers:handover_list")).content.decode()
+    assert 'data-testid="my-requests"' in mine and ">approved<" in mine and "Lena Lead" in mine
+
+
+def test_declining_needs_a_reason_and_tells_the_csm(client, csm, teammate, team_lead, account):
+    from customers.models import HandoverRequest
+
+    ask(client, csm, account, teammate)
+    asked = HandoverRequest.objects.get()
+    url = reverse("customers:handover_decline", args=[asked.pk])
+    refused = login(client, team_lead).post(url, {"comment": ""}, follow=True)
+    assert "Say why, for the colleague who asked." in refused.content.decode()
+    client.post(url, {"comment": "After the renewal"})
+    asked.refresh_from_db()
+    assert asked.status == "declined"
+    mine = login(client, csm).get(reverse("customers:handover_list")).content.decode()
+    assert "After the renewal" in mine and ">declined<" in mine
+
+
+def test_a_csm_cannot_decide_a_request(client, csm, teammate, account):
+    from customers.models import HandoverRequest
+
+    ask(client, csm, account, teammate)
+    asked = HandoverRequest.objects.get()
+    for action in ("handover_approve", "handover_decline"):
+        url = reverse(f"customers:{action}", args=[asked.pk])
+        assert login(client, teammate).post(url, {"comment": "x"}).status_code == 404
+
+
+def test_the_handover_page_costs_the_same_queries_for_many_requests(
+    client, team_lead, csm, teammate, django_assert_max_num_queries
+):
+    from customers import handovers
+
+    def requests(n):
+        for _ in range(n):
+            handovers.request_handover(
+                account=AccountFactory(owner=csm), by=csm, to_owner=teammate, reason="Leave"
+            )
+
+    login(client, team_lead)
+    requests(2)
+    with django_assert_max_num_queries(20) as few:
+        client.get(reverse("customers:handover_list"))
+    requests(30)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        html = client.get(reverse("customers:handover_list")).content.decode()
+    assert html.count('data-testid="handover-request"') == 32

@@ -30,7 +30,8 @@ from ..factories import (
     renewing_on,
 )
 
-pytestmark = pytest.mark.django_db
+# Scores and flags made by hand: no write may score their accounts again meanwhile.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("health_waits_for_the_night")]
 
 AT_RISK = reverse("retention:at_risk")
 EXPORT = reverse("retention:at_risk_export")

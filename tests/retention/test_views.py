@@ -65,9 +65,27 @@ def names_in(html, *names):
 # --- the portfolio ---
 
 
-def test_home_is_the_portfolio(client, csm):
-    response = login(client, csm).get("/")
-    assert response.status_code == 302 and response.url == PORTFOLIO
+@pytest.mark.parametrize(
+    "persona, lands_on",
+    [("csm", PORTFOLIO), ("team_lead", DASHBOARD), ("admin_user", DASHBOARD)],
+)
+def test_each_role_lands_where_its_work_is(client, request, persona, lands_on):
+    response = login(client, request.getfixturevalue(persona)).get("/")
+    assert response.status_code == 302 and response.url == lands_on
+
+
+def test_an_admin_with_a_team_lands_on_the_dashboard_of_all_teams(
+    client, admin_user, team_a, csm, other_csm
+):
+    admin_user.team = team_a
+    admin_user.save()
+    AccountFactory(owner=csm, name="Carla Account")
+    AccountFactory(owner=other_csm, name="Otto Account")
+    html = login(client, admin_user).get(DASHBOARD).content.decode()
+    assert "All teams" in html.split("</h1>")[0]
+    assert "of 2 accounts" in html
+    team_only = login(client, admin_user).get(DASHBOARD, {"team": team_a.pk}).content.decode()
+    assert "of 1 account" in team_only
 
 
 @pytest.mark.parametrize("persona", ["csm", "teammate", "team_lead", "other_csm", "admin_user"])
@@ -124,6 +142,7 @@ def test_portfolio_without_scores_sorts_by_renewal_then_last_contact(client, csm
     assert positions == sorted(positions)
 
 
+@pytest.mark.usefixtures("health_waits_for_the_night")  # the scores are made by hand
 def test_portfolio_filters(client, csm):
     today = timezone.localdate()
     smb, enterprise = SegmentFactory(name="SMB"), SegmentFactory(name="Enterprise")
