@@ -145,7 +145,7 @@ class FollowUpAdminForm(ServiceCheckedForm):
             due_on=cleaned["due_on"],
             owner=cleaned.get("owner"),
             interaction=cleaned.get("interaction"),
-            was_due=self.instance.due_on if self.instance.pk else None,
+            editing=self.instance if self.instance.pk else None,
         )
 
 

@@ -68,15 +68,18 @@ def validate_follow_up(
     due_on: dt.date,
     owner,
     interaction: Interaction | None = None,
-    was_due: dt.date | None = None,
+    editing: FollowUp | None = None,
     today: dt.date | None = None,
 ) -> None:
-    """What was promised, a due date not in the past (an unchanged one may be), an owner who
-    is the account's owner or an active member of its team, an interaction of the account."""
-    errors = _due_errors(due_on, today=today, was=was_due)
+    """What was promised, a due date not in the past, an owner who is the account's owner or
+    an active member of its team, an interaction of the account. When ``editing`` a
+    follow-up, its due date and owner may stay as they are (overdue, or someone who left)."""
+    errors = _due_errors(due_on, today=today, was=editing.due_on if editing else None)
     if not title.strip():
         errors["title"] = _("Say what you promised.")
-    if owner is not None and not follow_up_owner_choices(account).filter(pk=owner.pk).exists():
+    kept = editing is not None and owner is not None and owner.pk == editing.owner_id
+    choices = follow_up_owner_choices(account)
+    if owner is not None and not kept and not choices.filter(pk=owner.pk).exists():
         errors["owner"] = _("Only the account's owner or its team can keep this promise.")
     if interaction is not None and interaction.account_id != account.pk:
         errors["interaction"] = _("The interaction belongs to another account.")
@@ -407,7 +410,7 @@ def update_follow_up(
         title=title,
         due_on=due_on,
         owner=owner,
-        was_due=follow_up.due_on,
+        editing=follow_up,
         today=today,
     )
     follow_up.title, follow_up.due_on, follow_up.owner = title.strip(), due_on, owner
