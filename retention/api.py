@@ -23,6 +23,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from crm import scoping
 from crm.api import DateTimeFilter, IdFilter, ScopedViewSetMixin
 from customers import selectors as customer_selectors
 from customers.models import Account
@@ -356,7 +357,7 @@ class ReportReaders(permissions.IsAuthenticated):
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
             return False
-        if not (request.user.is_team_lead or request.user.is_admin_role):
+        if not scoping.can_manage(request.user):
             raise NotFound
         return True
 

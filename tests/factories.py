@@ -213,6 +213,18 @@ def make_customer(
     return account
 
 
+def renewing_on(account: Account, day: dt.date) -> Contract:
+    """Give ``account`` a contract, running for a year, that is up for renewal on ``day``
+    (the ledger refreshed, so ``next_renewal_on`` follows)."""
+    from customers.services import refresh_ledger
+
+    contract = ContractFactory(
+        account=account, start_date=day - dt.timedelta(days=365), end_date=day
+    )
+    refresh_ledger(account_ids=[account.pk])
+    return contract
+
+
 def _active_configuration():
     from retention.health.scoring import active_configuration
 

@@ -29,7 +29,7 @@ from django.db.models import (
 )
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import BudgetBand, ChurnRecord, CustomerSpan, Segment
+from customers.models import BudgetBand, ChurnRecord, CustomerSpan, Segment, span_covers
 
 from .metrics import (
     ONE_DAY,
@@ -37,7 +37,6 @@ from .metrics import (
     left_within,
     percent,
     resolve_segment,
-    span_covers,
     spans_touching,
 )
 

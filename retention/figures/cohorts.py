@@ -21,14 +21,13 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from customers.models import CustomerSpan, Segment
+from customers.models import CustomerSpan, Segment, span_covers
 
 from .metrics import (
     MONEY,
     RetentionError,
     percent,
     resolve_segment,
-    span_covers,
 )
 from .periods import add_months, month_end, month_start, months_between
 

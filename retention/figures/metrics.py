@@ -38,7 +38,7 @@ from django.db.models import (
 from django.utils.formats import number_format
 from django.utils.translation import ngettext
 
-from customers.models import CustomerSpan, MrrSpan, Segment
+from customers.models import CustomerSpan, MrrSpan, Segment, span_covers
 
 ONE_DAY = dt.timedelta(days=1)
 HUNDRED = Decimal(100)
@@ -155,16 +155,9 @@ class RetentionFigures:
 # --- the building blocks, shared with the selectors, breakdowns, cohorts and snapshots ---
 
 
-def span_covers(day: dt.date, prefix: str = "") -> Q:
-    """Spans (reached through ``prefix``) that hold ``day``."""
-    return Q(**{f"{prefix}start_date__lte": day}) & (
-        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": day})
-    )
-
-
 def customer_on(day: dt.date, account_ref: str = "pk") -> Exists:
     """The account at ``OuterRef(account_ref)`` is a customer on ``day``."""
-    return Exists(CustomerSpan.objects.filter(span_covers(day), account_id=OuterRef(account_ref)))
+    return Exists(CustomerSpan.objects.covering(day).filter(account_id=OuterRef(account_ref)))
 
 
 def check_period(start: dt.date, end: dt.date) -> None:
@@ -264,7 +257,7 @@ def _revenue(start: dt.date, end: dt.date, segment: Segment | None) -> dict[str,
         pieces.filter(span_covers(before))
         .annotate(
             still=Case(
-                When(Q(end_date__isnull=True) | Q(end_date__gte=end), then=F("mrr")),
+                When(span_covers(end), then=F("mrr")),
                 default=zero,
                 output_field=MONEY,
             )

@@ -35,6 +35,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crm import scoping
 from crm.exports import FORMULA_PREFIXES, Echo
 from customers.models import Account, ChurnRecord, LedgerRevision, OwnershipTransfer, Segment
 
@@ -73,7 +74,7 @@ TREND_SERIES = (  # key, label, colour, dashed
 
 
 def _require_report_reader(user) -> None:
-    if not (user.is_team_lead or user.is_admin_role):
+    if not scoping.can_manage(user):
         raise Http404
 
 

@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_htmx.http import trigger_client_event
 
+from crm import scoping
 from crm.exports import Echo, csv_cell
 from crm.i18n import translate_stored
 from crm.views import add_service_errors, safe_next
@@ -61,15 +62,11 @@ class FlagPaginator(Paginator):
         return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
-def _sees_team(user) -> bool:
-    return user.is_team_lead or user.is_admin_role
-
-
 def _flags(user, form: AtRiskFilterForm, *, unresolved: bool = False):
     filters = form.filters()
     if unresolved:  # whatever the status filter says: for the counts per status
         filters["statuses"] = flag_selectors.UNRESOLVED
-    if not _sees_team(user):
+    if not scoping.can_manage(user):
         filters["owner"] = user
     return flag_selectors.open_flags_for(user, **filters).select_related("acknowledged_by")
 
@@ -109,7 +106,7 @@ def at_risk(request):
         "querystring": query.urlencode(),
         "unsorted": unsorted.urlencode(),
         "any_status": any_status.urlencode(),
-        "sees_team": _sees_team(request.user),
+        "sees_team": scoping.can_manage(request.user),
         "today": today,
         "here": request.get_full_path(),
     }
@@ -213,7 +210,7 @@ def _render_row(request, pk: int, *, action: str = "", form=None):
         "f": _row(request, pk),
         "action": action,
         "action_form": form,
-        "sees_team": _sees_team(request.user),
+        "sees_team": scoping.can_manage(request.user),
         "here": safe_next(request, reverse("retention:at_risk")),
     }
     return render(request, "retention/_at_risk_row.html", context)
@@ -273,7 +270,7 @@ def flag_action(request, pk: int, action: str):
         "f": _row(request, pk),
         "action": action,
         "action_form": form,
-        "sees_team": _sees_team(request.user),
+        "sees_team": scoping.can_manage(request.user),
         "here": safe_next(request, reverse("retention:at_risk")),
     }
     return render(request, "retention/at_risk_action.html", context)

@@ -26,9 +26,10 @@ from django.utils.translation import gettext_noop, ngettext
 from crm import scoping
 from crm.i18n import format_money, translate_stored
 from customers.models import Contract
+from customers.selectors import renewals_due
 
 from ..models import Band, RiskFlag, RiskFlagEvent
-from .measures import Facts, Health, active_on, in_range
+from .measures import Facts, Health, in_range
 
 Reason = RiskFlag.Reason
 Status = RiskFlag.Status
@@ -371,9 +372,12 @@ def _digest_worded(owner, flags: list[RiskFlag], renewals: list[Contract], day, 
     return EmailMessage(subject, "\n".join(lines), to=[owner.email])
 
 
-def send_flag_digests(*, today: dt.date | None = None, renewal_window_days: int = 90) -> dict:
+def send_flag_digests(
+    *, today: dt.date | None = None, renewal_window_days: int | None = None
+) -> dict:
     """Email each owner their open flags nobody has told them about yet, with their
-    unconfirmed renewals due. Each flag is claimed (``notified_at``) by a conditional update
+    renewals due (``customers.selectors.renewals_due`` within the scoring configuration's
+    renewal window unless given). Each flag is claimed (``notified_at``) by a conditional update
     before sending, so two digests never mention the same flag; if sending fails the claim
     is given back."""
     day = today or timezone.localdate()
@@ -404,14 +408,13 @@ def send_flag_digests(*, today: dt.date | None = None, renewal_window_days: int 
         for flag in flags:
             by_owner[flag.account.owner_id].append(flag)
         renewals: dict[int, list[Contract]] = defaultdict(list)
+        if renewal_window_days is None:
+            from .scoring import active_configuration  # scoring imports this module
+
+            renewal_window_days = active_configuration().renewal_window_days
         due = (
-            Contract.objects.filter(
-                active_on(day),
-                account__owner_id__in=list(by_owner),
-                end_date__lte=day + dt.timedelta(days=renewal_window_days),
-                renewal_confirmed=False,
-                cancelled_on__isnull=True,
-            )
+            renewals_due(day, renewal_window_days)
+            .filter(account__owner_id__in=list(by_owner))
             .select_related("account")
             .order_by("end_date", "reference")
         )

@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from crm import scoping
 from customers import selectors as customer_selectors
 
 from ..models import Band, RiskFlag
@@ -109,7 +110,7 @@ class AtRiskFilterForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         # A CSM's list is their own accounts: no one else to choose.
-        if user.is_team_lead or user.is_admin_role:
+        if scoping.can_manage(user):
             self.fields["owner"].queryset = flag_owners(user)
         else:
             del self.fields["owner"]

@@ -51,7 +51,15 @@ from django.db.models.functions import Coalesce, RowNumber, TruncDate
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
-from customers.models import Account, Contact, Contract, OwnershipTransfer
+from customers.models import (
+    Account,
+    Contact,
+    Contract,
+    OwnershipTransfer,
+    contract_active_on,
+    span_covers,
+)
+from customers.selectors import renewals_due
 from interactions.models import Feedback, Interaction, OpenProblem
 
 from ..models import Band, HealthScore, Rating, SentimentReading
@@ -286,13 +294,9 @@ def rate_relationship(
 
 
 def feedback_category(*, kind: str, score: int, config) -> str:
-    """promoter / passive / detractor for an NPS (0–10) or CSAT (1–5) answer. The SQL of
-    ``gather_facts`` mirrors this (``_category_sql``)."""
-    if kind == Feedback.Kind.NPS:
-        promoter, passive = config.nps_promoter_from, config.nps_passive_from
-    else:
-        promoter, passive = config.csat_promoter_from, config.csat_passive_from
-    return "promoter" if score >= promoter else "passive" if score >= passive else "detractor"
+    """promoter / passive / detractor for an NPS (0–10) or CSAT (1–5) answer, by the
+    thresholds of ``config`` (``interactions.feedback``, as every page and the API)."""
+    return config.feedback_thresholds().category(kind, score)
 
 
 def rate_voice(
@@ -535,25 +539,6 @@ def in_range(field: str, start_id: int, end_id: int | None) -> Q:
     return q & Q(**{f"{field}__lt": end_id}) if end_id is not None else q
 
 
-def active_on(day: dt.date, prefix: str = "") -> Q:
-    """The ledger rule of DESIGN.md for contracts, as a filter."""
-    return (
-        Q(**{f"{prefix}start_date__lte": day})
-        & (Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": day}))
-        & (Q(**{f"{prefix}cancelled_on__isnull": True}) | Q(**{f"{prefix}cancelled_on__gt": day}))
-    )
-
-
-def _category_sql(config) -> Case:
-    return Case(
-        When(kind="nps", score__gte=config.nps_promoter_from, then=Value("promoter")),
-        When(kind="nps", score__gte=config.nps_passive_from, then=Value("passive")),
-        When(kind="csat", score__gte=config.csat_promoter_from, then=Value("promoter")),
-        When(kind="csat", score__gte=config.csat_passive_from, then=Value("passive")),
-        default=Value("detractor"),
-    )
-
-
 def _latest(qs, order: list):
     """Keep the first row per account of ``qs`` by ``order`` (a window function, portable)."""
     rank = Window(RowNumber(), partition_by=[F("account_id")], order_by=order)
@@ -612,11 +597,7 @@ def gather_facts(
         Account.objects.filter(accounts)
         # One filter() call: the span that covers the day, the join values() reads. The id
         # range is repeated on the spans: PostgreSQL does not carry it across the join.
-        .filter(
-            in_range("spans__account_id", start_id, end_id)
-            & Q(spans__start_date__lte=day)
-            & (Q(spans__end_date__isnull=True) | Q(spans__end_date__gte=day))
-        )
+        .filter(in_range("spans__account_id", start_id, end_id) & span_covers(day, "spans__"))
         .order_by()
         .annotate(
             cadence=Coalesce("segment__expected_cadence_days", Value(config.default_cadence_days)),
@@ -737,9 +718,9 @@ def gather_facts(
             ids,
             received_on__gte=day - dt.timedelta(days=config.voice_max_age_days),
             received_on__lte=day,
-        ).annotate(category=_category_sql(config)),
+        ).with_category(config.feedback_thresholds()),
         [F("received_on").desc(), F("pk").desc()],
-    ).values_list("account_id", "kind", "score", "category", "received_on")
+    ).values_list("account_id", "kind", "score", "category_in_force", "received_on")
     for account_id, kind, score, category, received_on in feedback:
         if (f := facts.get(account_id)) is not None:
             f.feedback_kind, f.feedback_score = kind, score
@@ -747,24 +728,19 @@ def gather_facts(
 
     # 6. Commercial: notice, downgrade (MRR now against the lookback), unconfirmed renewal.
     then = day - dt.timedelta(days=config.downgrade_lookback_days)
-    active_now = active_on(day)
+    active_now = contract_active_on(day)
+    due = renewals_due(day, config.renewal_window_days)  # a hashed IN, no extra query
     commercial = (
         Contract.objects.filter(ids)
-        .filter(active_now | active_on(then))
+        .filter(active_now | contract_active_on(then))
         .values("account_id")
         .annotate(
             active=Count("pk", filter=active_now),
             mrr_now=Coalesce(Sum("monthly_value", filter=active_now), ZERO),
-            mrr_then=Coalesce(Sum("monthly_value", filter=active_on(then)), ZERO),
+            mrr_then=Coalesce(Sum("monthly_value", filter=contract_active_on(then)), ZERO),
             notice_on=Min("notice_given_on", filter=active_now & Q(notice_given_on__lte=day)),
             cancelled_from=Min("cancelled_on", filter=active_now),
-            renewal_on=Min(
-                "end_date",
-                filter=active_now
-                & Q(end_date__lte=day + dt.timedelta(days=config.renewal_window_days))
-                & Q(renewal_confirmed=False, cancelled_on__isnull=True)
-                & (Q(notice_given_on__isnull=True) | Q(notice_given_on__gt=day)),
-            ),
+            renewal_on=Min("end_date", filter=Q(pk__in=due.values("pk"))),
         )
         .values_list(
             "account_id",

@@ -259,8 +259,7 @@ def chunk_ranges(*, day: dt.date, chunk_size: int = 2000) -> list[tuple[int, int
     starts at 0 and the last is open-ended, so every account falls in one range (flags of
     accounts that stopped being customers are resolved by their range's chunk)."""
     ids = list(
-        CustomerSpan.objects.filter(start_date__lte=day)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        CustomerSpan.objects.covering(day)
         .order_by("account_id")
         .values_list("account_id", flat=True)
     )

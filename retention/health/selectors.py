@@ -25,6 +25,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from crm import scoping
+from customers import selectors as customer_selectors
 
 from ..models import AccountHealth, HealthScore, RiskFlag, RiskFlagEvent, band_rank
 
@@ -116,10 +117,8 @@ def open_flags_for(
     if segment is not None:
         qs = qs.filter(account__segment=segment)
     if renewal_within_days is not None:
-        qs = qs.filter(
-            account__next_renewal_on__gte=today,
-            account__next_renewal_on__lte=today + dt.timedelta(days=renewal_within_days),
-        )
+        due = customer_selectors.renewals_due(today, renewal_within_days)
+        qs = qs.filter(account_id__in=due.values("account_id"))
     if min_age_days is not None:
         qs = qs.filter(raised_at__lt=_start_of(today - dt.timedelta(days=min_age_days - 1)))
     return qs.order_by(*SORTS.get(order, SORTS["-drop"]))

@@ -3,13 +3,14 @@ dashboard. They live here because only this app may read the health scores and f
 relationship data comes from the selectors of the apps below."""
 
 import csv
-import datetime as dt
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import (
     Count,
+    Exists,
     F,
+    OuterRef,
     Q,
     Sum,
 )
@@ -26,6 +27,7 @@ from customers.models import Account
 from interactions import selectors as interaction_selectors
 
 from ..models import Band, RiskFlag
+from .scoring import active_configuration
 from .selectors import with_health
 
 PAGE_SIZE = 25
@@ -85,8 +87,11 @@ def _portfolio_query(request):
 def portfolio(request):
     """The CSM's home: their accounts, riskiest first, with what to do next."""
     accounts, filters, band, sort, scopes = _portfolio_query(request)
-    page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
+    window = active_configuration().renewal_window_days
+    due = customer_selectors.renewals_due(today, window).filter(account_id=OuterRef("pk"))
+    accounts = accounts.annotate(renewal_due=Exists(due))
+    page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
     overdue = interaction_selectors.due_follow_ups_for(request.user, today=today)
     query = request.GET.copy()
     query.pop("page", None)
@@ -104,7 +109,7 @@ def portfolio(request):
         "due_follow_ups": overdue[:10],
         "due_count": overdue.count(),
         "today": today,
-        "soon": (today + dt.timedelta(days=90)).strftime("%Y%m%d"),
+        "renewal_window": window,
         "filtered": any(
             [
                 filters.search,
@@ -163,7 +168,7 @@ def portfolio_export(request):
 def _dashboard_accounts(request):
     """The book a team lead looks after (their team); an admin picks a team or sees all."""
     user = request.user
-    if not (user.is_team_lead or user.is_admin_role):
+    if not scoping.can_manage(user):
         raise Http404
     accounts = scoping.editable(user, Account.objects.all())
     teams = Team.objects.none()
@@ -189,6 +194,8 @@ def team_dashboard(request):
     interactions per CSM."""
     accounts, team, teams = _dashboard_accounts(request)
     today = timezone.localdate()
+    window = active_configuration().renewal_window_days
+    renewals_due = customer_selectors.renewals_due(today, window).values("account_id")
     scored = with_health(accounts)
     customers = Q(customer_since__isnull=False)
     totals = scored.aggregate(
@@ -200,10 +207,7 @@ def team_dashboard(request):
         yellow=Count("pk", filter=customers & Q(h_band=Band.YELLOW)),
         green=Count("pk", filter=customers & Q(h_band=Band.GREEN)),
         unscored=Count("pk", filter=customers & Q(h_band__isnull=True)),
-        renewals=Count(
-            "pk",
-            filter=Q(next_renewal_on__gte=today, next_renewal_on__lte=today + dt.timedelta(90)),
-        ),
+        renewals=Count("pk", filter=Q(pk__in=renewals_due)),
         quiet=Count("pk", filter=customers & interaction_selectors.without_contact_for(60)),
     )
     # COUNT(*) and of ``status`` (never empty), not of ids: counted from the index alone
@@ -240,5 +244,6 @@ def team_dashboard(request):
         "quiet_accounts": totals["quiet"],
         "riskiest": riskiest,
         "today": today,
+        "renewal_window": window,
     }
     return render(request, "retention/team_dashboard.html", context)

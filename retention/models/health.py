@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from interactions.feedback import FeedbackThresholds
+
 DAYS = {"validators": [MinValueValidator(1)]}
 
 
@@ -237,6 +239,17 @@ class ScoringConfiguration(models.Model):
     def weights(self) -> dict[str, int]:
         """Weight per measure key (``engagement``, ``sentiment``...)."""
         return {name.removeprefix("weight_"): getattr(self, name) for name in self.WEIGHT_FIELDS}
+
+    def feedback_thresholds(self) -> FeedbackThresholds:
+        """Where promoters and passives begin in this version (``interactions.feedback``)."""
+        return FeedbackThresholds(*(getattr(self, f) for f in FeedbackThresholds._fields))
+
+    @classmethod
+    def thresholds_in_force(cls) -> FeedbackThresholds:
+        """The active version's feedback thresholds, or DESIGN.md's before there is one; what
+        pages, the API and the admin sort feedback by (handed to ``interactions`` at start)."""
+        row = cls.objects.filter(is_active=True).values_list(*FeedbackThresholds._fields).first()
+        return FeedbackThresholds(*row) if row else FeedbackThresholds()
 
 
 class SentimentReading(models.Model):

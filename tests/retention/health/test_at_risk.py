@@ -26,6 +26,7 @@ from tests.factories import (
     RiskFlagFactory,
     SegmentFactory,
     UserFactory,
+    renewing_on,
 )
 
 pytestmark = pytest.mark.django_db
@@ -219,12 +220,8 @@ def mixed(csm, teammate):
     champion = flagged(csm, "Champion Co", score=45, mrr="900.00", reason=Reason.CHAMPION_LEFT)
     strategic = SegmentFactory(name="Strategic")
     Account.objects.filter(pk=yellow.account_id).update(segment=strategic)
-    Account.objects.filter(pk=renewal.account_id).update(
-        next_renewal_on=today() + dt.timedelta(days=20)
-    )
-    Account.objects.filter(pk=champion.account_id).update(
-        next_renewal_on=today() + dt.timedelta(days=75)
-    )
+    renewing_on(renewal.account, today() + dt.timedelta(days=20))
+    renewing_on(champion.account, today() + dt.timedelta(days=75))
     old = timezone.now() - dt.timedelta(days=40)
     RiskFlag.objects.filter(pk=champion.pk).update(raised_at=old)
     RiskFlag.objects.filter(pk=red.pk).update(raised_at=old + dt.timedelta(days=20))

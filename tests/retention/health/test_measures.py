@@ -208,6 +208,25 @@ def test_feedback_category_boundaries(kind, score, category):
     assert feedback_category(kind=kind, score=score, config=CONFIG) == category
 
 
+def test_the_default_configuration_sorts_feedback_as_the_interactions_default():
+    from interactions.feedback import DEFAULT_THRESHOLDS
+
+    assert CONFIG.feedback_thresholds() == DEFAULT_THRESHOLDS
+
+
+@pytest.mark.django_db
+def test_feedback_is_sorted_by_the_active_configuration_everywhere():
+    from interactions.feedback import DEFAULT_THRESHOLDS, thresholds_in_force
+    from retention.scoring import active_configuration, save_configuration
+
+    assert thresholds_in_force() == DEFAULT_THRESHOLDS  # no configuration saved yet
+    config = active_configuration()
+    config.csat_promoter_from, config.csat_passive_from = 4, 3
+    save_configuration(configuration=config)
+    assert thresholds_in_force() == (9, 7, 4, 3)
+    assert FeedbackFactory(kind="csat", score=4).category == "promoter"
+
+
 @pytest.mark.parametrize(
     ("category", "age", "onboarding", "rating"),
     [

@@ -16,6 +16,7 @@ from tests.factories import (
     RiskFlagFactory,
     SegmentFactory,
     make_customer,
+    renewing_on,
 )
 
 Reason, Status = RiskFlag.Reason, RiskFlag.Status
@@ -71,9 +72,8 @@ def test_filters_by_reason_owner_band_segment_renewal_and_age(csm, teammate, tea
     red = flagged(csm, score=30)
     yellow = flagged(teammate, score=60, reason=Reason.RENEWAL_AT_RISK)
     enterprise = SegmentFactory(name="Strategic")
-    Account.objects.filter(pk=yellow.account_id).update(
-        segment=enterprise, next_renewal_on=today() + dt.timedelta(days=20)
-    )
+    Account.objects.filter(pk=yellow.account_id).update(segment=enterprise)
+    renewing_on(yellow.account, today() + dt.timedelta(days=20))
     RiskFlag.objects.filter(pk=red.pk).update(raised_at=timezone.now() - dt.timedelta(days=10))
     assert list(open_flags_for(team_lead, reasons=[Reason.RENEWAL_AT_RISK])) == [yellow]
     assert list(open_flags_for(team_lead, owner=csm)) == [red]

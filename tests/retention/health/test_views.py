@@ -14,6 +14,7 @@ from tests.factories import (
     InteractionFactory,
     OpenProblemFactory,
     SegmentFactory,
+    renewing_on,
 )
 
 pytestmark = pytest.mark.django_db
@@ -125,13 +126,10 @@ def test_portfolio_without_scores_sorts_by_renewal_then_last_contact(client, csm
 def test_portfolio_filters(client, csm):
     today = timezone.localdate()
     smb, enterprise = SegmentFactory(name="SMB"), SegmentFactory(name="Enterprise")
-    AccountFactory(
-        owner=csm,
-        name="Alpha SMB",
-        segment=smb,
-        next_renewal_on=today + dt.timedelta(days=10),
-        last_interaction_at=timezone.now(),
+    alpha = AccountFactory(
+        owner=csm, name="Alpha SMB", segment=smb, last_interaction_at=timezone.now()
     )
+    renewing_on(alpha, today + dt.timedelta(days=10))
     beta = AccountFactory(
         owner=csm,
         name="Beta Enterprise",
@@ -304,7 +302,8 @@ def test_dashboard_queries_are_constant(
         FollowUpFactory(account=account, due_on=timezone.localdate() - dt.timedelta(days=1))
         InteractionFactory(account=account)
     login(client, team_lead)
-    with django_assert_max_num_queries(12):
+    # 13: one reads the scoring configuration's renewal window
+    with django_assert_max_num_queries(13):
         assert client.get(DASHBOARD).status_code == 200
 
 
@@ -334,3 +333,59 @@ def test_account_page_and_brief_show_health_reasons_and_flags(client, csm):
         reverse("customers:account_timeline", args=[account.pk]), {"kind": "flag"}
     )
     assert "Entered red" in timeline.content.decode()
+
+
+def test_flags_digest_and_pages_read_the_same_renewals_due(client, csm, team_lead):
+    """One rule (customers.selectors.renewals_due) within the configured window: the health
+    facts behind the renewal flag, the owner's digest, the portfolio and the dashboard."""
+    from django.core import mail
+
+    from customers.services import refresh_ledger
+    from retention.flags import send_flag_digests
+    from retention.health import gather_facts
+    from retention.scoring import active_configuration, save_configuration
+
+    from ..factories import ContractFactory, RiskFlagFactory
+
+    config = active_configuration()
+    config.renewal_window_days = 30
+    config = save_configuration(configuration=config)
+    today = timezone.localdate()
+
+    def customer(name: str, **terms):
+        account = AccountFactory(owner=csm, name=name)
+        ContractFactory(account=account, start_date=today - dt.timedelta(days=400), **terms)
+        refresh_ledger(account_ids=[account.pk])
+        return account
+
+    soon = today + dt.timedelta(days=20)
+    due = customer("Due Co", end_date=soon)
+    customer("Noticed Co", end_date=soon, notice_given_on=today - dt.timedelta(days=1))
+    customer("Confirmed Co", end_date=soon, renewal_confirmed=True)
+    later = customer("Later Co", end_date=today + dt.timedelta(days=45))
+
+    facts = gather_facts(start_id=0, end_id=None, day=today, config=config)
+    assert {f.account_id for f in facts.values() if f.renewal_on} == {due.pk}
+
+    RiskFlagFactory(account=due)
+    send_flag_digests(today=today)
+    (digest,) = mail.outbox
+    assert "Due Co" in digest.body and "within 30 days" in digest.body
+    # The digest listed contracts with notice given; the rule (and the health model) do not.
+    for name in ("Noticed Co", "Confirmed Co", "Later Co"):
+        assert name not in digest.body
+
+    login(client, csm)
+    names = ("Due Co", "Noticed Co", "Confirmed Co", "Later Co")
+
+    def shown(**params) -> set[str]:
+        html = client.get(PORTFOLIO, params).content.decode()
+        return {n for n in names if n in html}
+
+    assert shown(renewal=30) == {"Due Co"}
+    assert shown(renewal=60) == {"Due Co", later.name}
+    html = client.get(PORTFOLIO).content.decode()
+    assert html.count("due within 30 days, not confirmed") == 1
+
+    login(client, team_lead)
+    assert client.get(DASHBOARD).context["totals"]["renewals"] == 1
