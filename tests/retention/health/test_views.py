@@ -341,11 +341,11 @@ def test_flags_digest_and_pages_read_the_same_renewals_due(client, csm, team_lea
     from django.core import mail
 
     from customers.services import refresh_ledger
-    from retention.flags import send_flag_digests
-    from retention.health import gather_facts
-    from retention.scoring import active_configuration, save_configuration
+    from retention.health.flags import send_flag_digests
+    from retention.health.measures import gather_facts
+    from retention.health.scoring import active_configuration, save_configuration
 
-    from ..factories import ContractFactory, RiskFlagFactory
+    from tests.factories import ContractFactory, RiskFlagFactory
 
     config = active_configuration()
     config.renewal_window_days = 30
