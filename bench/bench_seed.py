@@ -57,7 +57,7 @@ def child(accounts: int) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from retention import demo
+    from demo.story import seed_demo
 
     call_command("migrate", verbosity=0, skip_checks=True)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -77,7 +77,7 @@ def child(accounts: int) -> None:
 
     started, cpu = time.perf_counter(), time.process_time()
     with connection.execute_wrapper(timed):
-        result = demo.seed_demo(accounts=accounts, seed=1)
+        result = seed_demo(accounts=accounts, seed=1)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     load = os.getloadavg()[0]
     print(

@@ -18,8 +18,8 @@ from customers.models import (
     OwnershipTransfer,
     Segment,
 )
+from demo import story as demo
 from interactions.models import Feedback, FollowUp, Interaction, OpenProblem
-from retention import demo
 from retention.models import SentimentReading
 
 pytestmark = pytest.mark.django_db

@@ -1,11 +1,12 @@
-"""Fill an empty database with a reproducible demo book of business (see retention/demo.py)."""
+"""Fill an empty database with a reproducible demo book of business (see the demo app)."""
 
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from retention import demo
+import demo
+from demo import story
 
 
 class Command(BaseCommand):
@@ -32,7 +33,7 @@ class Command(BaseCommand):
         accounts = options["accounts"]
         if accounts < 1:
             raise CommandError("--accounts must be at least 1.")
-        if not demo.book_is_empty():
+        if not story.book_is_empty():
             if options["if_empty"]:
                 self.stdout.write("Accounts exist already: demo data not seeded.")
                 return
@@ -47,12 +48,12 @@ class Command(BaseCommand):
             # Flush and seed together: a failed seed keeps the old data.
             with transaction.atomic():
                 if options["flush"]:
-                    flushed = demo.flush_demo()
+                    flushed = story.flush_demo()
                     self.stdout.write(
                         f"Deleted {flushed['accounts']:,} accounts and "
                         f"{flushed['users']:,} demo users."
                     )
-                result = demo.seed_demo(accounts=accounts, seed=options["seed"], progress=progress)
+                result = story.seed_demo(accounts=accounts, seed=options["seed"], progress=progress)
         except demo.DemoError as exc:
             raise CommandError(str(exc)) from exc
         elapsed = time.perf_counter() - started
@@ -61,7 +62,7 @@ class Command(BaseCommand):
     def _progress(self, done: int, total: int) -> None:
         self.stdout.write(f"  {done:,} / {total:,} accounts written")
 
-    def _report(self, result: demo.SeedResult, elapsed: float) -> None:
+    def _report(self, result: story.SeedResult, elapsed: float) -> None:
         out = self.stdout
         out.write(self.style.SUCCESS(f"Demo data seeded in {elapsed:.1f} s."))
         width = max(len(label) for label in result.counts)

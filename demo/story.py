@@ -13,8 +13,8 @@ score reads: how often it renews, how recently we met, the sentiment of our note
 problems, NPS answers and whether its champion left. Churned accounts turn sour before they
 leave, so the history has signal too.
 
-This module writes every app's rows, which is why it lives in ``retention`` (the top of the
-import chain).
+This module writes every app's rows, which is why it lives in the ``demo`` app, above all the
+others.
 """
 
 import datetime as dt
@@ -48,6 +48,7 @@ from customers.models import (
     Segment,
 )
 from customers.services import rebuild_derived
+from demo import DemoError
 from interactions.models import Feedback, FollowUp, Interaction, OpenProblem, Sentiment
 from retention.models import SentimentReading
 
@@ -86,13 +87,6 @@ HISTORY_DAYS = 3 * 365
 ONE_DAY = dt.timedelta(days=1)
 
 HEALTHY, NEUTRAL, AT_RISK = "healthy", "neutral", "at_risk"
-GOOD, MIXED, BAD = "good", "mixed", "bad"
-
-
-class DemoError(Exception):
-    """The demo cannot be written as asked; the message says why."""
-
-
 GOOD, MIXED, BAD = "good", "mixed", "bad"
 
 
