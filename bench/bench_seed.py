@@ -57,7 +57,7 @@ def child(accounts: int) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from demo.story import seed_demo
+    from demo.writer import seed_demo
 
     call_command("migrate", verbosity=0, skip_checks=True)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -18,7 +18,10 @@ from customers.models import (
     OwnershipTransfer,
     Segment,
 )
-from demo import story as demo
+from demo.staff import team_and_csm_numbers
+from demo.story import STORIES
+from demo.vocabulary.en import ENGLISH
+from demo.writer import flush_demo, seed_demo
 from interactions.models import Feedback, FollowUp, Interaction, OpenProblem
 from retention.models import SentimentReading
 
@@ -101,7 +104,9 @@ def test_small_demo_creates_every_kind_of_row():
     for model in EVERY_MODEL:
         assert model.objects.exists(), model._meta.label
     assert Account.objects.count() == 30
-    assert set(ChurnReason.objects.values_list("name", flat=True)) >= set(demo.CHURN_REASONS)
+    assert set(ChurnReason.objects.values_list("name", flat=True)) >= set(
+        ENGLISH.churn_reasons.values()
+    )
     assert OpenProblem.objects.filter(status="resolved").exists()
     assert OpenProblem.objects.exclude(status="resolved").exists()
     assert FollowUp.objects.filter(done_at__isnull=False).exists()
@@ -132,7 +137,7 @@ def test_demo_users_have_their_roles_and_teams():
 
     admin, lead, csm = (User.objects.get(username=u) for u in ("admin", "lead", "csm"))
     assert admin.is_staff and admin.is_superuser and admin.has_role(Role.ADMIN)
-    first_team = Team.objects.get(name=demo.TEAM_NAMES[0])
+    first_team = Team.objects.get(name=ENGLISH.team_names[0])
     assert lead.team == first_team and lead.has_role(Role.TEAM_LEAD)
     assert csm.team == first_team and csm.has_role(Role.CSM)
     teams = Team.objects.annotate(
@@ -196,7 +201,7 @@ def test_demo_csm_portfolio_shows_every_case():
     csm = User.objects.get(username="csm")
     today = timezone.localdate()
     mine = Account.objects.filter(owner=csm)
-    assert mine.count() >= len(demo.STORIES)
+    assert mine.count() >= len(STORIES)
     assert mine.filter(customer_since__gt=today - dt.timedelta(days=90)).exists()  # onboarding
     assert mine.filter(churned_on__isnull=False).exists()
     assert mine.annotate(n=Count("spans")).filter(n__gte=2).exists()  # a win-back
@@ -332,18 +337,18 @@ def test_a_single_account_still_seeds():
 
 
 def test_seed_is_reproducible_for_a_given_day():
-    demo.seed_demo(accounts=20, seed=5, today=TODAY)
+    seed_demo(accounts=20, seed=5, today=TODAY)
     first = fingerprint()
-    demo.flush_demo()
+    flush_demo()
 
-    demo.seed_demo(accounts=20, seed=5, today=TODAY)
+    seed_demo(accounts=20, seed=5, today=TODAY)
 
     assert fingerprint() == first
     assert not Interaction.objects.filter(occurred_at__date__gte=TODAY).exists()
 
 
 def test_team_and_csm_numbers_grow_with_the_book():
-    assert demo.team_and_csm_numbers(30) == (3, 6)
-    assert demo.team_and_csm_numbers(300) == (3, 6)
-    assert demo.team_and_csm_numbers(10_000) == (5, 33)
-    assert demo.team_and_csm_numbers(100_000) == (8, 333)
+    assert team_and_csm_numbers(30) == (3, 6)
+    assert team_and_csm_numbers(300) == (3, 6)
+    assert team_and_csm_numbers(10_000) == (5, 33)
+    assert team_and_csm_numbers(100_000) == (8, 333)

@@ -5,13 +5,12 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-import demo
-from demo import story
+from demo import DemoError, writer
 
 
 class Command(BaseCommand):
     help = (
-        "Create demo teams, users, accounts, contracts and their history. Same --seed, same "
+        "Create demo teams, users, accounts, contracts and their hiwriter. Same --seed, same "
         "data. Refuses to touch a database that holds accounts unless --flush is given."
     )
 
@@ -33,7 +32,7 @@ class Command(BaseCommand):
         accounts = options["accounts"]
         if accounts < 1:
             raise CommandError("--accounts must be at least 1.")
-        if not story.book_is_empty():
+        if not writer.book_is_empty():
             if options["if_empty"]:
                 self.stdout.write("Accounts exist already: demo data not seeded.")
                 return
@@ -48,13 +47,15 @@ class Command(BaseCommand):
             # Flush and seed together: a failed seed keeps the old data.
             with transaction.atomic():
                 if options["flush"]:
-                    flushed = story.flush_demo()
+                    flushed = writer.flush_demo()
                     self.stdout.write(
                         f"Deleted {flushed['accounts']:,} accounts and "
                         f"{flushed['users']:,} demo users."
                     )
-                result = story.seed_demo(accounts=accounts, seed=options["seed"], progress=progress)
-        except demo.DemoError as exc:
+                result = writer.seed_demo(
+                    accounts=accounts, seed=options["seed"], progress=progress
+                )
+        except DemoError as exc:
             raise CommandError(str(exc)) from exc
         elapsed = time.perf_counter() - started
         self._report(result, elapsed)
@@ -62,7 +63,7 @@ class Command(BaseCommand):
     def _progress(self, done: int, total: int) -> None:
         self.stdout.write(f"  {done:,} / {total:,} accounts written")
 
-    def _report(self, result: story.SeedResult, elapsed: float) -> None:
+    def _report(self, result: writer.SeedResult, elapsed: float) -> None:
         out = self.stdout
         out.write(self.style.SUCCESS(f"Demo data seeded in {elapsed:.1f} s."))
         width = max(len(label) for label in result.counts)

@@ -1,0 +1,281 @@
+"""The demo's English words (the default)."""
+
+from . import BAD, GOOD, MIXED, Vocabulary
+
+TEAM_NAMES = (
+    "Team North",
+    "Team South",
+    "Team East",
+    "Team West",
+    "Team Central",
+    "Team Alps",
+    "Team Coast",
+    "Team Rhine",
+)
+SEGMENT_NAMES = {"SMB": "SMB", "Mid-market": "Mid-market", "Enterprise": "Enterprise"}
+CHURN_REASONS = {
+    name: name
+    for name in (
+        "Price",
+        "Product fit",
+        "Lost champion",
+        "Acquired",
+        "Budget cuts",
+        "Went to competitor",
+        "Service quality",
+    )
+}
+FIRST_NAMES = (
+    "Anna", "Ben", "Clara", "David", "Elena", "Felix", "Greta", "Hannes", "Ida", "Jonas", "Katrin",
+    "Lukas", "Mia", "Niklas", "Olga", "Paul", "Quentin", "Rosa", "Simon", "Tara", "Uwe", "Vera",
+    "Wim", "Xenia", "Yusuf", "Zoe", "Amir", "Birgit", "Chloé", "Dariusz", "Emma", "Fatima",
+    "Georg", "Hanna", "Ilias", "Jana", "Karim", "Laura", "Marco", "Nora", "Oskar", "Priya",
+    "Rafael", "Sofia", "Tobias", "Ulrike", "Viktor", "Wiebke", "Leon", "Marie", "Noah", "Lea",
+    "Erik", "Sara", "Tim", "Julia", "Jan", "Lisa", "Max", "Sophie", "Aylin", "Mehmet", "Sven",
+    "Ingrid", "Pierre", "Camille", "Giulia", "Matteo", "Lucía", "Diego", "Kenji", "Mei",
+)  # fmt: skip
+LAST_NAMES = (
+    "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz",
+    "Hoffmann", "Koch", "Richter", "Klein", "Wolf", "Schröder", "Neumann", "Schwarz", "Braun",
+    "Zimmermann", "Krüger", "Hartmann", "Lange", "Werner", "Krause", "Lehmann", "Köhler",
+    "Maier", "Huber", "Kaiser", "Fuchs", "Peters", "Lang", "Scholz", "Möller", "Weiß", "Jung",
+    "Hahn", "Keller", "Vogel", "Roth", "Beck", "Lorenz", "Baumann", "Franke", "Albrecht",
+    "Yilmaz", "Kowalski", "Novak", "Rossi", "Dubois", "Jansen", "de Vries", "Nielsen", "García",
+    "Silva", "Andersson", "O'Brien", "Smith", "Brown", "Tanaka", "Nguyen", "Popescu", "Horvat",
+)  # fmt: skip
+NAME_PARTS_A = (
+    "Nord", "Süd", "Blue", "Green", "Silver", "Gold", "Bright", "Clear", "Swift", "True", "Alp",
+    "Rhein", "Elb", "Stern", "Sun", "Oak", "Pine", "Stone", "Iron", "Cloud", "River", "Lake",
+    "Red", "White", "Black", "Nova", "Terra", "Aqua", "Falk", "Wolf", "Bären", "Adler", "Luna",
+    "Sol", "Polar", "Alpha", "Delta", "Vector", "Prime", "Urban",
+)  # fmt: skip
+NAME_PARTS_B = (
+    "wave", "licht", "stern", "feld", "berg", "werk", "line", "point", "bridge", "gate", "field",
+    "stone", "tek", "path", "port", "haus", "hof", "mark", "leaf", "peak", "crest", "form",
+    "flow", "well", "wind", "spring", "ridge", "land", "wise", "core",
+)  # fmt: skip
+INDUSTRIES = {  # industry: words that go into company names of that industry
+    "Software": ("Software", "Systems", "Labs", "Digital", "Solutions"),
+    "Logistics": ("Logistik", "Logistics", "Freight", "Spedition", "Transport"),
+    "Manufacturing": ("Maschinenbau", "Werke", "Industries", "Components", "Fertigung"),
+    "Healthcare": ("Health", "Klinik", "Care", "Medical", "Pflege"),
+    "Retail": ("Handel", "Retail", "Stores", "Markt", "Shop"),
+    "Financial services": ("Finanz", "Capital", "Invest", "Partners", "Treuhand"),
+    "Education": ("Akademie", "Learning", "Schule", "Campus", "Education"),
+    "Energy": ("Energie", "Energy", "Power", "Solar", "Stadtwerke"),
+    "Media": ("Media", "Verlag", "Studios", "Publishing", "Agentur"),
+    "Construction": ("Bau", "Construction", "Immobilien", "Projektbau", "Hochbau"),
+    "Hospitality": ("Hotels", "Gastro", "Hospitality", "Resorts", "Catering"),
+    "Automotive": ("Automotive", "Autohaus", "Mobility", "Fahrzeugtechnik", "Motors"),
+    "Professional services": ("Consulting", "Beratung", "Advisory", "Kanzlei", "Services"),
+    "Telecommunications": ("Telecom", "Networks", "Connect", "Kommunikation", "Fiber"),
+    "Food & beverage": ("Foods", "Lebensmittel", "Brauerei", "Feinkost", "Kaffee"),
+    "Pharma": ("Pharma", "Biotech", "Life Sciences", "Diagnostics", "Labor"),
+    "Insurance": ("Versicherung", "Assekuranz", "Insurance", "Risk", "Vorsorge"),
+}  # fmt: skip
+LEGAL_FORMS = (
+    "GmbH", "GmbH", "GmbH", "AG", "GmbH & Co. KG", "KG", "SE", "Ltd", "Inc.", "B.V.", "S.A.S.",
+    "S.r.l.", "AB", "ApS", "e.K.", "OHG",
+)  # fmt: skip
+DECISION_MAKER_TITLES = {
+    "SMB": ("Managing Director", "Owner", "CEO", "Head of Operations"),
+    "Mid-market": ("COO", "VP Operations", "Head of IT", "CFO", "Head of Customer Service"),
+    "Enterprise": ("VP Customer Operations", "CIO", "Director Procurement", "SVP Operations"),
+}
+CHAMPION_TITLES = (
+    "Operations Manager", "Team Lead Customer Service", "Project Manager", "IT Administrator",
+    "Head of Sales Operations", "Process Owner", "Product Owner", "Office Manager",
+)  # fmt: skip
+USER_TITLES = (
+    "Sales Representative", "Accountant", "Support Agent", "Marketing Manager", "Controller",
+    "Data Analyst", "HR Business Partner", "Purchasing Agent", "Developer", "Key User",
+)  # fmt: skip
+PREFERENCES = (
+    "Prefers calls before 10am.", "No meetings on Fridays.", "Loves cycling — ask about the "
+    "last race.", "Wants an agenda 24 hours before every meeting.", "Prefers email over calls.",
+    "Works part-time, not reachable on Wednesdays.", "Speaks German and English; prefers "
+    "German.", "Hates long slide decks: bring numbers.", "Has two kids; school holidays are "
+    "off-limits.", "Big football fan (FC St. Pauli).", "Likes to be addressed by first name.",
+    "Only video calls with camera on.", "Reads messages late in the evening.", "Vegetarian — "
+    "keep it in mind for the onsite lunch.", "Plays in a jazz band on weekends.", "Wants "
+    "monthly usage reports as PDF.", "Does not like surprises on invoices: warn early.",
+    "Travels a lot, best reached on mobile.", "Coffee lover; meet at the café downstairs.",
+    "Prefers short WhatsApp-style chats.", "Runs marathons; training in the mornings.",
+    "Wants the CFO in copy for anything about pricing.", "Responds fastest on Teams.",
+    "Keen gardener.", "Do not call during month-end close.",
+)  # fmt: skip
+FEATURES = (
+    "the reporting module", "the API", "SSO", "the mobile app", "the Salesforce sync",
+    "automations", "the dashboard", "the export", "user roles", "the new editor",
+)  # fmt: skip
+DEPARTMENTS = ("sales", "support", "finance", "operations", "marketing", "IT", "the warehouse")
+DOCUMENTS = (
+    "renewal quote", "QBR deck", "training schedule", "API documentation", "release notes",
+    "security whitepaper", "usage report", "onboarding plan", "invoice correction",
+)  # fmt: skip
+SUMMARIES = {
+    ("meeting", GOOD): (
+        "QBR with {first}: usage up, team happy with {feature}",
+        "Roadmap session with {first} and the {dept} team",
+        "Onsite workshop on {feature}",
+        "Expansion talk: more seats for {dept}",
+        "Success review with {first}: goals met",
+    ),
+    ("meeting", MIXED): (
+        "QBR with {first}: adoption flat in {dept}",
+        "Review of open tickets with {first}",
+        "Training for new users in {dept}",
+        "Planning meeting about {feature}",
+    ),
+    ("meeting", BAD): (
+        "Escalation meeting about {feature}",
+        "Tense QBR: {first} questions the value",
+        "Renewal meeting: strong price pushback",
+        "Crisis call with {first} about outages",
+    ),
+    ("call", GOOD): (
+        "Check-in with {first}: all good",
+        "Call with {first} about rolling out {feature} to {dept}",
+        "Reference call arranged with {first}",
+    ),
+    ("call", MIXED): (
+        "Check-in call with {first}",
+        "Call about the open invoice question",
+        "Call with {first}: questions on {feature}",
+    ),
+    ("call", BAD): (
+        "Call with {first}: unhappy about response times",
+        "{first} mentioned they are looking at alternatives",
+        "Call about budget cuts in {dept}",
+    ),
+    ("email", GOOD): (
+        "Sent the {doc} to {first}",
+        "{first} thanked us for the quick fix",
+        "Shared release notes on {feature}",
+    ),
+    ("email", MIXED): (
+        "Sent the {doc}",
+        "Asked {first} for feedback on {feature}",
+        "Follow-up email after the call",
+    ),
+    ("email", BAD): (
+        "Chased {first} for a meeting — no reply yet",
+        "Complaint email from {first} about {feature}",
+        "{first} asked for the cancellation terms",
+    ),
+    ("note", GOOD): (
+        "Internal: {first} is our strongest advocate",
+        "Internal: upsell potential in {dept}",
+    ),
+    ("note", MIXED): (
+        "Internal: usage of {feature} is low",
+        "Internal: new stakeholders in {dept}",
+    ),
+    ("note", BAD): (
+        "Internal: budget freeze rumoured",
+        "Internal: competitor demo seen at the customer",
+        "Internal: renewal at risk",
+    ),
+}
+NOTES = {
+    GOOD: (
+        "They see clear value and want to extend the rollout.",
+        "Positive atmosphere, no open issues.",
+        "Adoption is above plan; they asked about the premium tier.",
+    ),
+    MIXED: (
+        "Some frustration with slow tickets, otherwise fine.",
+        "They need more training before they roll out further.",
+        "Budget for next year is not decided yet.",
+    ),
+    BAD: (
+        "Several complaints, they are unhappy with the last release.",
+        "Usage dropped sharply since last quarter.",
+        "They hinted at evaluating a competitor.",
+    ),
+}
+FOLLOW_UP_TITLES = (
+    "Send the {doc}", "Schedule training for {dept}", "Check the bug fix with support",
+    "Prepare the renewal offer", "Introduce our product manager for {feature}",
+    "Share the customer story draft", "Book the next QBR", "Answer the pricing question",
+)  # fmt: skip
+PROBLEMS = (
+    ("Export to Excel times out", "blocker"), ("SSO login fails for some users", "blocker"),
+    ("Invoice shows the wrong VAT", "complaint"), ("Slow support replies", "complaint"),
+    ("Data sync with the ERP is stuck", "escalation"), ("Dashboard numbers do not match",
+    "complaint"), ("API rate limit hit during month-end", "blocker"), ("Missing audit log "
+    "for compliance", "escalation"), ("Mobile app crashes on Android", "complaint"),
+    ("Contract terms disputed", "escalation"), ("Outage during the sales kick-off", "escalation"),
+)  # fmt: skip
+RESOLUTIONS = (
+    "Fixed in the next release; confirmed by the customer.",
+    "Configuration changed with their admin.",
+    "Credit note issued and explained.",
+    "Workaround documented; customer accepted it.",
+    "Escalated to engineering, hotfix deployed.",
+)
+FEEDBACK_COMMENTS = {
+    "promoter": ("Great support, keep it up!", "Saves us hours every week.", "Easy to use."),
+    "passive": ("Works, but reporting could be better.", "OK value for money.", ""),
+    "detractor": ("Too expensive for what we use.", "Support takes too long.", "Buggy lately."),
+}
+CHURN_NOTES = {
+    "Price": "Found a cheaper tool and would not move on price.",
+    "Product fit": "Our product never matched their process.",
+    "Lost champion": "Our champion left and nobody picked it up.",
+    "Acquired": "Acquired by a group that standardises on another tool.",
+    "Budget cuts": "Company-wide budget cuts.",
+    "Went to competitor": "Moved to a competitor after a long evaluation.",
+    "Service quality": "Too many unresolved tickets.",
+}
+CSM_READS = {  # the owner's own read of an account, with the reason they give
+    "green": ("Happy and expanding to a second team.", "Strong champion, renewal looks safe."),
+    "amber": ("Adoption is flat; we need an executive sponsor.", "New stakeholders, the "
+              "relationship needs rebuilding."),
+    "red": ("Champion gone and an escalation open: the renewal is at risk.", "They are "
+            "evaluating a competitor; we need a rescue plan."),
+}  # fmt: skip
+TRANSFER_REASONS = {
+    "left": "CSM left the company",
+    "rebalance": "Portfolio rebalancing",
+    "team": "Account moved to another region",
+}
+LEAVING = {
+    key: f"Customer told us they leave: {name.lower()}" for key, name in CHURN_REASONS.items()
+}
+
+ENGLISH = Vocabulary(
+    language="en",
+    first_names=FIRST_NAMES,
+    last_names=LAST_NAMES,
+    team_names=TEAM_NAMES,
+    name_parts_a=NAME_PARTS_A,
+    name_parts_b=NAME_PARTS_B,
+    industries=INDUSTRIES,
+    legal_forms=LEGAL_FORMS,
+    segment_names=SEGMENT_NAMES,
+    churn_reasons=CHURN_REASONS,
+    decision_maker_titles=DECISION_MAKER_TITLES,
+    champion_titles=CHAMPION_TITLES,
+    user_titles=USER_TITLES,
+    preferences=PREFERENCES,
+    features=FEATURES,
+    departments=DEPARTMENTS,
+    documents=DOCUMENTS,
+    summaries=SUMMARIES,
+    notes=NOTES,
+    kickoff="Kickoff with {first}: onboarding plan agreed",
+    chased="Chased {first} for a meeting — no reply yet",
+    leaving=LEAVING,
+    follow_up_titles=FOLLOW_UP_TITLES,
+    problems=PROBLEMS,
+    reported_by="Reported by {name}.",
+    resolutions=RESOLUTIONS,
+    feedback_comments=FEEDBACK_COMMENTS,
+    churn_notes=CHURN_NOTES,
+    csm_reads=CSM_READS,
+    transfer_reasons=TRANSFER_REASONS,
+    transfer_notes="Renewal talks start next quarter. Open problems are listed on the account.",
+    transfer_notes_champion=" The champion prefers short calls.",
+    the_customer="the customer",
+)
