@@ -173,7 +173,6 @@ class AccountStory(Draws):
         self.names: set[str] = set()
         self.contract_seq = 0
         self.all_csms = staff.all_csms
-        self.industries = tuple(words.industries)
         self.activity = SpanActivity(
             rng=rng, today=today, history_days=HISTORY_DAYS, words=words, ids=ids
         )
@@ -187,16 +186,17 @@ class AccountStory(Draws):
             self.account(index, book, self.rng.choice(self.all_csms), None)
 
     # -- identity
-    def company_name(self, industry: str) -> str:
+    def company_name(self, trade: tuple[str, ...]) -> str:
+        """A company name, some with words of its ``trade`` (e.g. "Logistics", "Freight")."""
         rng, words = self.rng, self.words
         shape = rng.random()
         if shape < 0.5:
             base = f"{rng.choice(words.name_parts_a)}{rng.choice(words.name_parts_b)} "
-            base += rng.choice(words.industries[industry])
+            base += rng.choice(trade)
         elif shape < 0.7:
             base = f"{rng.choice(words.last_names)} & {rng.choice(words.last_names)}"
         elif shape < 0.85:
-            base = f"{rng.choice(words.last_names)} {rng.choice(words.industries[industry])}"
+            base = f"{rng.choice(words.last_names)} {rng.choice(trade)}"
         else:
             base = f"{rng.choice(words.name_parts_a)}{rng.choice(words.name_parts_b)}"
         legal = rng.choice(words.legal_forms)
@@ -395,8 +395,8 @@ class AccountStory(Draws):
             spec_index = pick(rng, [(i, s.share) for i, s in enumerate(SEGMENTS)])
             mood = pick(rng, MOODS)
         spec = SEGMENTS[spec_index]
-        industry = rng.choice(self.industries)
-        name = self.company_name(industry)
+        industry, trade = rng.choice(self.words.industries)
+        name = self.company_name(trade)
         contracts, churns = self.lifecycle(spec, mood, story)
         team_index = staff.team_index[owner_id]
         account_id = self.ids.account()

@@ -1,5 +1,6 @@
 """The words of the demo: names of people and companies, industries, and every text it writes
-(interaction summaries, notes, problems, feedback comments...), one ``Vocabulary`` per language.
+(interaction summaries, notes, problems, feedback comments...), one ``Vocabulary`` per language
+(a module per language: ``en``, ``de``).
 
 The story draws a word by its position (``rng.choice``), so the vocabularies of all languages
 have the same shape: the same number of entries in every list and the same keys in every
@@ -7,6 +8,7 @@ mapping. The same seed then tells the same story in each language, only in other
 (``tests/demo/test_vocabulary.py`` holds them to it).
 """
 
+import functools
 import unicodedata
 from dataclasses import dataclass, fields
 
@@ -23,7 +25,7 @@ class Vocabulary:
     # companies
     name_parts_a: tuple[str, ...]
     name_parts_b: tuple[str, ...]
-    industries: dict[str, tuple[str, ...]]  # industry: words that go into its company names
+    industries: tuple[tuple[str, tuple[str, ...]], ...]  # (industry, words for company names)
     legal_forms: tuple[str, ...]
     segment_names: dict[str, str]  # segment key (SEGMENTS) → its name
     churn_reasons: dict[str, str]  # churn reason key (the story's) → its name
@@ -63,11 +65,17 @@ def ascii_name(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
+@functools.cache
 def vocabularies() -> dict[str, Vocabulary]:
-    """Every vocabulary, by language code."""
-    from .en import ENGLISH
+    """Every vocabulary, by language code: one module per language, with a constant for each
+    field (``FIRST_NAMES``...)."""
+    from . import de, en
 
-    return {v.language: v for v in (ENGLISH,)}
+    made = (
+        Vocabulary(**{f.name: getattr(module, f.name.upper()) for f in fields(Vocabulary)})
+        for module in (en, de)
+    )
+    return {words.language: words for words in made}
 
 
 def vocabulary_for(language: str | None) -> Vocabulary:
@@ -85,6 +93,8 @@ def shape(vocabulary: Vocabulary) -> dict:
         if isinstance(value, dict):
             return {key: of(v) for key, v in value.items()}
         if isinstance(value, tuple):
+            if any(isinstance(v, tuple) for v in value):
+                return [of(v) for v in value]
             return len(value)
         return None
 

@@ -1,6 +1,6 @@
-"""The demo's English words (the default)."""
+"""The demo's English words (the default, for every language but German)."""
 
-from . import BAD, GOOD, MIXED, Vocabulary
+from . import BAD, GOOD, MIXED
 
 TEAM_NAMES = (
     "Team North",
@@ -26,56 +26,56 @@ CHURN_REASONS = {
     )
 }
 FIRST_NAMES = (
-    "Anna", "Ben", "Clara", "David", "Elena", "Felix", "Greta", "Hannes", "Ida", "Jonas", "Katrin",
-    "Lukas", "Mia", "Niklas", "Olga", "Paul", "Quentin", "Rosa", "Simon", "Tara", "Uwe", "Vera",
-    "Wim", "Xenia", "Yusuf", "Zoe", "Amir", "Birgit", "Chloé", "Dariusz", "Emma", "Fatima",
-    "Georg", "Hanna", "Ilias", "Jana", "Karim", "Laura", "Marco", "Nora", "Oskar", "Priya",
-    "Rafael", "Sofia", "Tobias", "Ulrike", "Viktor", "Wiebke", "Leon", "Marie", "Noah", "Lea",
-    "Erik", "Sara", "Tim", "Julia", "Jan", "Lisa", "Max", "Sophie", "Aylin", "Mehmet", "Sven",
+    "Anna", "Ben", "Clara", "David", "Elena", "Felix", "Grace", "Henry", "Isla", "Jack", "Kate",
+    "Liam", "Mia", "Nathan", "Olivia", "Paul", "Quinn", "Rosa", "Simon", "Tara", "Umar", "Vera",
+    "William", "Xenia", "Yusuf", "Zoe", "Amir", "Bethany", "Chloé", "Dariusz", "Emma", "Fatima",
+    "George", "Hannah", "Ilias", "Jane", "Karim", "Laura", "Marco", "Nora", "Oscar", "Priya",
+    "Rafael", "Sofia", "Thomas", "Ursula", "Victor", "Wendy", "Leo", "Mary", "Noah", "Lea",
+    "Eric", "Sara", "Tim", "Julia", "James", "Lisa", "Max", "Sophie", "Aylin", "Mehmet", "Sean",
     "Ingrid", "Pierre", "Camille", "Giulia", "Matteo", "Lucía", "Diego", "Kenji", "Mei",
 )  # fmt: skip
 LAST_NAMES = (
-    "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz",
-    "Hoffmann", "Koch", "Richter", "Klein", "Wolf", "Schröder", "Neumann", "Schwarz", "Braun",
-    "Zimmermann", "Krüger", "Hartmann", "Lange", "Werner", "Krause", "Lehmann", "Köhler",
-    "Maier", "Huber", "Kaiser", "Fuchs", "Peters", "Lang", "Scholz", "Möller", "Weiß", "Jung",
-    "Hahn", "Keller", "Vogel", "Roth", "Beck", "Lorenz", "Baumann", "Franke", "Albrecht",
-    "Yilmaz", "Kowalski", "Novak", "Rossi", "Dubois", "Jansen", "de Vries", "Nielsen", "García",
-    "Silva", "Andersson", "O'Brien", "Smith", "Brown", "Tanaka", "Nguyen", "Popescu", "Horvat",
+    "Smith", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis", "Wilson", "Taylor",
+    "Clark", "Lewis", "Walker", "Hall", "Allen", "Young", "King", "Wright", "Scott", "Green",
+    "Baker", "Adams", "Nelson", "Hill", "Campbell", "Mitchell", "Roberts", "Carter", "Phillips",
+    "Evans", "Turner", "Parker", "Collins", "Edwards", "Stewart", "Morris", "Murphy", "Cook",
+    "Rogers", "Morgan", "Cooper", "Peterson", "Reed", "Bailey", "Kelly", "Howard", "Ward",
+    "Cox", "Richardson", "Wood", "Watson", "Brooks", "Bennett", "Gray", "Hughes", "Fraser",
+    "Sanders", "Patel", "Nguyen", "O'Brien", "García", "Tanaka", "Kowalski", "Rossi",
 )  # fmt: skip
 NAME_PARTS_A = (
-    "Nord", "Süd", "Blue", "Green", "Silver", "Gold", "Bright", "Clear", "Swift", "True", "Alp",
-    "Rhein", "Elb", "Stern", "Sun", "Oak", "Pine", "Stone", "Iron", "Cloud", "River", "Lake",
-    "Red", "White", "Black", "Nova", "Terra", "Aqua", "Falk", "Wolf", "Bären", "Adler", "Luna",
-    "Sol", "Polar", "Alpha", "Delta", "Vector", "Prime", "Urban",
+    "North", "South", "Blue", "Green", "Silver", "Gold", "Bright", "Clear", "Swift", "True",
+    "Summit", "Harbor", "Bay", "Star", "Sun", "Oak", "Pine", "Stone", "Iron", "Cloud", "River",
+    "Lake", "Red", "White", "Black", "Nova", "Terra", "Aqua", "Falcon", "Wolf", "Bear", "Eagle",
+    "Luna", "Sol", "Polar", "Alpha", "Delta", "Vector", "Prime", "Urban",
 )  # fmt: skip
 NAME_PARTS_B = (
-    "wave", "licht", "stern", "feld", "berg", "werk", "line", "point", "bridge", "gate", "field",
-    "stone", "tek", "path", "port", "haus", "hof", "mark", "leaf", "peak", "crest", "form",
+    "wave", "light", "star", "field", "hill", "works", "line", "point", "bridge", "gate", "side",
+    "stone", "tek", "path", "port", "house", "wood", "mark", "leaf", "peak", "crest", "form",
     "flow", "well", "wind", "spring", "ridge", "land", "wise", "core",
 )  # fmt: skip
-INDUSTRIES = {  # industry: words that go into company names of that industry
-    "Software": ("Software", "Systems", "Labs", "Digital", "Solutions"),
-    "Logistics": ("Logistik", "Logistics", "Freight", "Spedition", "Transport"),
-    "Manufacturing": ("Maschinenbau", "Werke", "Industries", "Components", "Fertigung"),
-    "Healthcare": ("Health", "Klinik", "Care", "Medical", "Pflege"),
-    "Retail": ("Handel", "Retail", "Stores", "Markt", "Shop"),
-    "Financial services": ("Finanz", "Capital", "Invest", "Partners", "Treuhand"),
-    "Education": ("Akademie", "Learning", "Schule", "Campus", "Education"),
-    "Energy": ("Energie", "Energy", "Power", "Solar", "Stadtwerke"),
-    "Media": ("Media", "Verlag", "Studios", "Publishing", "Agentur"),
-    "Construction": ("Bau", "Construction", "Immobilien", "Projektbau", "Hochbau"),
-    "Hospitality": ("Hotels", "Gastro", "Hospitality", "Resorts", "Catering"),
-    "Automotive": ("Automotive", "Autohaus", "Mobility", "Fahrzeugtechnik", "Motors"),
-    "Professional services": ("Consulting", "Beratung", "Advisory", "Kanzlei", "Services"),
-    "Telecommunications": ("Telecom", "Networks", "Connect", "Kommunikation", "Fiber"),
-    "Food & beverage": ("Foods", "Lebensmittel", "Brauerei", "Feinkost", "Kaffee"),
-    "Pharma": ("Pharma", "Biotech", "Life Sciences", "Diagnostics", "Labor"),
-    "Insurance": ("Versicherung", "Assekuranz", "Insurance", "Risk", "Vorsorge"),
-}  # fmt: skip
+INDUSTRIES = (  # (industry, words that go into company names of that industry)
+    ("Software", ("Software", "Systems", "Labs", "Digital", "Solutions")),
+    ("Logistics", ("Logistics", "Freight", "Shipping", "Transport", "Cargo")),
+    ("Manufacturing", ("Manufacturing", "Works", "Industries", "Components", "Engineering")),
+    ("Healthcare", ("Health", "Clinic", "Care", "Medical", "Healthcare")),
+    ("Retail", ("Retail", "Stores", "Market", "Shop", "Trading")),
+    ("Financial services", ("Finance", "Capital", "Invest", "Partners", "Trust")),
+    ("Education", ("Academy", "Learning", "School", "Campus", "Education")),
+    ("Energy", ("Energy", "Power", "Solar", "Utilities", "Renewables")),
+    ("Media", ("Media", "Press", "Studios", "Publishing", "Agency")),
+    ("Construction", ("Building", "Construction", "Properties", "Builders", "Developments")),
+    ("Hospitality", ("Hotels", "Dining", "Hospitality", "Resorts", "Catering")),
+    ("Automotive", ("Automotive", "Motors", "Mobility", "Auto Parts", "Garages")),
+    ("Professional services", ("Consulting", "Advisory", "Associates", "Legal", "Services")),
+    ("Telecommunications", ("Telecom", "Networks", "Connect", "Communications", "Fiber")),
+    ("Food & beverage", ("Foods", "Bakery", "Brewing", "Fine Foods", "Coffee")),
+    ("Pharma", ("Pharma", "Biotech", "Life Sciences", "Diagnostics", "Laboratories")),
+    ("Insurance", ("Insurance", "Assurance", "Underwriting", "Risk", "Mutual")),
+)
 LEGAL_FORMS = (
-    "GmbH", "GmbH", "GmbH", "AG", "GmbH & Co. KG", "KG", "SE", "Ltd", "Inc.", "B.V.", "S.A.S.",
-    "S.r.l.", "AB", "ApS", "e.K.", "OHG",
+    "Ltd", "Ltd", "Ltd", "Inc.", "Inc.", "LLC", "LLC", "PLC", "Corp.", "Co.", "Group",
+    "Holdings", "LLP", "B.V.", "S.A.S.", "AB",
 )  # fmt: skip
 DECISION_MAKER_TITLES = {
     "SMB": ("Managing Director", "Owner", "CEO", "Head of Operations"),
@@ -244,38 +244,10 @@ LEAVING = {
     key: f"Customer told us they leave: {name.lower()}" for key, name in CHURN_REASONS.items()
 }
 
-ENGLISH = Vocabulary(
-    language="en",
-    first_names=FIRST_NAMES,
-    last_names=LAST_NAMES,
-    team_names=TEAM_NAMES,
-    name_parts_a=NAME_PARTS_A,
-    name_parts_b=NAME_PARTS_B,
-    industries=INDUSTRIES,
-    legal_forms=LEGAL_FORMS,
-    segment_names=SEGMENT_NAMES,
-    churn_reasons=CHURN_REASONS,
-    decision_maker_titles=DECISION_MAKER_TITLES,
-    champion_titles=CHAMPION_TITLES,
-    user_titles=USER_TITLES,
-    preferences=PREFERENCES,
-    features=FEATURES,
-    departments=DEPARTMENTS,
-    documents=DOCUMENTS,
-    summaries=SUMMARIES,
-    notes=NOTES,
-    kickoff="Kickoff with {first}: onboarding plan agreed",
-    chased="Chased {first} for a meeting — no reply yet",
-    leaving=LEAVING,
-    follow_up_titles=FOLLOW_UP_TITLES,
-    problems=PROBLEMS,
-    reported_by="Reported by {name}.",
-    resolutions=RESOLUTIONS,
-    feedback_comments=FEEDBACK_COMMENTS,
-    churn_notes=CHURN_NOTES,
-    csm_reads=CSM_READS,
-    transfer_reasons=TRANSFER_REASONS,
-    transfer_notes="Renewal talks start next quarter. Open problems are listed on the account.",
-    transfer_notes_champion=" The champion prefers short calls.",
-    the_customer="the customer",
-)
+LANGUAGE = "en"
+KICKOFF = "Kickoff with {first}: onboarding plan agreed"
+CHASED = "Chased {first} for a meeting — no reply yet"
+REPORTED_BY = "Reported by {name}."
+THE_CUSTOMER = "the customer"
+TRANSFER_NOTES = "Renewal talks start next quarter. Open problems are listed on the account."
+TRANSFER_NOTES_CHAMPION = " The champion prefers short calls."

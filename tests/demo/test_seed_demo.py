@@ -20,7 +20,7 @@ from customers.models import (
 )
 from demo.staff import team_and_csm_numbers
 from demo.story import STORIES
-from demo.vocabulary.en import ENGLISH
+from demo.vocabulary import vocabularies
 from demo.writer import flush_demo, seed_demo
 from interactions.models import Feedback, FollowUp, Interaction, OpenProblem
 from retention.models import SentimentReading
@@ -105,7 +105,7 @@ def test_small_demo_creates_every_kind_of_row():
         assert model.objects.exists(), model._meta.label
     assert Account.objects.count() == 30
     assert set(ChurnReason.objects.values_list("name", flat=True)) >= set(
-        ENGLISH.churn_reasons.values()
+        vocabularies()["en"].churn_reasons.values()
     )
     assert OpenProblem.objects.filter(status="resolved").exists()
     assert OpenProblem.objects.exclude(status="resolved").exists()
@@ -137,7 +137,7 @@ def test_demo_users_have_their_roles_and_teams():
 
     admin, lead, csm = (User.objects.get(username=u) for u in ("admin", "lead", "csm"))
     assert admin.is_staff and admin.is_superuser and admin.has_role(Role.ADMIN)
-    first_team = Team.objects.get(name=ENGLISH.team_names[0])
+    first_team = Team.objects.get(name=vocabularies()["en"].team_names[0])
     assert lead.team == first_team and lead.has_role(Role.TEAM_LEAD)
     assert csm.team == first_team and csm.has_role(Role.CSM)
     teams = Team.objects.annotate(
@@ -352,3 +352,62 @@ def test_team_and_csm_numbers_grow_with_the_book():
     assert team_and_csm_numbers(300) == (3, 6)
     assert team_and_csm_numbers(10_000) == (5, 33)
     assert team_and_csm_numbers(100_000) == (8, 333)
+
+
+def _template(text: str) -> re.Pattern:
+    """A summary template ("Call with {first} about {feature}") as a pattern of its texts."""
+    return re.compile(re.sub(r"\\\{\w+\\\}", ".+", re.escape(text)))
+
+
+def test_a_german_installation_gets_german_names_and_texts(settings):
+    settings.LANGUAGE_CODE = "de"
+    german = vocabularies()["de"]
+
+    seed(accounts=30)
+
+    assert set(Segment.objects.values_list("name", flat=True)) == set(german.segment_names.values())
+    for name, industry in Account.objects.values_list("name", "industry"):
+        assert industry in dict(german.industries), name
+        assert name.endswith(german.legal_forms), name
+    for name in Contact.objects.values_list("name", flat=True):
+        first, last = name.split(" ", 1)
+        assert first in german.first_names and last in german.last_names, name
+    texts = [*german.summaries.values(), (german.kickoff, german.chased), german.leaving.values()]
+    patterns = [_template(t) for group in texts for t in group]
+    for summary in Interaction.objects.values_list("summary", flat=True):
+        assert any(p.fullmatch(summary) for p in patterns), summary
+    assert set(User.objects.exclude(team=None).values_list("team__name", flat=True)) <= set(
+        german.team_names
+    )
+
+
+def _story() -> dict:
+    """The book without its words: what happened when, to how many (segments and churn
+    reasons, reference data a flush keeps, aside)."""
+    book = [m for m in EVERY_MODEL if m not in (Segment, ChurnReason)]
+    return {
+        "counts": {m._meta.label: m.objects.count() for m in book},
+        "contracts": list(
+            Contract.objects.order_by("reference").values_list(
+                "reference", "start_date", "end_date", "cancelled_on", "monthly_value"
+            )
+        ),
+        "interactions": list(
+            Interaction.objects.order_by("occurred_at", "kind", "sentiment")
+            .annotate(present=Count("contacts"))
+            .values_list("kind", "occurred_at", "sentiment", "present")
+        ),
+        "follow_ups": list(FollowUp.objects.order_by("due_on", "done_at").values_list("due_on")),
+    }
+
+
+def test_the_same_seed_tells_the_same_story_in_german():
+    seed_demo(accounts=25, seed=7, today=TODAY, language="en")
+    english = _story()
+    english_names = set(Account.objects.values_list("name", flat=True))
+    flush_demo()
+
+    seed_demo(accounts=25, seed=7, today=TODAY, language="de")
+
+    assert _story() == english
+    assert not english_names & set(Account.objects.values_list("name", flat=True))

@@ -2,6 +2,7 @@
 
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -10,13 +11,18 @@ from demo import DemoError, writer
 
 class Command(BaseCommand):
     help = (
-        "Create demo teams, users, accounts, contracts and their hiwriter. Same --seed, same "
+        "Create demo teams, users, accounts, contracts and their history. Same --seed, same "
         "data. Refuses to touch a database that holds accounts unless --flush is given."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--accounts", type=int, default=300, help="how many accounts")
         parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+        parser.add_argument(
+            "--language",
+            choices=[code for code, _ in settings.LANGUAGES],
+            help=f"language of names and texts (default {settings.LANGUAGE_CODE}: LANGUAGE_CODE)",
+        )
         parser.add_argument(
             "--if-empty",
             action="store_true",
@@ -53,7 +59,10 @@ class Command(BaseCommand):
                         f"{flushed['users']:,} demo users."
                     )
                 result = writer.seed_demo(
-                    accounts=accounts, seed=options["seed"], progress=progress
+                    accounts=accounts,
+                    seed=options["seed"],
+                    language=options["language"],
+                    progress=progress,
                 )
         except DemoError as exc:
             raise CommandError(str(exc)) from exc
