@@ -13,6 +13,17 @@ from .draw import ONE_DAY, Draws, pick, poisson
 from .vocabulary import BAD, GOOD, MIXED, Vocabulary
 
 HEALTHY, NEUTRAL, AT_RISK = "healthy", "neutral", "at_risk"  # an account's mood
+# An open promise is at most this many days late: the book ends today, and what was due
+# before then was kept (a CSM's list is not years overdue).
+LATE_DAYS = 7
+ONBOARDING_DAYS = 90  # a new customer's first 90 days (DESIGN.md, "Health model")
+ONBOARDING = (  # the steps of the default onboarding playbook after the kickoff: day, kind
+    (14, "meeting"),  # success plan agreed
+    (30, "meeting"),  # user training
+    (45, "call"),  # check-in
+    (60, "email"),  # the CSAT survey
+    (90, "meeting"),  # the 90-day review that ends onboarding
+)
 
 
 class SpanActivity(Draws):
@@ -115,10 +126,12 @@ class SpanActivity(Draws):
                 )
             )
             book.present.extend((interaction_id, contact.id) for contact in present)
+            return interaction_id
 
+        kickoff = None
         if first >= self.horizon:  # a new customer starts with a kickoff
             tone = GOOD if mood != AT_RISK else MIXED
-            log(first, "meeting", tone, summary=words.kickoff)
+            kickoff = log(first, "meeting", tone, summary=words.kickoff)
         kinds = (("meeting", 0.3), ("call", 0.3), ("email", 0.25), ("note", 0.15))
         for _ in range(n):
             day = self.day_between(window_first, window_last)
@@ -156,6 +169,22 @@ class SpanActivity(Draws):
             book, account_id, spec, mood, window_first, window_last, ended, days, owner_on, active
         )
         self.surveys(book, account_id, mood, window_first, window_last, ended, owner_on, active)
+        if kickoff is not None and not ended and (today - first).days < ONBOARDING_DAYS:
+            self.onboarding(book, account_id, mood, first, kickoff, owner_now, log)
+
+    def onboarding(self, book, account_id, mood, first, kickoff_id, owner_now, log) -> None:
+        """The onboarding steps agreed at the kickoff: those whose day has come were done
+        (an account at risk may be a few days late with the last one), the rest are promised
+        to the owner, due on their day."""
+        rng, today, words = self.rng, self.today, self.words
+        steps = zip(ONBOARDING, words.onboarding_done, words.onboarding_todo, strict=True)
+        for (offset, kind), done, todo in steps:
+            day = first + dt.timedelta(days=offset)
+            late = mood == AT_RISK and 0 < (today - day).days <= LATE_DAYS and rng.random() < 0.5
+            if day < today and not late:
+                log(day, kind, GOOD if mood == HEALTHY else MIXED, summary=done)
+            else:
+                book.follow_ups.append((account_id, kickoff_id, todo, day, owner_now, None))
 
     def follow_up(self, book, account_id, interaction_id, day, ended, author, owner_now, mood):
         """A promise made in an interaction; returns its title (the interaction's next step)."""
@@ -168,10 +197,10 @@ class SpanActivity(Draws):
             feature=rng.choice(words.features),
         )
         due = day + dt.timedelta(days=rng.randint(2, 21))
-        if ended:
-            done_rate = 0.97
+        if ended or (today - due).days > LATE_DAYS:
+            done_rate = 1.0
         elif due < today:
-            done_rate = {HEALTHY: 0.93, NEUTRAL: 0.8, AT_RISK: 0.5}[mood]
+            done_rate = {HEALTHY: 0.75, NEUTRAL: 0.55, AT_RISK: 0.3}[mood]  # a few days late
         else:
             done_rate = 0.15
         done_at = None

@@ -42,6 +42,8 @@ class Vocabulary:
     summaries: dict[tuple[str, str], tuple[str, ...]]  # (interaction kind, tone) → summaries
     notes: dict[str, tuple[str, ...]]  # by tone
     kickoff: str  # the first meeting of a new customer
+    onboarding_done: tuple[str, ...]  # the summary of each onboarding step (demo.activity)
+    onboarding_todo: tuple[str, ...]  # each step as a promise, while it is ahead
     chased: str  # an unanswered email to an account in trouble
     leaving: dict[str, str]  # the note when a customer says they leave, by churn reason key
     follow_up_titles: tuple[str, ...]

@@ -264,6 +264,20 @@ LEAVING = {key: f"Kunde kündigt, Grund: {name}" for key, name in CHURN_REASONS.
 
 LANGUAGE = "de"
 KICKOFF = "Kickoff mit {first}: Onboarding-Plan vereinbart"
+ONBOARDING_DONE = (
+    "Erfolgsplan mit {first} vereinbart",
+    "Anwenderschulung für das Team {dept}",
+    "Onboarding-Check-in mit {first}",
+    "Onboarding-Umfrage (CSAT) an {first} geschickt",
+    "90-Tage-Review mit {first}: Onboarding abgeschlossen",
+)
+ONBOARDING_TODO = (
+    "Erfolgsplan vereinbaren",
+    "Anwenderschulung durchführen",
+    "Onboarding-Check-in-Telefonat",
+    "Onboarding-Umfrage (CSAT) schicken",
+    "90-Tage-Review abhalten",
+)
 CHASED = "Bei {first} wegen eines Termins nachgehakt — noch keine Antwort"
 REPORTED_BY = "Gemeldet von {name}."
 THE_CUSTOMER = "Kundenteam"

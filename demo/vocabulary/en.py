@@ -246,6 +246,20 @@ LEAVING = {
 
 LANGUAGE = "en"
 KICKOFF = "Kickoff with {first}: onboarding plan agreed"
+ONBOARDING_DONE = (
+    "Success plan agreed with {first}",
+    "User training for the {dept} team",
+    "Onboarding check-in with {first}",
+    "Sent the onboarding survey (CSAT) to {first}",
+    "90-day review with {first}: onboarding complete",
+)
+ONBOARDING_TODO = (
+    "Agree the success plan",
+    "Run the user training",
+    "Onboarding check-in call",
+    "Send the onboarding survey (CSAT)",
+    "Hold the 90-day review",
+)
 CHASED = "Chased {first} for a meeting — no reply yet"
 REPORTED_BY = "Reported by {name}."
 THE_CUSTOMER = "the customer"

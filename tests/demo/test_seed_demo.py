@@ -18,6 +18,7 @@ from customers.models import (
     OwnershipTransfer,
     Segment,
 )
+from demo.activity import LATE_DAYS
 from demo.staff import team_and_csm_numbers
 from demo.story import STORIES
 from demo.vocabulary import vocabularies
@@ -110,7 +111,10 @@ def test_small_demo_creates_every_kind_of_row():
     assert OpenProblem.objects.filter(status="resolved").exists()
     assert OpenProblem.objects.exclude(status="resolved").exists()
     assert FollowUp.objects.filter(done_at__isnull=False).exists()
-    assert FollowUp.objects.filter(done_at__isnull=True, due_on__lt=timezone.localdate()).exists()
+    open_follow_ups = FollowUp.objects.filter(done_at__isnull=True)
+    assert open_follow_ups.filter(due_on__gte=timezone.localdate()).exists()
+    oldest = timezone.localdate() - dt.timedelta(days=LATE_DAYS)
+    assert not open_follow_ups.filter(due_on__lt=oldest).exists()  # not years overdue
     assert set(Feedback.objects.values_list("kind", flat=True)) == {"nps", "csat"}
     assert OwnershipTransfer.objects.filter(acknowledged_at__isnull=True).exists()
     assert Contact.objects.filter(is_champion=True, left_on__isnull=False).exists()
@@ -372,7 +376,12 @@ def test_a_german_installation_gets_german_names_and_texts(settings):
     for name in Contact.objects.values_list("name", flat=True):
         first, last = name.split(" ", 1)
         assert first in german.first_names and last in german.last_names, name
-    texts = [*german.summaries.values(), (german.kickoff, german.chased), german.leaving.values()]
+    texts = [
+        *german.summaries.values(),
+        (german.kickoff, german.chased),
+        german.leaving.values(),
+        german.onboarding_done,
+    ]
     patterns = [_template(t) for group in texts for t in group]
     for summary in Interaction.objects.values_list("summary", flat=True):
         assert any(p.fullmatch(summary) for p in patterns), summary
