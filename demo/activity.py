@@ -16,6 +16,20 @@ HEALTHY, NEUTRAL, AT_RISK = "healthy", "neutral", "at_risk"  # an account's mood
 # An open promise is at most this many days late: the book ends today, and what was due
 # before then was kept (a CSM's list is not years overdue).
 LATE_DAYS = 7
+OTHER_INTERACTIONS = 0.6  # of the segment's interaction rate, besides the rhythm
+RHYTHM_DAYS = 200  # the score history's 90 days and the 90-day window of its oldest score
+RHYTHM = {HEALTHY: (0.5, 1.0), NEUTRAL: (1.0, 2.0), AT_RISK: (0.8, 1.7)}  # × cadence
+STEADY = {  # the sentiment noted after a regular meeting, by mood (unless it went badly)
+    HEALTHY: [(Sentiment.POSITIVE, 0.95), (Sentiment.NEUTRAL, 0.05)],
+    NEUTRAL: [(Sentiment.NEUTRAL, 0.9), (Sentiment.POSITIVE, 0.05), (Sentiment.NEGATIVE, 0.05)],
+    AT_RISK: [(Sentiment.NEUTRAL, 0.6), (Sentiment.NEGATIVE, 0.4)],
+}
+READS = {  # the owner's own read of the account, by mood
+    HEALTHY: [("green", 0.8), ("amber", 0.2)],
+    NEUTRAL: [("amber", 0.7), ("green", 0.2), ("red", 0.1)],
+    AT_RISK: [("red", 0.75), ("amber", 0.25)],
+}
+RESOLVE_DAYS = {"low": 7, "medium": 14, "high": 21}  # mean days to resolve a problem
 ONBOARDING_DAYS = 90  # a new customer's first 90 days (DESIGN.md, "Health model")
 ONBOARDING = (  # the steps of the default onboarding playbook after the kickoff: day, kind
     (14, "meeting"),  # success plan agreed
@@ -70,7 +84,9 @@ class SpanActivity(Draws):
             return
         cadence = spec.cadence_days
         days = (window_last - window_first).days + 1
-        factor = {HEALTHY: 1.1, NEUTRAL: 0.9, AT_RISK: 0.6}[mood]
+        # Besides the meetings at the account's cadence (the rhythm below), at this rate: the
+        # book keeps about ten interactions an account, a million at 100,000 accounts.
+        factor = {HEALTHY: 1.1, NEUTRAL: 0.9, AT_RISK: 0.6}[mood] * OTHER_INTERACTIONS
         n = poisson(rng, days / spec.interaction_gap_days * factor)
 
         # when did we last meet or call: the engagement measure compares it with the cadence
@@ -79,15 +95,26 @@ class SpanActivity(Draws):
             if mood == HEALTHY:
                 touch = today - dt.timedelta(days=rng.randint(1, cadence))
             elif mood == NEUTRAL:
-                touch = today - dt.timedelta(days=rng.randint(cadence + 1, 2 * cadence))
+                touch = today - dt.timedelta(days=rng.randint(cadence // 2, 2 * cadence))
                 cut = touch
-            else:
+            else:  # we stopped meeting them some time ago
                 cut = today - dt.timedelta(days=2 * cadence + rng.randint(7, 60))
+                touch = cut
+        # Before the last touch we met them at about their cadence (closer when healthy),
+        # over the last RHYTHM_DAYS: the days the score history and its windows look at.
+        rhythm_first = max(window_first, today - dt.timedelta(days=RHYTHM_DAYS))
+        rhythm = []
+        if touch is not None:
+            low, high = RHYTHM[mood]
+            day = touch - dt.timedelta(days=round(cadence * rng.uniform(low, high)))
+            while day >= rhythm_first:
+                rhythm.append(day)
+                day -= dt.timedelta(days=max(1, round(cadence * rng.uniform(low, high))))
 
         def active(day):
             return [c for c in contacts if c.left_on is None or day < c.left_on]
 
-        def log(day, kind, tone, summary=None, present=None):
+        def log(day, kind, tone, summary=None, present=None, sentiment=None):
             people = active(day)
             if present is None:
                 present = []
@@ -102,7 +129,7 @@ class SpanActivity(Draws):
                 doc=rng.choice(words.documents),
             )
             notes = rng.choice(words.notes[tone]) if rng.random() < 0.7 else ""
-            sentiment = self.sentiment(tone)
+            sentiment = sentiment or self.sentiment(tone)
             if kind in ("email", "note") and rng.random() < 0.5:
                 sentiment = ""
             author = author_on(day)
@@ -136,31 +163,53 @@ class SpanActivity(Draws):
         for _ in range(n):
             day = self.day_between(window_first, window_last)
             kind = pick(rng, kinds)
-            if kind in Interaction.CONTACT_KINDS and day > cut:
+            if kind in Interaction.CONTACT_KINDS and (
+                day > cut or (rhythm and day >= rhythm_first)
+            ):
+                if day >= rhythm_first:
+                    continue  # the rhythm below has the meetings and calls of these days
                 kind = "email"
-            log(day, kind, self.tone(day, mood, ended, window_last))
-        if touch is not None and touch >= window_first:
-            people = active(touch)
+            tone = self.tone(day, mood, ended, window_last)
+            steady = None
+            if rhythm and day >= rhythm_first and tone != BAD:
+                steady = pick(rng, STEADY[mood])
+            log(day, kind, tone, sentiment=steady)
+
+        def meet(day, tone):  # a meeting or call with the champion and decision maker
+            people = active(day)
             key = [c for c in people if c.is_champion or c.is_decision_maker]
-            tone = GOOD if mood == HEALTHY else MIXED
-            log(touch, rng.choice(("meeting", "call")), tone, present=key or people[:1])
+            if len(key) > 1 and rng.random() < 0.4:
+                key = [rng.choice(key)]
+            # what the owner notes after a regular meeting follows the account's mood
+            # (STEADY), so the CSM sentiment measure does not flip with every note
+            sentiment = pick(rng, STEADY[mood]) if tone != BAD else None
+            kind = rng.choice(("meeting", "call"))
+            log(day, kind, tone, present=key or people[:1], sentiment=sentiment)
+
+        for day in reversed(rhythm):
+            meet(day, self.tone(day, mood, ended, window_last))
+        if touch is not None and touch >= window_first:
+            meet(touch, GOOD if mood == HEALTHY else MIXED)
         if not ended and mood == AT_RISK:
             for _ in range(rng.randint(1, 2)):
                 day = self.day_between(max(window_first, cut + ONE_DAY), yesterday)
                 log(day, "email", BAD, summary=words.chased)
-        if not ended and rng.random() < 0.45:  # the owner's own read, within its 45 days
-            read = pick(
-                rng,
-                {
-                    HEALTHY: [("green", 0.8), ("amber", 0.2)],
-                    NEUTRAL: [("amber", 0.7), ("green", 0.2), ("red", 0.1)],
-                    AT_RISK: [("red", 0.75), ("amber", 0.25)],
-                }[mood],
-            )
-            day = max(window_first, today - dt.timedelta(days=rng.randint(1, 40)))
-            book.reads.append(
-                (account_id, owner_now, read, rng.choice(words.csm_reads[read]), self.at(day))
-            )
+        if not ended and rng.random() < 0.45:  # an owner who records their own read
+            day = today - dt.timedelta(days=rng.randint(1, 40))
+            read = pick(rng, READS[mood])
+            while day >= max(window_first, rhythm_first):  # about monthly, within its 45 days
+                if rng.random() < 0.1:  # the read changes now and then
+                    read = pick(rng, READS[mood])
+                book.reads.append(
+                    (
+                        account_id,
+                        owner_on(day),
+                        read,
+                        rng.choice(words.csm_reads[read]),
+                        self.at(day),
+                    )
+                )
+                day -= dt.timedelta(days=rng.randint(25, 45))
         if ended and reason and days > 5:
             day = window_last - dt.timedelta(days=rng.randint(5, min(40, days - 1)))
             log(day, "note", BAD, summary=words.leaving[reason])
@@ -216,22 +265,22 @@ class SpanActivity(Draws):
         rng, today = self.rng, self.today
         cap = self.at(today - ONE_DAY, 23)
         factor = {HEALTHY: 0.6, NEUTRAL: 1.0, AT_RISK: 1.8}[mood]
-        wanted = []  # (day, severity, unresolved?)
+        slow = {HEALTHY: 0.6, NEUTRAL: 1.0, AT_RISK: 1.6}[mood]
+        wanted = []  # (day, severity, days to resolve it; None: not resolved)
         for _ in range(poisson(rng, days / 365 * spec.problems_per_year * factor)):
             day = self.day_between(first, last)
             severity = pick(rng, [("low", 0.45), ("medium", 0.35), ("high", 0.2)])
-            if ended:
-                unresolved = rng.random() < 0.1
-            elif (today - day).days <= 45:
-                unresolved = rng.random() < 0.6
-            else:
-                unresolved = rng.random() < 0.08 and mood != HEALTHY
-            wanted.append((day, severity, unresolved))
+            # Open as long as it takes to resolve, so a past day has as many open problems
+            # as today; a few are never resolved (and some left open when a customer left).
+            lasts = rng.expovariate(1 / (RESOLVE_DAYS[severity] * slow))
+            if rng.random() < (0.1 if ended else 0.08 if mood != HEALTHY else 0):
+                lasts = None
+            wanted.append((day, severity, lasts))
         if not ended and mood == AT_RISK:
-            wanted.append((today - dt.timedelta(days=rng.randint(10, 70)), "high", True))
+            wanted.append((today - dt.timedelta(days=rng.randint(10, 70)), "high", None))
         elif not ended and mood == NEUTRAL and rng.random() < 0.35:
-            wanted.append((today - dt.timedelta(days=rng.randint(3, 25)), "low", True))
-        for day, severity, unresolved in wanted:
+            wanted.append((today - dt.timedelta(days=rng.randint(3, 25)), "low", None))
+        for day, severity, lasts in wanted:
             day = max(day, first)
             title, category = rng.choice(self.words.problems)
             people = active(day)
@@ -239,12 +288,13 @@ class SpanActivity(Draws):
                 self.words.reported_by.format(name=rng.choice(people).name) if people else ""
             )
             opened = self.at(day)
-            if unresolved:
+            resolved = None
+            if lasts is not None:
+                resolved = opened + dt.timedelta(hours=max(2, round(lasts * 24)))
+            if resolved is None or resolved > cap:
                 status, resolved, resolution = rng.choice(("open", "open", "in_progress")), None, ""
             else:
-                delta = dt.timedelta(hours=rng.randint(2, 30 * 24))
-                status, resolved = "resolved", max(opened, min(opened + delta, cap))
-                resolution = rng.choice(self.words.resolutions)
+                status, resolution = "resolved", rng.choice(self.words.resolutions)
             book.problems.append(
                 (
                     account_id,

@@ -7,7 +7,9 @@ plain tuples (ids handed out beforehand, so children name their parents without 
 and bulk inserted, with ``COPY`` on PostgreSQL and ``bulk_create`` elsewhere; memory stays
 bounded however large the book is. The derived fields (spans, MRR, customer since, last
 interaction...) are then computed by the service the nightly task uses,
-``customers.services.rebuild_derived``.
+``customers.services.rebuild_derived``, and the accounts are scored weekly over the last 90
+days by the health model (``score_history``), so the book looks as if Treue had run for a
+quarter: trends show, and the first nightly run compares with a month ago.
 """
 
 import datetime as dt
@@ -15,7 +17,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from django.conf import settings
 from django.db import connection, models, transaction
@@ -36,15 +38,24 @@ from customers.models import (
 )
 from customers.services import rebuild_derived
 from interactions.models import Feedback, FollowUp, Interaction, OpenProblem
-from retention.models import SentimentReading
+from retention.models import AccountHealth, HealthScore, SentimentReading
+from retention.scoring import (
+    active_configuration,
+    chunk_ranges,
+    compute_health,
+    rebuild_current_health,
+    upsert_scores,
+)
 
 from . import DemoError
+from .draw import ONE_DAY
 from .staff import create_staff, remove_demo_staff
 from .story import SEGMENTS, AccountStory, Book, Ids
 from .vocabulary import vocabulary_for
 
 INSERT_BATCH = 5000  # rows per INSERT statement
 ACCOUNT_CHUNK = 1000  # accounts whose rows are held in memory at once (~30k rows)
+HISTORY_WEEKS = 13  # weekly scores back from yesterday: 13 weeks and a day, the last 91 days
 
 
 class _Ids:
@@ -181,6 +192,7 @@ class SeedResult:
     seconds_generate: float
     seconds_insert: float
     seconds_derive: float
+    seconds_history: float
     insert_seconds_by_table: dict[str, float]
 
 
@@ -278,14 +290,60 @@ def seed_demo(
         rebuild_derived(today=today)
         derive = time.perf_counter() - started
         counts[CustomerSpan._meta.label] = CustomerSpan.objects.count()
+        started = time.perf_counter()
+        counts[HealthScore._meta.label] = score_history(today=today)
+        counts[AccountHealth._meta.label] = rebuild_current_health()
+        history = time.perf_counter() - started
     return SeedResult(
         counts=dict(counts),
         logins=staff.logins(),
         seconds_generate=generate,
         seconds_insert=sum(seconds.values()),
         seconds_derive=derive,
+        seconds_history=history,
         insert_seconds_by_table=dict(seconds),
     )
+
+
+def history_days(today: dt.date) -> list[dt.date]:
+    """The days the demo's score history has, oldest first: weekly back from yesterday over
+    the last 90 days (and a little more). Weekly is enough: the trend compares a score with
+    the one ``trend_days`` (30) earlier and accepts one up to a week older, so every day from
+    now on finds one."""
+    yesterday = today - ONE_DAY
+    return [yesterday - dt.timedelta(weeks=weeks) for weeks in range(HISTORY_WEEKS, -1, -1)]
+
+
+def score_history(*, today: dt.date) -> int:
+    """Score the customers of each of ``history_days`` as the nightly run would have (the
+    health model as of that day, the trend from the scores before it), so trends show from
+    the first page. Writes ``HealthScore`` rows in the shape the run writes (every column a
+    ``Health`` carries), chunk by chunk; no flags (the first real run raises those). Returns
+    how many scores it wrote."""
+    config = active_configuration()
+    now = timezone.now()
+    written = 0
+    for day in history_days(today):
+        for start_id, end_id in chunk_ranges(day=day):
+            _, scored = compute_health(day=day, config=config, start_id=start_id, end_id=end_id)
+            if not scored:
+                continue
+            carried = [f.name for f in fields(next(iter(scored.values())))]
+            columns = [f.name for f in HealthScore._meta.concrete_fields if f.name in carried]
+            upsert_scores(
+                [
+                    {
+                        "account_id": account_id,
+                        "scored_on": day,
+                        "configuration_id": config.pk,
+                        **{column: getattr(health, column) for column in columns},
+                        "computed_at": now,
+                    }
+                    for account_id, health in scored.items()
+                ]
+            )
+            written += len(scored)
+    return written
 
 
 # --- removing the demo ------------------------------------------------------------------------

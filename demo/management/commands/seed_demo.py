@@ -80,7 +80,8 @@ class Command(BaseCommand):
             out.write(f"  {label:<{width}}  {count:>10,}")
         out.write(
             f"  (generate {result.seconds_generate:.1f} s, insert {result.seconds_insert:.1f} s, "
-            f"derived fields {result.seconds_derive:.1f} s)"
+            f"derived fields {result.seconds_derive:.1f} s, "
+            f"score history {result.seconds_history:.1f} s)"
         )
         out.write("")
         rows = [("Role", "Username", "Password"), *result.logins]
