@@ -36,7 +36,6 @@ class Staff:
     former_by_team: list[int]  # team index → an inactive CSM who left the company
     team_ids: list[int]
     demo_csm_id: int
-    example_usernames: dict[str, str]  # role → a generated username with the shared password
     users: int = 0
     team_index: dict[int, int] = field(default_factory=dict)  # CSM id → team index
 
@@ -47,14 +46,6 @@ class Staff:
     @property
     def all_csms(self) -> list[int]:
         return [uid for members in self.csms_by_team for uid in members]
-
-    def logins(self) -> list[tuple[str, str, str]]:
-        """(role, username, password) of the fixed demo logins and of one generated lead and
-        CSM (all others share that password)."""
-        logins = [(role.value, username, password) for role, username, password, *_ in DEMO_LOGINS]
-        for role, username in self.example_usernames.items():
-            logins.append((f"{role} (every other)", username, SHARED_PASSWORD))
-        return logins
 
 
 def team_and_csm_numbers(accounts: int) -> tuple[int, int]:
@@ -132,12 +123,27 @@ def create_staff(rng: random.Random, accounts: int, words: Vocabulary) -> Staff:
         former_by_team=[u.pk for u in former],
         team_ids=[t.pk for t in teams],
         demo_csm_id=fixed[Role.CSM].pk,
-        example_usernames={
-            Role.TEAM_LEAD.value: leads[1].username,
-            Role.CSM.value: csms[1][0].username,
-        },
         users=len(users),
     )
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    """(role, username, password) of the demo's users in the database: the fixed logins and
+    the first other lead and CSM (every other one has the same password). The passwords are
+    the demo's, unless someone changed them since."""
+    made = User.objects.filter(email__iendswith=f"@{DEMO_EMAIL_DOMAIN}", is_active=True)
+    fixed = [login[1] for login in DEMO_LOGINS]
+    present = set(made.filter(username__in=fixed).values_list("username", flat=True))
+    logins = [
+        (role.value, username, password)
+        for role, username, password, *_ in DEMO_LOGINS
+        if username in present
+    ]
+    for role in (Role.TEAM_LEAD, Role.CSM):
+        other = made.filter(groups__name=role.value).exclude(username__in=fixed).order_by("pk")
+        if username := other.values_list("username", flat=True).first():
+            logins.append((f"{role.value} (every other)", username, SHARED_PASSWORD))
+    return logins
 
 
 def remove_demo_staff() -> int:

@@ -49,7 +49,7 @@ from retention.scoring import (
 
 from . import DemoError
 from .draw import ONE_DAY
-from .staff import create_staff, remove_demo_staff
+from .staff import create_staff, demo_logins, remove_demo_staff
 from .story import SEGMENTS, AccountStory, Book, Ids
 from .vocabulary import vocabulary_for
 
@@ -296,7 +296,7 @@ def seed_demo(
         history = time.perf_counter() - started
     return SeedResult(
         counts=dict(counts),
-        logins=staff.logins(),
+        logins=demo_logins(),
         seconds_generate=generate,
         seconds_insert=sum(seconds.values()),
         seconds_derive=derive,

@@ -285,14 +285,31 @@ def test_rows_pass_model_validation():
         transfer.full_clean(validate_unique=False)
 
 
-def test_if_empty_is_a_no_op_on_a_seeded_database():
-    seed(accounts=30)
+def test_if_empty_is_a_no_op_on_a_seeded_database_but_prints_the_demo_users_again():
+    seeded = printed_logins(seed(accounts=30))
     before = fingerprint()
 
     output = seed(accounts=50, if_empty=True)
 
-    assert output.strip() == "Accounts exist already: demo data not seeded."
+    assert output.startswith("Accounts exist already: demo data not seeded.")
     assert fingerprint() == before
+    assert printed_logins(output) == seeded  # the last thing `make run` shows before serving
+
+
+def test_users_prints_only_the_demo_users_that_are_left():
+    seeded = printed_logins(seed(accounts=30))
+    User.objects.filter(username="lead").update(is_active=False)
+
+    output = seed(users=True)
+
+    assert output.lstrip().startswith("Demo users")
+    logins = printed_logins(output)
+    assert logins == [row for row in seeded if row[1] != "lead"]
+    assert Account.objects.count() == 30  # nothing seeded or flushed
+
+
+def test_users_on_a_database_without_the_demo_says_so(admin_user):
+    assert seed(users=True).strip() == "No demo users: seed the demo to make them."
 
 
 def test_refuses_a_database_with_accounts_unless_flushed(admin_user):

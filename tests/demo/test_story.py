@@ -22,7 +22,6 @@ def tell(accounts: int, *, seed: int = 1, language: str = "en", today: dt.date =
         former_by_team=[10, 11, 12],
         team_ids=[1, 2, 3],
         demo_csm_id=4,
-        example_usernames={},
     )
     ids = Ids(*(itertools.count(1).__next__ for _ in range(3)))
     story = AccountStory(

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from demo import DemoError, writer
+from demo.staff import demo_logins
 
 
 class Command(BaseCommand):
@@ -26,7 +27,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty",
             action="store_true",
-            help="do nothing when any account exists (for `make run`)",
+            help="do nothing when any account exists but print the demo users (for `make run`)",
+        )
+        parser.add_argument(
+            "--users",
+            action="store_true",
+            help="only print the demo users and their passwords (e.g. after the worker's banner)",
         )
         parser.add_argument(
             "--flush",
@@ -35,12 +41,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        if options["users"]:
+            self._print_logins(demo_logins())
+            return
         accounts = options["accounts"]
         if accounts < 1:
             raise CommandError("--accounts must be at least 1.")
         if not writer.book_is_empty():
             if options["if_empty"]:
                 self.stdout.write("Accounts exist already: demo data not seeded.")
+                self._print_logins(demo_logins())
                 return
             if not options["flush"]:
                 raise CommandError(
@@ -83,8 +93,17 @@ class Command(BaseCommand):
             f"derived fields {result.seconds_derive:.1f} s, "
             f"score history {result.seconds_history:.1f} s)"
         )
+        self._print_logins(result.logins)
+
+    def _print_logins(self, logins: list[tuple[str, str, str]]) -> None:
+        """The table of demo users, last, so it is what `make run` leaves on the screen."""
+        out = self.stdout
+        if not logins:
+            out.write("No demo users: seed the demo to make them.")
+            return
         out.write("")
-        rows = [("Role", "Username", "Password"), *result.logins]
+        out.write(self.style.SUCCESS("Demo users and their passwords:"))
+        rows = [("Role", "Username", "Password"), *logins]
         widths = [max(len(row[i]) for row in rows) for i in range(3)]
         for i, row in enumerate(rows):
             cells = (cell.ljust(w) for cell, w in zip(row, widths, strict=True))
