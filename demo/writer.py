@@ -38,14 +38,14 @@ from customers.models import (
 )
 from customers.services import rebuild_derived
 from interactions.models import Feedback, FollowUp, Interaction, OpenProblem
-from retention.models import AccountHealth, HealthScore, SentimentReading
-from retention.scoring import (
+from retention.health.scoring import (
     active_configuration,
     chunk_ranges,
     compute_health,
     rebuild_current_health,
     upsert_scores,
 )
+from retention.models import AccountHealth, HealthScore, SentimentReading
 
 from . import DemoError
 from .draw import ONE_DAY

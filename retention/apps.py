@@ -7,6 +7,6 @@ class RetentionConfig(AppConfig):
     verbose_name = _("Retention")
 
     def ready(self) -> None:
-        from . import wording
+        from .health import wording
 
         wording.register()

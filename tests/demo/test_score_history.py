@@ -11,8 +11,8 @@ from django.urls import reverse
 from crm.models import User
 from customers.models import CustomerSpan
 from demo.writer import history_days, seed_demo
+from retention.health.scoring import score_accounts
 from retention.models import AccountHealth, HealthScore
-from retention.scoring import score_accounts
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 6, 15)
