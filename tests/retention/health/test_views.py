@@ -344,7 +344,6 @@ def test_flags_digest_and_pages_read_the_same_renewals_due(client, csm, team_lea
     from retention.health.flags import send_flag_digests
     from retention.health.measures import gather_facts
     from retention.health.scoring import active_configuration, save_configuration
-
     from tests.factories import ContractFactory, RiskFlagFactory
 
     config = active_configuration()
