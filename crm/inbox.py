@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from .models import InboxItem
 
@@ -27,31 +27,24 @@ Kind = InboxItem.Kind
 
 @dataclass(frozen=True)
 class Message:
-    """How a message id is worded: a msgid with named placeholders (``gettext_noop``), a
-    plural form picked by the number in ``count``, and ``word``: the placeholder values from
-    the stored parameters (e.g. a reason code as its label in the reader's language)."""
+    """How a message id is worded: a lazy msgid with named placeholders (``gettext_lazy``,
+    or ``ngettext_lazy`` with the name of its number), and ``word``: the placeholder values
+    from the stored parameters (e.g. a reason code as its label in the reader's language)."""
 
     text: str
-    plural: str = ""
-    count: str = ""
     word: Callable[[dict], dict] | None = None
 
     def render(self, params: dict) -> str:
         values = self.word(params) if self.word else params
-        if self.plural:
-            number = values.get(self.count)
-            text = translation.ngettext(self.text, self.plural, number if number else 0)
-        else:
-            text = translation.gettext(self.text)
-        return text % values
+        return str(self.text % values)
 
 
 _messages: dict[str, Message] = {}
 
 
-def register(message_id: str, text: str, **wording) -> None:
+def register(message_id: str, text, *, word: Callable[[dict], dict] | None = None) -> None:
     """Say how ``message_id`` is worded (from the posting app's ``AppConfig.ready``)."""
-    _messages[message_id] = Message(text, **wording)
+    _messages[message_id] = Message(text, word)
 
 
 def worded(item: InboxItem) -> str:

@@ -16,7 +16,6 @@ from interactions.models import Interaction
 from ..factories import (
     ContractFactory,
     FollowUpFactory,
-    InteractionFactory,
     PlannedMeetingFactory,
     SegmentFactory,
     make_customer,
@@ -132,8 +131,9 @@ def week(csm):
 
 
 def test_the_week_holds_every_kind_of_entry_in_day_order(csm, week):
-    found = cal.entries(csm, cal.Whose(person=csm), dt.date(2026, 3, 9), dt.date(2026, 3, 15),
-                        today=TODAY)
+    found = cal.entries(
+        csm, cal.Whose(person=csm), dt.date(2026, 3, 9), dt.date(2026, 3, 15), today=TODAY
+    )
     assert [(e.day, e.kind) for e in found] == [
         (dt.date(2026, 3, 9), "follow_up"),
         (dt.date(2026, 3, 11), "planned"),
@@ -163,8 +163,11 @@ def test_a_lead_sees_a_person_or_the_whole_team_but_never_another_team(
 
     def owners(who: str) -> set:
         whose = cal.whose_for(team_lead, who)
-        return {e.owner_id for e in cal.entries(team_lead, whose, TODAY, TODAY, today=TODAY)
-                if e.kind == "follow_up"}
+        return {
+            e.owner_id
+            for e in cal.entries(team_lead, whose, TODAY, TODAY, today=TODAY)
+            if e.kind == "follow_up"
+        }
 
     assert owners("team") == {csm.pk, teammate.pk}
     assert owners(str(csm.pk)) == {csm.pk}
