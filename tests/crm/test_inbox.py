@@ -37,9 +37,7 @@ def test_an_account_handed_to_me_waits_until_i_acknowledge_it(csm, teammate, tea
         account=account, to_owner=csm, by=team_lead, reason="Tom leaves"
     )
     assert unread(csm) == 1
-    assert texts(csm) == [
-        "Acme was handed to you by Lena Lead: read the handover, acknowledge it"
-    ]
+    assert texts(csm) == ["Acme was handed to you by Lena Lead: read the handover, acknowledge it"]
     customer_services.acknowledge_handover(transfer=transfer, user=csm)
     assert unread(csm) == 0
 
@@ -132,7 +130,7 @@ def test_another_users_item_does_not_exist_for_me(client, csm, teammate):
 
 
 def test_mark_one_and_all_read(client, csm, teammate):
-    first, *rest = InboxItemFactory.create_batch(3, user=csm)
+    first, *_rest = InboxItemFactory.create_batch(3, user=csm)
     theirs = InboxItemFactory(user=teammate)
     client.force_login(csm)
     response = client.post(reverse("inbox_read", args=[first.pk]), headers={"HX-Request": "true"})
@@ -144,7 +142,9 @@ def test_mark_one_and_all_read(client, csm, teammate):
 
 def test_the_inbox_page_words_items_when_read(client, csm, teammate, team_lead):
     customer_services.transfer_ownership(
-        account=AccountFactory(owner=teammate, name="Acme"), to_owner=csm, by=team_lead,
+        account=AccountFactory(owner=teammate, name="Acme"),
+        to_owner=csm,
+        by=team_lead,
         reason="Tom leaves",
     )
     csm.language = "de"
