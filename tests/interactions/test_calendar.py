@@ -228,3 +228,42 @@ def test_the_month_page_for_a_team_keeps_its_queries_few(
         response = client.get(reverse("calendar:calendar") + "?who=team&date=2026-03-10")
     assert response.status_code == 200
     assert response.content.decode().count('data-testid="entry-follow_up"') == 24
+
+
+def test_the_account_page_shows_the_next_touch_and_overdue_stands_out(client, csm):
+    account = make_customer(owner=csm, name="Acme")
+    account.mark_contacted(timezone.now() - dt.timedelta(days=400))
+    client.force_login(csm)
+    body = client.get(account.get_absolute_url()).content.decode()
+    assert 'data-testid="next-touch"' in body and "overdue-strip" in body
+
+
+def test_a_meeting_is_planned_held_and_logged_from_the_account_page(client, csm):
+    account = make_customer(owner=csm, name="Acme")
+    client.force_login(csm)
+    when = timezone.localtime() + dt.timedelta(days=2)
+    response = client.post(
+        reverse("calendar:plan_meeting", args=[account.pk]),
+        {
+            "kind": "call",
+            "planned_at": when.strftime("%Y-%m-%dT%H:%M"),
+            "summary": "Pricing",
+            "owner": csm.pk,
+        },
+    )
+    assert response.status_code == 302
+    planned = account.planned_meetings.get()
+    assert "Pricing" in client.get(account.get_absolute_url()).content.decode()
+    response = client.post(
+        reverse("calendar:planned_hold", args=[planned.pk]),
+        {
+            "kind": "call",
+            "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "summary": "Pricing agreed",
+        },
+    )
+    assert response.status_code == 302
+    planned.refresh_from_db()
+    assert planned.interaction.summary == "Pricing agreed"
+    account.refresh_from_db()
+    assert account.last_interaction_at is not None
