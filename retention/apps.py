@@ -7,6 +7,13 @@ class RetentionConfig(AppConfig):
     verbose_name = _("Retention")
 
     def ready(self) -> None:
-        from . import wording
+        from customers import cadence
+
+        from . import flags, wording
+        from .models import ScoringConfiguration
 
         wording.register()
+        flags.register_inbox_messages()
+        # The default cadence an admin edits here is the one every page measures touches
+        # against (the lower apps cannot import this one: they are handed the reader).
+        cadence.read_default_from(ScoringConfiguration.default_cadence_in_force)

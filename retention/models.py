@@ -308,6 +308,12 @@ class ScoringConfiguration(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    @classmethod
+    def default_cadence_in_force(cls) -> int:
+        """The active configuration's cadence for accounts without a segment (one query)."""
+        days = cls.objects.filter(is_active=True).values_list("default_cadence_days", flat=True)
+        return days.first() or cls._meta.get_field("default_cadence_days").default
+
     @property
     def weights(self) -> dict[str, int]:
         """Weight per measure key (``engagement``, ``sentiment``...)."""

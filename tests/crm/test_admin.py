@@ -71,7 +71,7 @@ NOT_IN_ADMIN = {
 MAKERS = {
     Team: lambda n: TeamFactory(),
     PendingTask: lambda n: PendingTask.objects.create(
-        task="retention.tasks.send_flag_digests",
+        task="retention.tasks.send_daily_digests",
         fingerprint=f"pending-{n}",
         first_failed_at=timezone.now(),
         last_failed_at=timezone.now(),
