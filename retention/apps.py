@@ -9,7 +9,7 @@ class RetentionConfig(AppConfig):
     def ready(self) -> None:
         from customers import cadence
 
-        from . import flags, wording
+        from .health import flags, wording
         from .models import ScoringConfiguration
 
         wording.register()

@@ -30,9 +30,9 @@ from customers.selectors import pending_handovers_for
 from interactions.calendar import entries as calendar
 from interactions.calendar.reminders import post_due_follow_ups
 
-from .health import active_on
+from .health.measures import active_on
+from .health.scoring import active_configuration
 from .models import AccountHealth, Band, HealthScore, RiskFlag
-from .scoring import active_configuration
 
 
 @dataclass

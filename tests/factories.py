@@ -237,7 +237,7 @@ def make_customer(
 
 
 def _active_configuration():
-    from retention.scoring import active_configuration
+    from retention.health.scoring import active_configuration
 
     return active_configuration()
 
@@ -268,7 +268,7 @@ class HealthScoreFactory(factory.django.DjangoModelFactory):
     def current_health(obj, create, extracted, **kwargs):
         """The account's current health follows its newest score, as after a scoring run."""
         if create:
-            from retention.scoring import rebuild_current_health
+            from retention.health.scoring import rebuild_current_health
 
             rebuild_current_health(account_ids=[obj.account_id])
 
@@ -291,7 +291,7 @@ class RiskFlagFactory(factory.django.DjangoModelFactory):
 
 
 class MonthlySnapshotFactory(factory.django.DjangoModelFactory):
-    """A stored month of retention figures (normally ``retention.services.snapshot_month``
+    """A stored month of retention figures (normally ``retention.figures.snapshots.snapshot_month``
     writes them): 100 customers at the start, 5 new, 4 lost."""
 
     class Meta:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from customers.services import create_contract
-from retention.metrics import JSON_KEYS
+from retention.figures.metrics import JSON_KEYS
 from retention.models import RiskFlag
 from tests.factories import (
     AccountFactory,
