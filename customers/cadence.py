@@ -11,29 +11,30 @@ DESIGN.md holds. The health model passes the default of the configuration it sco
 
 from collections.abc import Callable
 
-from django.db.models import Value
+from django.db.models import Expression, Value
 from django.db.models.functions import Coalesce
 
 DEFAULT_CADENCE_DAYS = 30
 
-_source: Callable[[], int] = lambda: DEFAULT_CADENCE_DAYS  # noqa: E731
+# An expression (read in the query itself: no query of its own) or a number of days.
+_source: Callable[[], Expression | int] = lambda: DEFAULT_CADENCE_DAYS  # noqa: E731
 
 
-def read_default_from(source: Callable[[], int]) -> None:
-    """Take the default cadence from ``source`` (called on every read: an admin's edit holds
-    at once)."""
+def read_default_from(source: Callable[[], Expression | int]) -> None:
+    """Take the default cadence from ``source``: a number of days, or an expression that
+    the query reads it with (an admin's edit holds at once)."""
     global _source
     _source = source
 
 
-def default_cadence_days() -> int:
-    """Days between meetings or calls expected of an account without a segment."""
-    return _source()
-
-
 def expected_cadence(*, default: int | None = None, via: str = "") -> Coalesce:
     """Each account's expected cadence in days, as an expression (``via``: the path from the
-    queryset's model to the account)."""
+    queryset's model to the account); ``default`` for accounts without a segment, else the
+    installation's."""
     prefix = f"{via}__" if via else ""
-    fallback = default if default is not None else default_cadence_days()
-    return Coalesce(f"{prefix}segment__expected_cadence_days", Value(fallback))
+    fallback = default if default is not None else _source()
+    if not hasattr(fallback, "resolve_expression"):
+        fallback = Value(fallback)
+    return Coalesce(
+        f"{prefix}segment__expected_cadence_days", fallback, Value(DEFAULT_CADENCE_DAYS)
+    )

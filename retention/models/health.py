@@ -234,10 +234,11 @@ class ScoringConfiguration(models.Model):
             raise ValidationError(errors)
 
     @classmethod
-    def default_cadence_in_force(cls) -> int:
-        """The active configuration's cadence for accounts without a segment (one query)."""
-        days = cls.objects.filter(is_active=True).values_list("default_cadence_days", flat=True)
-        return days.first() or cls._meta.get_field("default_cadence_days").default
+    def default_cadence_in_force(cls) -> models.Subquery:
+        """The active configuration's cadence for accounts without a segment, as a subquery
+        the reading query holds (no query of its own)."""
+        active = cls.objects.filter(is_active=True).values("default_cadence_days")[:1]
+        return models.Subquery(active, output_field=models.PositiveSmallIntegerField())
 
     @property
     def weights(self) -> dict[str, int]:

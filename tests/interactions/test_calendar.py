@@ -267,3 +267,16 @@ def test_a_meeting_is_planned_held_and_logged_from_the_account_page(client, csm)
     assert planned.interaction.summary == "Pricing agreed"
     account.refresh_from_db()
     assert account.last_interaction_at is not None
+
+
+def test_the_portfolio_shows_the_next_touch_and_sorts_by_it(client, csm):
+    late = make_customer(owner=csm, name="Late AG")
+    late.mark_contacted(timezone.now() - dt.timedelta(days=400))
+    fresh = make_customer(owner=csm, name="Fresh AG")
+    fresh.mark_contacted(timezone.now())
+    client.force_login(csm)
+    response = client.get(reverse("retention:portfolio") + "?sort=touch")
+    accounts = list(response.context["page"])
+    assert [a.name for a in accounts] == ["Late AG", "Fresh AG"]
+    assert accounts[0].next_touch_on < timezone.localdate() < accounts[1].next_touch_on
+    assert 'class="pill pill-danger" title="overdue"' in response.content.decode()
