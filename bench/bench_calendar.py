@@ -29,7 +29,7 @@ os.environ.setdefault(
 )
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bench_pages  # noqa: E402  (the page bench's database, people and timer)
+import bench_pages
 
 CALENDAR_TARGET, FEED_TARGET, DIGESTS_TARGET = 0.200, 0.300, 60.0
 

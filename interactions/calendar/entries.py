@@ -9,6 +9,7 @@ more function, added by the app that owns it (``add_source``, from its ``AppConf
 """
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -71,7 +72,12 @@ class Entry:
             RENEWAL: "#contracts",
             NOTICE: "#contracts",
         }.get(self.kind, "")
-        return reverse("customers:account_detail", args=[self.account_id]) + anchor
+        return _path("customers:account_detail", self.account_id) + anchor
+
+    @property
+    def done_url(self) -> str:
+        """Where a follow-up is marked done from the calendar."""
+        return _path("calendar:follow_up_done", self.pk)
 
     @property
     def title(self) -> str:
@@ -99,6 +105,17 @@ class Entry:
 
 
 Source = Callable[..., list[Entry]]
+
+
+@functools.cache
+def _pattern(name: str) -> str:
+    return reverse(name, args=[987654321])
+
+
+def _path(name: str, pk: int) -> str:
+    """``reverse(name, args=[pk])`` without resolving the pattern again for every entry (a
+    month of a team lists hundreds)."""
+    return _pattern(name).replace("987654321", str(pk))
 
 
 # --- whose calendar -------------------------------------------------------------------------
@@ -198,19 +215,8 @@ def cadence_touches(viewer, whose: Whose, first: dt.date, last: dt.date, *, toda
         planned_touch_at__isnull=True, cadence_touch_on__gte=first, cadence_touch_on__lte=last
     )
     return [
-        Entry(
-            TOUCH,
-            pk,
-            on,
-            pk,
-            name,
-            owner_id=owner_id,
-            overdue=on < today,
-            detail={"cadence": cadence, "last": last_at},
-        )
-        for pk, name, on, owner_id, cadence, last_at in rows.values_list(
-            "pk", "name", "cadence_touch_on", "owner_id", "cadence_days", "last_interaction_at"
-        )
+        Entry(TOUCH, pk, on, pk, name, owner_id=owner_id, overdue=on < today)
+        for pk, name, on, owner_id in rows.values_list("pk", "name", "cadence_touch_on", "owner_id")
     ]
 
 

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -32,6 +33,7 @@ from .forms import CalendarQuery, PlanMeetingForm
 # Entries a day shows before "+ N more" (the day view lists them all, in pages).
 DAY_LIMIT = {"month": 4, "week": 40}
 DAY_PAGE_SIZE = 100
+ENTRY_TEMPLATE = "interactions/calendar/_entry.html"
 FEED_DAYS_BACK, FEED_DAYS_AHEAD = 30, 180
 
 
@@ -118,7 +120,13 @@ def _calendar_context(request) -> dict:
         "whose": whose,
         "who": who,
         "day_query": urlencode({"who": who, "view": "day", "date": anchor.isoformat()}),
-        "overdue": calendar_entries.overdue_counts(request.user, whose, today=today),
+        # One template object for every entry (not a lookup per include).
+        "entry_template": get_template(ENTRY_TEMPLATE).template,
+        "next_path": request.get_full_path(),
+        # One person's: counting a whole team's would scan its book twice more per page.
+        "overdue": calendar_entries.overdue_counts(request.user, whose, today=today)
+        if whose.person is not None
+        else {},
         "weekdays": [],
     }
     if view == "day":
@@ -170,7 +178,11 @@ def follow_up_done(request, pk: int):
         owner_id=follow_up.owner_id,
         done=True,
     )
-    context = {"entry": entry, "unread": inbox.unread_count(request.user)}
+    context = {
+        "entry": entry,
+        "unread": inbox.unread_count(request.user),
+        "next_path": safe_next(request, reverse("calendar:calendar")),
+    }
     return render(request, "interactions/calendar/_entry_done.html", context)
 
 

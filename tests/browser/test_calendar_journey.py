@@ -16,8 +16,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_csm_completes_a_follow_up_from_the_calendar_and_the_inbox_count_drops(
     live_server,
-    page,
-    csm,  # noqa: F811
+    page,  # noqa: F811 (the fixture)
+    csm,
 ):
     today = timezone.localdate()
     acme = make_customer(owner=csm, name="Acme Logistics")
