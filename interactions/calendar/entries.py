@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -211,8 +211,10 @@ def follow_ups(viewer, whose: Whose, first: dt.date, last: dt.date, *, today) ->
 def cadence_touches(viewer, whose: Whose, first: dt.date, last: dt.date, *, today) -> list:
     """The next touch of each account with no meeting planned: its last meeting or call plus
     its expected cadence."""
-    rows = with_next_touch(_accounts(viewer, whose)).filter(
-        planned_touch_at__isnull=True, cadence_touch_on__gte=first, cadence_touch_on__lte=last
+    # NOT EXISTS rather than the planned meeting's subquery per account: an anti-join.
+    planned = PlannedMeeting.objects.open().filter(account_id=OuterRef("pk"))
+    rows = with_next_touch(_accounts(viewer, whose).filter(~Exists(planned))).filter(
+        cadence_touch_on__gte=first, cadence_touch_on__lte=last
     )
     return [
         Entry(TOUCH, pk, on, pk, name, owner_id=owner_id, overdue=on < today)
@@ -262,6 +264,8 @@ def notice_deadlines(viewer, whose: Whose, first: dt.date, last: dt.date, *, tod
     rows = (
         _contracts(viewer, whose)
         .filter(notice_given_on__isnull=True, notice_period_days__isnull=False)
+        # The deadline lies before the end: the end date's index narrows the rows first.
+        .filter(end_date__gt=first)
         .annotate(deadline=AddDays(F("end_date"), -F("notice_period_days")))
         .filter(deadline__gte=first, deadline__lte=last)
     )
