@@ -16,7 +16,7 @@ class MeSerializer(serializers.Serializer):
     first_name = serializers.CharField(read_only=True)
     last_name = serializers.CharField(read_only=True)
     email = serializers.EmailField(read_only=True)
-    team = serializers.CharField(source="team.name", default=None, read_only=True)
+    team = serializers.CharField(source="team.name", default=None, allow_null=True, read_only=True)
     language = serializers.CharField(read_only=True)
     daily_digest = serializers.BooleanField(read_only=True)
     inbox_unread = serializers.SerializerMethodField()
