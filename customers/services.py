@@ -9,10 +9,12 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
-from crm import scoping
+from crm import inbox, scoping
 from crm.db import bulk_update_values
 
 from .ledger import ContractTerms, derive_status, merge_spans, mrr_pieces
@@ -263,6 +265,14 @@ def transfer_ownership(
     account.owner = to_owner
     account.team_id = to_owner.team_id
     account.save(update_fields=["owner", "team", "updated_at"])
+    inbox.post(
+        user=to_owner,
+        kind=inbox.Kind.HANDOVER,
+        message=HANDED,
+        topic=inbox.topic("transfer", transfer.pk),
+        link=reverse("customers:handover_list"),
+        params={"account": account.name, "by": str(by or _("an admin"))},
+    )
     return transfer
 
 
@@ -275,6 +285,7 @@ def acknowledge_handover(*, transfer: OwnershipTransfer, user) -> OwnershipTrans
     if transfer.acknowledged_at is None:
         transfer.acknowledged_at = timezone.now()
         transfer.save(update_fields=["acknowledged_at"])
+    inbox.settle(topics=[inbox.topic("transfer", transfer.pk)])
     return transfer
 
 
@@ -397,4 +408,34 @@ def transfer_portfolio(
         Account.objects.filter(pk__in=chunk).update(
             owner=to_owner, team_id=to_owner.team_id, updated_at=timezone.now()
         )
+    # One item for the whole portfolio, not one per account.
+    inbox.post(
+        user=to_owner,
+        kind=inbox.Kind.HANDOVER,
+        message=HANDED_PORTFOLIO,
+        topic=inbox.topic("portfolio", transfers[0].pk),
+        link=reverse("customers:handover_list"),
+        params={"count": len(transfers), "from": str(from_owner), "by": str(by)},
+    )
     return transfers
+
+
+# --- the inbox's wording of what this app posts (registered by CustomersConfig.ready) ---
+
+HANDED = "handover"
+HANDED_PORTFOLIO = "handover_portfolio"
+
+
+def register_inbox_messages() -> None:
+    inbox.register(
+        HANDED,
+        gettext_lazy("%(account)s was handed to you by %(by)s: read the handover, acknowledge it"),
+    )
+    inbox.register(
+        HANDED_PORTFOLIO,
+        ngettext_lazy(
+            "%(count)s account of %(from)s was handed to you by %(by)s",
+            "%(count)s accounts of %(from)s were handed to you by %(by)s",
+            "count",
+        ),
+    )
