@@ -2,7 +2,7 @@ from django.conf import settings
 from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject
 
-from crm import scoping
+from crm import inbox, scoping
 
 # Pages of other parts of the product the navigation links to when they are installed.
 OPTIONAL_PAGES = {"at_risk_url": "/retention/at-risk/", "report_url": "/retention/report/"}
@@ -24,6 +24,7 @@ def _navigation(user) -> dict:
     if nav["is_lead"]:  # and the handover requests they may decide
         requests = user.handover_requests_made.model.objects.filter(status="requested")
         nav["handovers"] += scoping.editable(user, requests, via="account").count()
+    nav["inbox_unread"] = inbox.unread_count(user)
     nav.update({name: _existing(path) for name, path in OPTIONAL_PAGES.items()})
     return nav
 

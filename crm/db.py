@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 
 from django.db import connection
+from django.db.models import DateField, Func
 from django.utils import timezone
 
 
@@ -57,3 +58,19 @@ def record_bulk_history(model, *, created: list, updated_pks: list[int], reason:
         history.bulk_history_create(
             rows, batch_size=1000, update=True, default_change_reason=reason, default_date=when
         )
+
+
+class AddDays(Func):
+    """``date + days`` (an integer expression, negative goes back) as a date, in SQL:
+    ``date + integer`` on PostgreSQL, ``date(d, '+N days')`` on SQLite (whose durations
+    cannot be multiplied)."""
+
+    output_field = DateField()
+    arity = 2
+
+    def as_sql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" + ")
+
+    def as_sqlite(self, compiler, connection, **extra):
+        day, days = (compiler.compile(e) for e in self.get_source_expressions())
+        return f"date({day[0]}, printf('%%+d days', {days[0]}))", [*day[1], *days[1]]

@@ -277,6 +277,7 @@ class ContractSerializer(serializers.ModelSerializer):
             "start_date",
             "end_date",
             "cancelled_on",
+            "notice_period_days",
             "notice_given_on",
             "renewal_confirmed",
             "monthly_value",

@@ -9,10 +9,12 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
-from crm import events, scoping
+from crm import events, inbox, scoping
 from crm.db import bulk_update_values
 
 from .ledger import ContractTerms, DerivedStatus, derive_status, merge_spans, mrr_pieces
@@ -299,6 +301,14 @@ def transfer_ownership(
     account.save(update_fields=["owner", "team", "updated_at"])
     events.publish(events.OwnershipTransferred(transfer.pk))
     events.publish(events.AccountChanged(account.pk, events.What.OWNER))
+    inbox.post(
+        user=to_owner,
+        kind=inbox.Kind.HANDOVER,
+        message=HANDED,
+        topic=inbox.topic("transfer", transfer.pk),
+        link=reverse("customers:handover_list"),
+        params={"account": account.name, "by": str(by or _("an admin"))},
+    )
     return transfer
 
 
@@ -311,6 +321,7 @@ def acknowledge_handover(*, transfer: OwnershipTransfer, user) -> OwnershipTrans
     if transfer.acknowledged_at is None:
         transfer.acknowledged_at = timezone.now()
         transfer.save(update_fields=["acknowledged_at"])
+    inbox.settle(topics=[inbox.topic("transfer", transfer.pk)])
     return transfer
 
 
@@ -445,4 +456,34 @@ def transfer_portfolio(
     for transfer in transfers:
         events.publish(events.OwnershipTransferred(transfer.pk))
     events.publish(events.AccountsChanged(ids, events.What.OWNER))
+    # One item for the whole portfolio, not one per account.
+    inbox.post(
+        user=to_owner,
+        kind=inbox.Kind.HANDOVER,
+        message=HANDED_PORTFOLIO,
+        topic=inbox.topic("portfolio", transfers[0].pk),
+        link=reverse("customers:handover_list"),
+        params={"count": len(transfers), "from": str(from_owner), "by": str(by)},
+    )
     return transfers
+
+
+# --- the inbox's wording of what this app posts (registered by CustomersConfig.ready) ---
+
+HANDED = "handover"
+HANDED_PORTFOLIO = "handover_portfolio"
+
+
+def register_inbox_messages() -> None:
+    inbox.register(
+        HANDED,
+        gettext_lazy("%(account)s was handed to you by %(by)s: read the handover, acknowledge it"),
+    )
+    inbox.register(
+        HANDED_PORTFOLIO,
+        ngettext_lazy(
+            "%(count)s account of %(from)s was handed to you by %(by)s",
+            "%(count)s accounts of %(from)s were handed to you by %(by)s",
+            "count",
+        ),
+    )

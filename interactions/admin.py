@@ -26,7 +26,7 @@ from customers.models import Account
 
 from . import services
 from .feedback import CATEGORIES, thresholds_in_force
-from .models import Feedback, FollowUp, Interaction, OpenProblem
+from .models import Feedback, FollowUp, Interaction, OpenProblem, PlannedMeeting
 
 LATEST_INTERACTIONS = 20
 
@@ -146,7 +146,7 @@ class FollowUpAdminForm(ServiceCheckedForm):
             due_on=cleaned["due_on"],
             owner=cleaned.get("owner"),
             interaction=cleaned.get("interaction"),
-            was_due=self.instance.due_on if self.instance.pk else None,
+            editing=self.instance if self.instance.pk else None,
         )
 
 
@@ -510,3 +510,21 @@ class FeedbackAdmin(AnnouncesAccountChanges, TolerantAutocomplete, SimpleHistory
             comment=obj.comment,
         )
         adopt_saved(obj, recorded)
+
+
+@admin.register(PlannedMeeting)
+class PlannedMeetingAdmin(admin.ModelAdmin):
+    """Meetings planned ahead, to look into: they are planned, moved, held and cancelled on
+    the account page (``interactions.calendar.touches``), whose rules the admin would skip."""
+
+    list_display = ["account", "kind", "planned_at", "owner", "completed_at", "cancelled_at"]
+    list_filter = ["kind"]
+    search_fields = ["account__name", "summary"]
+    list_select_related = ["account", "owner"]
+    date_hierarchy = "planned_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -11,9 +11,10 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm import events
+from crm import events, inbox
 from customers.models import Account, Contact
 
+from .calendar.reminders import DETRACTOR, FOLLOW_UP
 from .models import Feedback, FollowUp, Interaction, OpenProblem
 from .selectors import follow_up_owner_choices
 
@@ -69,15 +70,18 @@ def validate_follow_up(
     due_on: dt.date,
     owner,
     interaction: Interaction | None = None,
-    was_due: dt.date | None = None,
+    editing: FollowUp | None = None,
     today: dt.date | None = None,
 ) -> None:
-    """What was promised, a due date not in the past (an unchanged one may be), an owner who
-    is the account's owner or an active member of its team, an interaction of the account."""
-    errors = _due_errors(due_on, today=today, was=was_due)
+    """What was promised, a due date not in the past, an owner who is the account's owner or
+    an active member of its team, an interaction of the account. When ``editing`` a
+    follow-up, its due date and owner may stay as they are (overdue, or someone who left)."""
+    errors = _due_errors(due_on, today=today, was=editing.due_on if editing else None)
     if not title.strip():
         errors["title"] = _("Say what you promised.")
-    if owner is not None and not follow_up_owner_choices(account).filter(pk=owner.pk).exists():
+    kept = editing is not None and owner is not None and owner.pk == editing.owner_id
+    choices = follow_up_owner_choices(account)
+    if owner is not None and not kept and not choices.filter(pk=owner.pk).exists():
         errors["owner"] = _("Only the account's owner or its team can keep this promise.")
     if interaction is not None and interaction.account_id != account.pk:
         errors["interaction"] = _("The interaction belongs to another account.")
@@ -173,6 +177,7 @@ def complete_follow_up(*, follow_up: FollowUp, at: dt.datetime | None = None) ->
     if follow_up.done_at is None:
         follow_up.done_at = at or timezone.now()
         follow_up.save(update_fields=["done_at"])
+    inbox.settle(topics=[inbox.topic(FOLLOW_UP, follow_up.pk)])
     return follow_up
 
 
@@ -254,6 +259,15 @@ def record_feedback(
     feedback.save()
     events.publish(events.FeedbackRecorded(feedback.pk))
     events.publish(events.AccountChanged(account.pk, events.What.FEEDBACK))
+    if feedback.category == "detractor" and account.owner_id is not None:
+        inbox.post(
+            user=account.owner,
+            kind=inbox.Kind.DETRACTOR,
+            message=DETRACTOR,
+            topic=inbox.topic("feedback", feedback.pk),
+            link=feedback.get_absolute_url(),
+            params={"account": account.name, "kind": kind, "score": score},
+        )
     return feedback
 
 
@@ -322,9 +336,12 @@ def restore_interaction(*, interaction: Interaction) -> Interaction:
 def complete_follow_ups(*, follow_up_ids: Iterable[int], at: dt.datetime | None = None) -> int:
     """Mark these follow-ups done in one statement; those already done keep their date.
     Returns how many were completed now."""
-    return FollowUp.objects.filter(pk__in=list(follow_up_ids), done_at__isnull=True).update(
+    ids = list(follow_up_ids)
+    done = FollowUp.objects.filter(pk__in=ids, done_at__isnull=True).update(
         done_at=at or timezone.now()
     )
+    inbox.settle(topics=[inbox.topic(FOLLOW_UP, pk) for pk in ids])
+    return done
 
 
 @transaction.atomic
@@ -417,12 +434,14 @@ def update_follow_up(
         title=title,
         due_on=due_on,
         owner=owner,
-        was_due=follow_up.due_on,
+        editing=follow_up,
         today=today,
     )
     follow_up.title, follow_up.due_on, follow_up.owner = title.strip(), due_on, owner
     follow_up.full_clean()
     follow_up.save()
+    if due_on > timezone.localdate():  # no longer due: its inbox item has done its work
+        inbox.settle(topics=[inbox.topic(FOLLOW_UP, follow_up.pk)])
     return follow_up
 
 

@@ -1,8 +1,8 @@
 """The REST API of health, risk flags and retention figures (``/api/v1/``).
 
 Health scores and flags are read through ``crm.scoping`` (and this app's flag selectors);
-people acknowledge, snooze and resolve flags through ``retention.flags``; retention figures
-come from ``retention.metrics`` with the keys of DESIGN.md's JSON.
+people acknowledge, snooze and resolve flags through ``retention.health.flags``; retention figures
+come from ``retention.figures.metrics`` with the keys of DESIGN.md's JSON.
 """
 
 import datetime as dt
@@ -28,10 +28,11 @@ from crm.api import DateTimeFilter, IdFilter, ScopedViewSetMixin
 from customers import selectors as customer_selectors
 from customers.models import Account
 
-from . import flag_selectors, flags
-from .metrics import RetentionError, retention_figures
+from .figures.metrics import RetentionError, retention_figures
+from .figures.periods import parse_period
+from .health import flags
+from .health import selectors as flag_selectors
 from .models import Band, HealthScore, Rating, RiskFlag, RiskFlagEvent
-from .periods import parse_period
 
 # --- health scores ------------------------------------------------------------------------
 

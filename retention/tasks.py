@@ -1,10 +1,10 @@
 """Celery tasks of the retention app: thin wrappers around services."""
 
 # --- health scores and risk flags ---
-# Thin wrappers around retention.scoring and retention.flags. The nightly run: beat enqueues
-# ``score_accounts``, which takes the scoring lease, then a chord: a group of ``score_chunk``
-# (one account-id range each, one transaction each) and ``finish_scoring``, which releases
-# the lease (``release_scoring_lock`` does it when a chunk failed for good).
+# Thin wrappers around retention.health.scoring and retention.health.flags. The nightly run:
+# beat enqueues ``score_accounts``, which takes the scoring lease, then a chord: a group of
+# ``score_chunk`` (one account-id range each, one transaction each) and ``finish_scoring``,
+# which releases the lease (``release_scoring_lock`` does it when a chunk failed for good).
 import datetime as dt
 import logging
 from collections import Counter
@@ -15,9 +15,9 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from crm.queue import enqueue_safely
-from retention import flags as flag_services
-from retention import scoring
-from retention import services as retention_services
+from retention import digest
+from retention.figures import snapshots
+from retention.health import scoring
 from retention.models import HealthScore, ScoringConfiguration
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ def score_chunk(
 @shared_task(**CHUNK_OPTIONS)
 def rescore_accounts(account_ids: list[int]) -> dict:
     """Score these accounts again for today after a bulk write changed them, and bring their
-    flags in line (``retention.follow``). Idempotent, so acknowledged late."""
+    flags in line (``retention.health.follow``). Idempotent, so acknowledged late."""
     return scoring.rescore(account_ids=account_ids)
 
 
@@ -95,10 +95,20 @@ def release_scoring_lock(token: str) -> bool:
 
 
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
-def send_flag_digests() -> dict:
-    """Email each owner their new flags and unconfirmed renewals due (once per flag)."""
-    window = scoring.active_configuration().renewal_window_days
-    return flag_services.send_flag_digests(renewal_window_days=window)
+def send_daily_digests(day: str | None = None) -> dict:
+    """07:00 (beat): post the follow-ups due to the inboxes and send each user's digest as
+    its own task (on commit; kept in the outbox while the broker is down)."""
+    day_ = dt.date.fromisoformat(day) if day else None
+    return digest.start_daily_run(
+        today=day_, send=lambda user_id, d: enqueue_safely(send_daily_digest, user_id, d)
+    )
+
+
+@shared_task(autoretry_for=(DatabaseError, OSError), retry_backoff=True, max_retries=5)
+def send_daily_digest(user_id: int, day: str) -> dict:
+    """One user's digest of ``day``, claimed for the day first: twice sends one email."""
+    sent = digest.send_digest(user_id=user_id, day=dt.date.fromisoformat(day))
+    return {"user": user_id, "day": day, "sent": sent}
 
 
 @beat_init.connect
@@ -121,4 +131,4 @@ def score_today_when_beat_starts(sender=None, **kwargs) -> None:
 def snapshot_closed_months(months: int = 24) -> dict:
     """Monthly (beat, day 1 at 02:00): store the figures of the last ``months`` closed months,
     overall and per segment. Idempotent: recomputing a month replaces its snapshots."""
-    return retention_services.snapshot_closed_months(months=months)
+    return snapshots.snapshot_closed_months(months=months)

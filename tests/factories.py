@@ -7,7 +7,7 @@ import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from crm.models import Role, Team, User
+from crm.models import InboxItem, Role, Team, User
 from customers.models import (
     Account,
     ChurnReason,
@@ -20,7 +20,7 @@ from customers.models import (
     OwnershipTransfer,
     Segment,
 )
-from interactions.models import Feedback, FollowUp, Interaction, OpenProblem
+from interactions.models import Feedback, FollowUp, Interaction, OpenProblem, PlannedMeeting
 from retention.models import HealthScore, MonthlySnapshot, RiskFlag, SentimentReading
 
 
@@ -163,6 +163,29 @@ class FollowUpFactory(factory.django.DjangoModelFactory):
     owner = factory.LazyAttribute(lambda f: f.account.owner or UserFactory())
 
 
+class PlannedMeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PlannedMeeting
+
+    account = factory.SubFactory(AccountFactory)
+    kind = "meeting"
+    planned_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=3))
+    summary = "Renewal talk"
+    owner = factory.LazyAttribute(lambda p: p.account.owner or UserFactory())
+
+
+class InboxItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InboxItem
+
+    user = factory.SubFactory(UserFactory)
+    kind = InboxItem.Kind.TASK_DUE
+    message = "follow_up_due"
+    params = factory.LazyFunction(dict)
+    link = "/"
+    topic = factory.Sequence(lambda n: f"test:{n}")
+
+
 class OpenProblemFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = OpenProblem
@@ -240,7 +263,7 @@ def renewing_on(account: Account, day: dt.date) -> Contract:
 
 
 def _active_configuration():
-    from retention.scoring import active_configuration
+    from retention.health.scoring import active_configuration
 
     return active_configuration()
 
@@ -270,7 +293,7 @@ class HealthScoreFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         # A score made by hand is that day's score: it replaces the one a write made when
-        # it scored the account again (retention.follow).
+        # it scored the account again (retention.health.follow).
         model_class.objects.filter(
             account=kwargs["account"], scored_on=kwargs["scored_on"]
         ).delete()
@@ -280,7 +303,7 @@ class HealthScoreFactory(factory.django.DjangoModelFactory):
     def current_health(obj, create, extracted, **kwargs):
         """The account's current health follows its newest score, as after a scoring run."""
         if create:
-            from retention.scoring import rebuild_current_health
+            from retention.health.scoring import rebuild_current_health
 
             rebuild_current_health(account_ids=[obj.account_id])
 
@@ -303,7 +326,7 @@ class RiskFlagFactory(factory.django.DjangoModelFactory):
 
 
 class MonthlySnapshotFactory(factory.django.DjangoModelFactory):
-    """A stored month of retention figures (normally ``retention.services.snapshot_month``
+    """A stored month of retention figures (normally ``retention.figures.snapshots.snapshot_month``
     writes them): 100 customers at the start, 5 new, 4 lost."""
 
     class Meta:

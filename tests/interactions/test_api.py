@@ -348,6 +348,18 @@ def test_a_follow_up_is_not_moved_into_the_past_nor_to_someone_outside_the_team(
     )
 
 
+def test_a_promise_kept_by_someone_who_changed_teams_can_still_be_reworded(
+    csm, teammate, other_csm, book
+):
+    promise = FollowUpFactory(account=book["mine"], owner=teammate)
+    teammate.team = other_csm.team
+    teammate.save(update_fields=["team"])
+    response = client_for(csm).patch(f"{FOLLOW_UPS}{promise.pk}/", {"title": "Call back"})
+    assert response.status_code == 200, response.json()
+    promise.refresh_from_db()
+    assert (promise.title, promise.owner) == ("Call back", teammate)
+
+
 def test_follow_up_is_rescheduled(csm, book):
     follow_up = FollowUpFactory(account=book["mine"], owner=csm)
     later = timezone.localdate() + dt.timedelta(days=30)
