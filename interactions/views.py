@@ -88,6 +88,9 @@ def interaction_log(request):
                 selected_kinds=[],
                 follow_ups=customer_selectors.open_follow_ups_on(account),
                 can_edit=True,
+                # Scored again by the save (retention listens): the new score and flags.
+                health=customer_selectors.latest_health_on(account),
+                flags=customer_selectors.unresolved_flags_on(account),
             )
         return render(request, "interactions/_log_form.html", context)
     return render(request, "interactions/log.html", context)

@@ -10,7 +10,8 @@ class RetentionConfig(AppConfig):
         from customers import cadence
         from interactions import feedback
 
-        from .health import flags, follow, wording
+        from . import follow
+        from .health import flags, wording
         from .models import ScoringConfiguration
 
         wording.register()

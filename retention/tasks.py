@@ -74,7 +74,7 @@ def score_chunk(
 @shared_task(**CHUNK_OPTIONS)
 def rescore_accounts(account_ids: list[int]) -> dict:
     """Score these accounts again for today after a bulk write changed them, and bring their
-    flags in line (``retention.health.follow``). Idempotent, so acknowledged late."""
+    flags in line (``retention.follow``). Idempotent, so acknowledged late."""
     return scoring.rescore(account_ids=account_ids)
 
 

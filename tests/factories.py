@@ -293,7 +293,7 @@ class HealthScoreFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         # A score made by hand is that day's score: it replaces the one a write made when
-        # it scored the account again (retention.health.follow).
+        # it scored the account again (retention.follow).
         model_class.objects.filter(
             account=kwargs["account"], scored_on=kwargs["scored_on"]
         ).delete()

@@ -1,5 +1,6 @@
 """The at-risk list: the risk flags a team lead looks after (their team's; an admin's: all),
-filtered, sorted, exported, and acknowledged, resolved or snoozed in place.
+one row per account with all its flags and why, filtered, sorted (most ARR at risk first),
+exported (one line per flag), and each flag acknowledged, resolved or snoozed in place.
 
 Who sees what: a team lead the flags of their team's accounts, an admin every flag, a CSM the
 flags of the accounts they own (their teammates' accounts are the team lead's to triage; a
@@ -8,9 +9,10 @@ CSM reads those on the account page). Acting on a flag follows the flag services
 accounts, where the owner saying "I am on it" is what the flag asks for. A flag outside the
 user's scope answers 404.
 
-Each action works two ways from the same URL: under htmx a small form swaps into the row and
-its answer is the updated row (errors shown in the row, the message sent in an ``HX-Trigger``
-event); without JavaScript it is a full page with the form that redirects back to the list.
+Each action works two ways from the same URL: under htmx a small form swaps into the flag's
+place in its account's row and its answer is the updated flag (errors shown there, the
+message sent in an ``HX-Trigger`` event); without JavaScript it is a full page with the form
+that redirects back to the list.
 """
 
 import csv
@@ -46,10 +48,15 @@ ALL_STATUSES = tuple(RiskFlag.Status.values)
 # Spreadsheet programs run a cell that starts with one of these as a formula.
 
 
-class FlagPaginator(Paginator):
-    """Cuts the page on the flags' ids first and loads only the page's rows with their joins
+class IdsFirstPaginator(Paginator):
+    """Cuts the page on the rows' ids first and loads only the page's rows with their joins
     and annotations: the database sorts 10,000 narrow rows instead of 10,000 wide ones (half
-    the time of the at-risk list on the 100,000-account demo; see bench/bench_pages.py)."""
+    the time of the at-risk list on the 100,000-account demo; see bench/bench_pages.py).
+    ``count`` is given: the list's COUNT needs none of the sorting's annotations."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self.count = count
 
     def page(self, number):
         number = self.validate_number(number)
@@ -62,12 +69,17 @@ class FlagPaginator(Paginator):
         return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
-def _flags(user, form: AtRiskFilterForm, *, unresolved: bool = False):
+def _filters(user, form: AtRiskFilterForm, *, unresolved: bool = False) -> dict:
     filters = form.filters()
     if unresolved:  # whatever the status filter says: for the counts per status
         filters["statuses"] = flag_selectors.UNRESOLVED
     if not scoping.can_manage(user):
         filters["owner"] = user
+    return filters
+
+
+def _flags(user, form: AtRiskFilterForm, *, unresolved: bool = False):
+    filters = _filters(user, form, unresolved=unresolved)
     return flag_selectors.open_flags_for(user, **filters).select_related("acknowledged_by")
 
 
@@ -79,18 +91,25 @@ def _with_age(rows, today):
 
 @login_required
 def at_risk(request):
-    """The at-risk list: the flags in the user's scope, filtered and sorted, 50 a page."""
+    """The at-risk list: the accounts with flags in the user's scope, one row each with all
+    their flags, filtered and sorted, 50 a page."""
     form = AtRiskFilterForm(request.GET, user=request.user)
     counts = flag_selectors.status_counts(_flags(request.user, form, unresolved=True))
     counts["unresolved"] = sum(counts[status] for status in flag_selectors.UNRESOLVED)
-    paginator = FlagPaginator(_flags(request.user, form), PAGE_SIZE)
+    filters = _filters(request.user, form)
+    order = filters.pop("order")
+    paginator = IdsFirstPaginator(
+        flag_selectors.flagged_accounts_for(request.user, order=order, **filters),
+        PAGE_SIZE,
+        count=flag_selectors.flagged_account_count(request.user, **filters),
+    )
     status = form.filters().get("statuses", ("",))[0]
-    if status in ("", *flag_selectors.UNRESOLVED):
-        # The counts per status are the same flags: no second COUNT over them.
-        paginator.count = counts[status or "unresolved"]
     page = paginator.get_page(request.GET.get("page"))
     today = timezone.localdate()
-    _with_age(page, today)
+    flags_by_account = flag_selectors.flags_on(request.user, [a.pk for a in page], **filters)
+    for account in page:
+        account.flags = _with_age(flags_by_account.get(account.pk, []), today)
+        account.age = min((f.age for f in account.flags), default=None)
     query = request.GET.copy()
     query.pop("page", None)
     unsorted = query.copy()
@@ -102,7 +121,9 @@ def at_risk(request):
         "form": form,
         "counts": counts,
         "status": status,
-        "sort": form.filters()["order"],
+        # Flags behind the rows (the resolved ones are not counted).
+        "flag_total": None if status == "resolved" else counts[status or "unresolved"],
+        "sort": order,
         "querystring": query.urlencode(),
         "unsorted": unsorted.urlencode(),
         "any_status": any_status.urlencode(),
@@ -193,7 +214,7 @@ def at_risk_export(request):
 
 
 def _row(request, pk: int):
-    """The flag as the list shows it (score, band, drop, ARR at risk), in any status."""
+    """The flag as its account's row in the list shows it, in any status."""
     row = (
         flag_selectors.open_flags_for(request.user, statuses=ALL_STATUSES)
         .select_related("acknowledged_by")
@@ -213,12 +234,12 @@ def _render_row(request, pk: int, *, action: str = "", form=None):
         "sees_team": scoping.can_manage(request.user),
         "here": safe_next(request, reverse("retention:at_risk")),
     }
-    return render(request, "retention/_at_risk_row.html", context)
+    return render(request, "retention/_at_risk_flag.html", context)
 
 
 @login_required
 def at_risk_row(request, pk: int):
-    """One row of the list (htmx: "Cancel" puts the row back without its form)."""
+    """One flag of an account's row (htmx: "Cancel" puts it back without its form)."""
     flag_selectors.flag_for(request.user, pk)
     if not request.htmx:
         return redirect(safe_next(request, reverse("retention:at_risk")))

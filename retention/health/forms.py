@@ -33,16 +33,18 @@ def _days_or_more(d: int) -> str:
 days_label = lazy(_days, str)
 days_or_more_label = lazy(_days_or_more, str)
 SORT_LABELS = {
-    "-drop": _("Biggest drop"),
-    "score": _("Lowest score"),
     "-arr": _("Most ARR at risk"),
-    "-age": _("Oldest first"),
     "age": _("Newest first"),
+    "score": _("Lowest score"),
+    "-drop": _("Biggest drop"),
+    "-age": _("Oldest first"),
     "-score": _("Highest score"),
     "drop": _("Smallest drop"),
     "arr": _("Least ARR at risk"),
 }
-DEFAULT_SORT = "-drop"
+# What helps whatever dropped: the money at stake first (issue 13; "biggest drop" ordered by
+# nothing when no score had fallen).
+DEFAULT_SORT = "-arr"
 
 
 class PlainSelect(forms.Select):

@@ -1,9 +1,11 @@
 """Reading risk flags and health scores for pages, always scoped through ``crm.scoping``.
 
-``open_flags_for`` gives the at-risk list everything it shows and sorts by in one query: the
-account's latest score, band and drop (points lost against the score about 30 days earlier,
-all three from its ``AccountHealth`` row) and the ARR at risk (MRR × 12), so the page stays
-thin and its query count constant.
+The at-risk list shows one row per account: ``flagged_accounts_for`` gives the accounts with
+flags that match the filters, each with what the row shows and sorts by (the latest score,
+band and drop — points lost against the score about 30 days earlier — from its
+``AccountHealth`` row, and the ARR at risk, MRR × 12), and ``flags_on`` the flags of a
+page's accounts in one query, so the page's query count stays constant. ``open_flags_for``
+gives the same flags one row each (the export, the API), with the same annotations.
 """
 
 import datetime as dt
@@ -26,6 +28,7 @@ from django.utils import timezone
 
 from crm import scoping
 from customers import selectors as customer_selectors
+from customers.models import Account
 
 from ..models import AccountHealth, HealthScore, RiskFlag, RiskFlagEvent, band_rank
 
@@ -40,6 +43,18 @@ SORTS = {
     "age": ["-raised_at", "-pk"],
     "-age": ["raised_at", "pk"],
 }
+# The at-risk list's orders of accounts (``flagged_accounts_for``), the same keys.
+ACCOUNT_SORTS = {
+    "-arr": [F("mrr").desc()],
+    "arr": [F("mrr").asc()],
+    "score": [F("h_score").asc(nulls_last=True)],
+    "-score": [F("h_score").desc(nulls_last=True)],
+    "-drop": [F("h_drop").desc(nulls_last=True)],
+    "drop": [F("h_drop").asc(nulls_last=True)],
+    "age": [F("newest").desc()],  # the newest flag first
+    "-age": [F("oldest").asc()],  # the oldest flag first
+}
+ARR = DecimalField(max_digits=14, decimal_places=2)
 
 
 def _current(field: str) -> Subquery:
@@ -76,7 +91,71 @@ def with_health(accounts: QuerySet) -> QuerySet:
     )
 
 
-def open_flags_for(
+def open_flags_for(user, *, order: str = "-drop", **filters) -> QuerySet[RiskFlag]:
+    """The unresolved flags (or those of ``statuses``) on accounts ``user`` may read — a team
+    lead their team's, an admin all — filtered by reason, owner (a user or id), the latest
+    band, segment, renewal within N days and minimum age in days (the keywords of
+    ``_matching``), sorted by ``order`` (one of ``SORTS``). Each row carries
+    ``current_score``, ``current_band``, ``drop`` and ``arr_at_risk``."""
+    qs = _matching(user, **filters)
+    qs = qs.select_related(
+        "account", "account__owner", "account__segment", "account__team"
+    ).annotate(
+        current_score=_current("score"),
+        current_band=_current("band"),
+        drop=_current("drop"),
+        arr_at_risk=ExpressionWrapper(F("account__mrr") * 12, output_field=ARR),
+    )
+    return qs.order_by(*SORTS.get(order, SORTS["-drop"]))
+
+
+def flagged_accounts_for(user, *, order: str = "-arr", **filters) -> QuerySet[Account]:
+    """The accounts with flags ``open_flags_for(user, **filters)`` would list, one row each,
+    sorted by ``order`` (a key of ``ACCOUNT_SORTS``; then by name). Each carries ``h_score``,
+    ``h_band``, ``h_drop`` and ``arr_at_risk``."""
+    flags = _matching(user, **filters)
+    qs = (
+        Account.objects.filter(pk__in=flags.values("account_id"))
+        .select_related("owner", "segment", "team")
+        .annotate(
+            h_score=F("current_health__score"),
+            h_band=F("current_health__band"),
+            h_drop=F("current_health__previous_score") - F("current_health__score"),
+            arr_at_risk=ExpressionWrapper(F("mrr") * 12, output_field=ARR),
+        )
+    )
+    if order in ("age", "-age"):  # only then: a look-up of the account's flags per account
+        own = flags.filter(account_id=OuterRef("pk")).order_by()
+        qs = qs.annotate(
+            newest=Subquery(own.order_by("-raised_at").values("raised_at")[:1]),
+            oldest=Subquery(own.order_by("raised_at").values("raised_at")[:1]),
+        )
+    # Ties: the riskier account (the lower score) first, then by name.
+    tie = [F("h_score").asc(nulls_last=True), "name", "pk"]
+    return qs.order_by(*ACCOUNT_SORTS.get(order, ACCOUNT_SORTS["-arr"]), *tie)
+
+
+def flagged_account_count(user, **filters) -> int:
+    """How many accounts ``flagged_accounts_for`` lists (one COUNT, without its annotations)."""
+    return Account.objects.filter(pk__in=_matching(user, **filters).values("account_id")).count()
+
+
+def flags_on(user, account_ids, **filters) -> dict[int, list[RiskFlag]]:
+    """The flags ``open_flags_for(user, **filters)`` would list on these accounts, newest
+    first, by account: one query for a page of the at-risk list."""
+    found: dict[int, list[RiskFlag]] = {}
+    flags = (
+        _matching(user, **filters)
+        .filter(account_id__in=list(account_ids))
+        .select_related("acknowledged_by")
+        .order_by("-raised_at", "-pk")
+    )
+    for flag in flags:
+        found.setdefault(flag.account_id, []).append(flag)
+    return found
+
+
+def _matching(
     user,
     *,
     reasons: list[str] | tuple[str, ...] = (),
@@ -86,28 +165,11 @@ def open_flags_for(
     segment=None,
     renewal_within_days: int | None = None,
     min_age_days: int | None = None,
-    order: str = "-drop",
     today: dt.date | None = None,
 ) -> QuerySet[RiskFlag]:
-    """The unresolved flags (or those of ``statuses``) on accounts ``user`` may read — a team
-    lead their team's, an admin all — filtered by reason, owner (a user or id), the latest
-    band, segment, renewal within N days and minimum age in days, sorted by ``order`` (one
-    of ``SORTS``). Each row carries ``current_score``, ``current_band``, ``drop`` and
-    ``arr_at_risk``."""
+    """The flags of ``statuses`` in ``user``'s scope that pass the at-risk list's filters."""
     today = today or timezone.localdate()
-    qs = (
-        RiskFlag.objects.filter(status__in=statuses)
-        .select_related("account", "account__owner", "account__segment", "account__team")
-        .annotate(
-            current_score=_current("score"),
-            current_band=_current("band"),
-            drop=_current("drop"),
-            arr_at_risk=ExpressionWrapper(
-                F("account__mrr") * 12, output_field=DecimalField(max_digits=14, decimal_places=2)
-            ),
-        )
-    )
-    qs = scoping.visible(user, qs, via="account")
+    qs = scoping.visible(user, RiskFlag.objects.filter(status__in=statuses), via="account")
     if reasons:
         qs = qs.filter(reason__in=reasons)
     if owner is not None:
@@ -121,7 +183,7 @@ def open_flags_for(
         qs = qs.filter(account_id__in=due.values("account_id"))
     if min_age_days is not None:
         qs = qs.filter(raised_at__lt=_start_of(today - dt.timedelta(days=min_age_days - 1)))
-    return qs.order_by(*SORTS.get(order, SORTS["-drop"]))
+    return qs
 
 
 def _start_of(day: dt.date) -> dt.datetime:

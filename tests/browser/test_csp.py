@@ -105,7 +105,8 @@ def test_team_lead_pages_run_under_the_policy(live_server, page, team_lead, acme
     assert page.locator("svg").count() >= 2
     watch.visit(live_server, "/retention/at-risk/")
 
-    row = page.locator("[data-testid=flag-row]", has_text="Acme Logistics")
+    account_row = page.locator("[data-testid=account-row]", has_text="Acme Logistics")
+    row = account_row.locator("[data-testid=flag-row]", has_text="Entered red")
     row.get_by_role("link", name="Acknowledge").click()
     comment = row.locator("textarea[name=comment]")
     comment.wait_for()

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from customers.services import refresh_ledger
+
 from ..factories import (
     AccountFactory,
     ContactFactory,
@@ -112,6 +114,7 @@ def acme(csm, teammate):
         next_renewal_on=timezone.localdate() + dt.timedelta(days=45),
     )
     ContractFactory(account=account, reference="C-ACME-2023", monthly_value="4200.00")
+    refresh_ledger(account_ids=[account.pk])  # a customer: a save scores it again
     ContactFactory(
         account=account,
         name="Petra Pfeiffer",
@@ -155,14 +158,16 @@ def _score(account, points, band, trend, measures):
     configuration = ScoringConfiguration.objects.filter(is_active=True).first()
     if configuration is None:  # transactional tests flush the migration's default
         configuration = ScoringConfiguration.objects.create(version=1, is_active=True)
-    HealthScore.objects.create(
+    HealthScore.objects.update_or_create(  # the day's score, as a night's run left it
         account=account,
         scored_on=timezone.localdate(),
-        configuration=configuration,
-        score=points,
-        band=band,
-        trend=trend,
-        measures=measures,
+        defaults={
+            "configuration": configuration,
+            "score": points,
+            "band": band,
+            "trend": trend,
+            "measures": measures,
+        },
     )
     rebuild_current_health(account_ids=[account.pk])  # as the scoring run keeps it
 
@@ -197,6 +202,7 @@ def test_csm_logs_a_call_with_a_follow_up_and_sees_it_on_the_timeline(live_serve
     page.fill("#id_follow_up_title", "Send the renewal offer")
     page.fill("#id_follow_up_due", (timezone.localdate() + dt.timedelta(days=7)).isoformat())
     url_before = page.url
+    assert page.locator("[data-testid=health-card] .score").inner_text() == "44"  # red
     page.press("#id_follow_up_title", "Enter")  # Enter saves
     page.wait_for_selector("[data-testid=log-saved]")
     settled(page)
@@ -204,6 +210,12 @@ def test_csm_logs_a_call_with_a_follow_up_and_sees_it_on_the_timeline(live_serve
     timeline = page.locator("[data-testid=timeline]")
     assert "Renewal call with Petra" in timeline.inner_text()
     assert "Send the renewal offer" in page.locator("#follow-ups-list").inner_text()
+    # Health follows the work: the call scored the account again before the answer.
+    from retention.models import AccountHealth
+
+    now = AccountHealth.objects.get(account=acme)
+    assert now.score != 44
+    assert page.locator("[data-testid=health-card] .score").inner_text() == str(now.score)
     shot(page, "logged")
 
     assert acme.interactions.filter(summary="Renewal call with Petra", kind="call").exists()
@@ -227,6 +239,13 @@ def flags(acme, teammate):
         mrr=1800, next_renewal_on=today + dt.timedelta(days=38)
     )
     HealthScoreFactory(account=cobalt, score=58, band="yellow", previous_score=71, trend=-13)
+    RiskFlagFactory(
+        account=acme,
+        reason=RiskFlag.Reason.SCORE_DROP,
+        measured_value=18,
+        threshold=15,
+        explanation="score fell 18 points within 30 days (from 62 to 44)",
+    )
     red = RiskFlagFactory(
         account=acme,
         reason=RiskFlag.Reason.ENTERED_RED,
@@ -254,14 +273,18 @@ def test_team_lead_reviews_the_at_risk_list_and_transfers_an_account(
     red, _renewal = flags
     shot = Shots("lead")
     sign_in(page, live_server, "lena")
-    page.get_by_role("link", name="Team dashboard").click()
+    assert page.url.endswith("/retention/team/")  # a lead lands on the team dashboard
     page.wait_for_selector("[data-testid=per-csm]")
     shot(page, "team-dashboard")
 
     page.locator("nav").get_by_role("link", name="At-risk list").click()
     page.wait_for_selector("[data-testid=at-risk]")
     settled(page)  # htmx handles the inline actions once it has processed the page
-    row = page.locator("[data-testid=flag-row]", has_text="Acme Logistics")
+    # One row per account, each with all its flags (a second flag joins Acme's row).
+    assert page.locator("[data-testid=account-row]", has_text="Acme Logistics").count() == 1
+    account_row = page.locator("[data-testid=account-row]", has_text="Acme Logistics")
+    assert account_row.locator("[data-testid=flag-row]").count() == 2
+    row = account_row.locator("[data-testid=flag-row]", has_text="Entered red")
     assert "No meeting or call for 47 days" not in row.inner_text()  # lower case: the reason
     assert "no meeting or call for 47 days (expected every 30)" in row.inner_text()
     assert "Renewal at risk" in page.inner_text("[data-testid=at-risk]")
@@ -289,7 +312,7 @@ def test_team_lead_reviews_the_at_risk_list_and_transfers_an_account(
     assert "Booked a call with Petra for Friday" in row.inner_text()
     assert row.locator("[data-testid=flag-status]").inner_text() == "Acknowledged"
     assert "acknowledged" in page.locator("[data-testid=toast]").inner_text()
-    assert page.inner_text("[data-count=open]") == "1"  # the counts follow the flag
+    assert page.inner_text("[data-count=open]") == "2"  # the counts follow the flag
     assert page.inner_text("[data-count=acknowledged]") == "1"
     assert page.url == url_before  # swapped in place, no page load
     shot(page, "at-risk-acknowledged")
@@ -367,3 +390,43 @@ def test_portfolio_works_on_a_phone(live_server, browser, csm, acme):
     page.get_by_role("link", name=re.compile("^Handovers")).wait_for()
     shot(page, "menu")
     context.close()
+
+
+def test_csm_asks_for_a_handover_and_the_lead_approves_it_to_another_owner(
+    live_server, page, csm, teammate, team_lead, acme
+):
+    from customers.models import HandoverRequest
+
+    shot = Shots("handover-request")
+    sign_in(page, live_server, "carla")
+    page.goto(f"{live_server.url}{acme.get_absolute_url()}")
+    page.get_by_role("link", name="Ask to hand over").click()
+    page.select_option("#id_to_owner", label="Tom Teammate · Team A")
+    page.fill("#id_reason", "Carla goes on parental leave")
+    page.fill("#id_handover_notes", "Petra decides; call her after 4 pm.")
+    shot(page, "ask")
+    page.get_by_role("button", name="Ask the team lead").click()
+    page.wait_for_selector("[data-testid=handover-request-banner]")
+    assert "your team lead decides" in page.inner_text("#messages")
+    shot(page, "asked")
+    sign_out(page)
+
+    sign_in(page, live_server, "lena")
+    assert page.locator("[data-testid=handover-count]").inner_text() == "1"
+    page.get_by_role("link", name=re.compile("^Handovers")).click()
+    request = page.locator("[data-testid=handover-request]", has_text="Acme Logistics")
+    assert "Carla goes on parental leave" in request.inner_text()
+    request.locator("select[name=to_owner]").select_option(label="Lena Lead · Team A")
+    shot(page, "to-decide")
+    request.get_by_role("button", name="Approve").click()
+    page.wait_for_selector("text=who is asked to acknowledge the handover")
+    shot(page, "approved")
+    acme.refresh_from_db()
+    asked = HandoverRequest.objects.get()
+    assert acme.owner == team_lead and asked.status == "approved"
+    assert asked.transfer.handover_notes == "Petra decides; call her after 4 pm."
+    # The new owner (here the lead) acknowledges as after any transfer.
+    page.get_by_role("link", name=re.compile("^Handovers")).click()
+    page.locator("[data-testid=pending-handovers] [data-testid=acknowledge]").click()
+    page.wait_for_selector("text=it is yours now")
+    assert acme.transfers.get().acknowledged_at is not None

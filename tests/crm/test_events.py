@@ -11,8 +11,8 @@ from crm.models import Team
 def test_who_listens_to_what():
     # The list of handlers is part of the design: a new listener shows up here.
     assert events.handlers() == {
-        "AccountChanged": ["retention.health.follow.rescore_account"],
-        "AccountsChanged": ["retention.health.follow.rescore_accounts_later"],
+        "AccountChanged": ["retention.follow.rescore_account"],
+        "AccountsChanged": ["retention.follow.rescore_accounts_later"],
     }
 
 

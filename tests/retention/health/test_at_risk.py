@@ -69,11 +69,11 @@ def page_of(client, user, **params) -> str:
 
 
 def rows_in(html: str) -> list[str]:
-    """The account names of the list's rows, in order."""
+    """The account names of the list's rows, in order (one row per account)."""
     names = []
-    for part in html.split('data-testid="flag-row"')[1:]:
-        link = part.split('class="fw-semibold text-decoration-none" href="', 1)[1]
-        names.append(link.split(">", 1)[1].split("<", 1)[0])
+    for part in html.split('data-testid="account-row"')[1:]:
+        link = part.split('data-testid="account-name">', 1)[1]
+        names.append(link.split("<", 1)[0])
     return names
 
 
@@ -283,29 +283,71 @@ def test_csms_get_no_owner_filter(client, csm, mixed):
         ("-drop", ["Red Co", "Yellow Co", "Renewal Co", "Champion Co"]),  # 40, 5, -5, n/a
         ("score", ["Red Co", "Champion Co", "Renewal Co", "Yellow Co"]),
         ("-score", ["Yellow Co", "Renewal Co", "Champion Co", "Red Co"]),
-        ("-arr", ["Yellow Co", "Renewal Co", "Champion Co", "Red Co"]),
+        ("-arr", ["Yellow Co", "Champion Co", "Renewal Co", "Red Co"]),  # a tie: lower score
         ("-age", ["Champion Co", "Red Co"]),  # the oldest first (the other two: today)
+        ("age", ["Renewal Co", "Yellow Co", "Red Co", "Champion Co"]),  # the newest first
     ],
 )
 def test_sorts(client, team_lead, mixed, sort, expected):
     assert rows_in(page_of(client, team_lead, sort=sort))[: len(expected)] == expected
 
 
-def test_the_default_order_is_the_biggest_drop_first(client, team_lead, mixed):
-    assert rows_in(page_of(client, team_lead))[0] == "Red Co"
+def test_the_default_order_is_the_most_arr_at_risk_first(client, team_lead, mixed):
+    assert rows_in(page_of(client, team_lead)) == [
+        "Yellow Co",
+        "Champion Co",
+        "Renewal Co",
+        "Red Co",
+    ]
 
 
-def test_fifty_flags_a_page(client, team_lead, csm):
+def test_fifty_accounts_a_page(client, team_lead, csm):
     _bulk_flags(csm, 55)
     first = page_of(client, team_lead)
     second = page_of(client, team_lead, page=2)
     assert (len(rows_in(first)), len(rows_in(second))) == (50, 5)
-    assert "55 flags" in first
+    assert "55 accounts · 55 flags" in first
     assert not set(rows_in(first)) & set(rows_in(second))
 
 
-def _bulk_flags(owner, n: int, *, start: int = 0) -> None:
-    """``n`` scored and flagged accounts of ``owner``, written in a few queries."""
+def test_an_account_with_several_flags_is_one_row_with_all_of_them(client, team_lead, csm):
+    red = flagged(csm, "Twice Co", score=30, previous=70)
+    RiskFlagFactory(
+        account=red.account,
+        reason=Reason.SCORE_DROP,
+        explanation="fell 40 points",
+        status=Status.ACKNOWLEDGED,
+        acknowledged_by=team_lead,
+        acknowledged_comment="Calling Petra",
+    )
+    RiskFlagFactory(
+        account=red.account,
+        reason=Reason.CHAMPION_LEFT,
+        explanation="champion left",
+        status=Status.SNOOZED,
+        snoozed_until=today() + dt.timedelta(days=3),
+        snooze_reason="Meeting the new one",
+    )
+    flagged(csm, "Once Co")
+    html = page_of(client, team_lead)
+    assert rows_in(html) == ["Twice Co", "Once Co"]  # the same ARR: the lower score first
+    assert "2 accounts · 4 flags" in html
+    row = html.split(f'data-account="{red.account_id}"', 1)[1].split("</tbody>", 1)[0]
+    assert row.count('data-testid="flag-row"') == 3
+    assert "Fell 40 points" in row and "Champion left" in row and "Meeting the new one" in row
+    # Every flag keeps its own actions: none to acknowledge the acknowledged one.
+    assert row.count('data-testid="acknowledge"') == 2 and row.count('data-testid="resolve"') == 3
+    assert "Calling Petra" in row
+    for flag in RiskFlag.objects.filter(account=red.account):
+        assert reverse("retention:flag_action", args=[flag.pk, "resolve"]) in row
+    # Filtered by reason, the row keeps only the flags that match.
+    by_reason = page_of(client, team_lead, reason=Reason.SCORE_DROP)
+    assert rows_in(by_reason) == ["Twice Co"] and by_reason.count('data-testid="flag-row"') == 1
+
+
+def _bulk_flags(owner, n: int, *, start: int = 0, flags_each: int = 1) -> None:
+    """``n`` scored and flagged accounts of ``owner`` (``flags_each`` flags, of different
+    reasons, on each), written in a few queries."""
     segment = SegmentFactory(name="SMB")
     accounts = Account.objects.bulk_create(
         Account(
@@ -334,7 +376,7 @@ def _bulk_flags(owner, n: int, *, start: int = 0) -> None:
     RiskFlag.objects.bulk_create(
         RiskFlag(
             account=a,
-            reason=Reason.ENTERED_RED,
+            reason=reason,
             raised_on=today(),
             last_seen_on=today(),
             measured_value=Decimal("30"),
@@ -346,6 +388,7 @@ def _bulk_flags(owner, n: int, *, start: int = 0) -> None:
             acknowledged_comment="on it" if i % 2 else "",
         )
         for i, a in enumerate(accounts)
+        for reason in (Reason.ENTERED_RED, Reason.SCORE_DROP)[:flags_each]
     )
 
 
@@ -357,12 +400,15 @@ def test_the_page_costs_the_same_queries_with_ten_times_more_flags_than_it_shows
     client.get(AT_RISK)  # warm up the session
     with CaptureQueriesContext(connection) as few:
         assert client.get(AT_RISK).status_code == 200
-    _bulk_flags(teammate, 500, start=100)
+    _bulk_flags(teammate, 500, start=100, flags_each=2)
     with django_assert_max_num_queries(len(few)):
         response = client.get(AT_RISK, {"sort": "-arr", "band": "red"})
-    assert len(rows_in(response.content.decode())) == 50
-    with django_assert_max_num_queries(len(few)):
-        assert len(rows_in(client.get(AT_RISK, {"page": 5}).content.decode())) == 50
+    html = response.content.decode()
+    assert len(rows_in(html)) == 50 and html.count('data-testid="flag-row"') == 100
+    for sort in ("age", "-age", "score", "-drop"):
+        with django_assert_max_num_queries(len(few)):
+            page = client.get(AT_RISK, {"page": 5, "sort": sort}).content.decode()
+        assert len(rows_in(page)) == 50
 
 
 # --- acting inline (htmx) ---
@@ -373,7 +419,7 @@ def test_htmx_opens_the_form_inside_the_row(client, book, team_lead):
     response = client.get(action_url(book["carla"], "acknowledge"), **HTMX)
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.lstrip().startswith("<tbody") and "<html" not in html
+    assert html.lstrip().startswith('<div id="flag-') and "<html" not in html
     assert f'id="flag-{book["carla"].pk}"' in html
     assert 'data-testid="flag-form"' in html and 'name="comment"' in html
 
@@ -384,7 +430,7 @@ def test_htmx_acknowledge_swaps_the_row_and_sends_the_message(client, book, team
         action_url(book["carla"], "acknowledge"), {"comment": "Calling Petra today"}, **HTMX
     )
     html = response.content.decode()
-    assert response.status_code == 200 and html.lstrip().startswith("<tbody")
+    assert response.status_code == 200 and html.lstrip().startswith('<div id="flag-')
     assert "Acknowledged" in html and "Calling Petra today" in html
     assert 'data-testid="flag-form"' not in html
     event = json.loads(response["HX-Trigger"])["treue:message"]
@@ -475,7 +521,7 @@ def test_cancel_puts_the_row_back(client, book, team_lead):
     client.force_login(team_lead)
     response = client.get(reverse("retention:at_risk_row", args=[book["carla"].pk]), **HTMX)
     html = response.content.decode()
-    assert html.lstrip().startswith("<tbody") and 'data-testid="flag-form"' not in html
+    assert html.lstrip().startswith('<div id="flag-') and 'data-testid="flag-form"' not in html
     assert 'data-testid="acknowledge"' in html
 
 

@@ -1,4 +1,4 @@
-"""Health follows the work (retention/health/follow.py): a write that changes what a measure sees
+"""Health follows the work (retention/follow.py): a write that changes what a measure sees
 scores its account again before the response; a bulk write has its accounts scored by Celery
 in chunks once it has committed."""
 
@@ -14,11 +14,12 @@ from crm.models import PendingTask
 from customers import services as customer_services
 from interactions import services as interaction_services
 from interactions.models import Interaction
-from retention.health import follow, scoring
+from retention import follow
+from retention.health import scoring
 from retention.models import AccountHealth, HealthScore, RiskFlag
 from tests.retention.test_tasks import make_red
 
-from ...factories import AccountFactory, ContactFactory, ContractFactory, make_customer
+from ..factories import AccountFactory, ContactFactory, ContractFactory, make_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -52,8 +53,8 @@ def red_account(csm):
 
 def test_the_retention_handlers_are_registered():
     assert events.handlers() == {
-        "AccountChanged": ["retention.health.follow.rescore_account"],
-        "AccountsChanged": ["retention.health.follow.rescore_accounts_later"],
+        "AccountChanged": ["retention.follow.rescore_account"],
+        "AccountsChanged": ["retention.follow.rescore_accounts_later"],
     }
 
 
@@ -84,6 +85,27 @@ def test_logging_a_call_on_a_red_account_shows_the_new_score_after_the_redirect(
     reasons = page.split('data-testid="health-reasons"', 1)[1].split("</ul>", 1)[0]
     assert "Nothing costs points right now." in reasons
     assert "resolved itself" in page  # the flag's history says so
+
+
+def test_logging_from_the_account_page_under_htmx_sends_the_new_health_along(
+    client, csm, red_account
+):
+    client.force_login(csm)
+    response = client.post(
+        reverse("interactions:log") + "?source=account",
+        {
+            "account": red_account.pk,
+            "source": "account",
+            "kind": "call",
+            "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "summary": "Call",
+            "sentiment": "positive",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    card = html.split('id="health"', 1)[1].split('data-testid="health-reasons"', 1)[0]
+    assert 'hx-swap-oob="true"' in card and '<span class="stat score">100</span>' in card
 
 
 def test_deleting_the_call_brings_the_red_score_and_a_flag_back(client, csm, red_account):

@@ -1,5 +1,5 @@
 """Health that follows the work (DESIGN.md "Health and risk"): what retention does when a
-lower app says an account changed (``crm.events``).
+lower app says an account changed (``crm.events``). At retention's top: it enqueues tasks.
 
 One account (``AccountChanged``: a call logged, a problem closed, a contract written) is
 scored again at once, in the writer's transaction, by the night's own code
@@ -12,8 +12,8 @@ write has committed (``crm.queue``, which keeps them while the broker is down).
 from crm import events
 from crm.queue import enqueue_safely
 
-from ..tasks import rescore_accounts
-from . import scoring
+from .health import scoring
+from .tasks import rescore_accounts
 
 RESCORE_CHUNK = 2000  # accounts per task, as a chunk of the night's run
 
