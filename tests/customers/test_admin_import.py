@@ -2,7 +2,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from customers.admin_import import SESSION_KEY, UPLOAD_DIR
+from crm.admin_import import SESSION_KEY, UPLOAD_DIR
 from customers.models import Account, Contract
 
 from ..factories import AccountFactory, UserFactory

@@ -8,7 +8,7 @@ from django.core.management.base import CommandError
 from django.db import connections
 from django.utils import timezone
 
-from customers.csv_import import ImportFailed
+from crm.csv_import.errors import ImportFailed
 from customers.models import Account, Contract
 from interactions.importers import import_interactions
 from interactions.models import Interaction
@@ -73,7 +73,7 @@ def test_command_reports_every_bad_row_on_stderr_and_fails(tmp_path):
     message, err = fail("contracts", path)
     assert message == f"{path}: 3 problems; nothing was written."
     assert err.splitlines() == [
-        "line 2: end_date 2024-01-01 is before start_date 2025-01-01",
+        "line 2: end_date 2024-01-01: The end date is before the start date.",
         "line 4: account “Nowhere” not found: no account has this external_id or name",
         "line 4: monthly_value “abc” is not a number (write it like 1200.50)",
     ]
@@ -205,7 +205,7 @@ def test_bad_interaction_rows_are_all_reported(acme):
     assert [str(e) for e in failed.value.errors] == [
         "line 2: kind “lunch” is not one of: meeting, call, email, note",
         "line 3: occurred_at “yesterday” is not a date and time "
-        "(use YYYY-MM-DD HH:MM, optionally with a UTC offset such as +01:00)",
+        "(use YYYY-MM-DD HH:MM, optionally with a UTC offset such as +01:00, or DD.MM.YYYY HH:MM)",
         f"line 4: occurred_at {future} is in the future",
         "line 5: author_email nobody@treue.example is not the email of any user",
         "line 5: sentiment “grumpy” is not one of: positive, neutral, negative",
