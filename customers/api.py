@@ -265,12 +265,15 @@ class ContactViewSet(
 class ContractSerializer(serializers.ModelSerializer):
     account = ScopedRelatedField(queryset=Account.objects.all(), scope="editable")
     account_name = serializers.CharField(source="account.name", read_only=True)
+    # Declared, so DRF does not copy the model's ``MinValueValidator`` with words of its own:
+    # the service refuses a negative value, as it does for the admin and the import.
+    monthly_value = serializers.DecimalField(max_digits=12, decimal_places=2)
 
     class Meta:
         model = Contract
         fields = ["id", *services.CONTRACT_FIELDS, "account_name", "created_at", "updated_at"]
         # The terms (a value ≥ 0, days in order, a unique reference) are checked by the
-        # services, in the same words as in the admin and the import.
+        # services.
         extra_kwargs = {"reference": {"validators": []}}
 
 

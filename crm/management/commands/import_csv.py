@@ -80,7 +80,7 @@ class Command(BaseCommand):
                 self.stderr.write(str(error))
             if failed.more:
                 self.stderr.write(
-                    f"... and {failed.more} more (only the first {len(failed.errors)} are listed)"
+                    f"... and {failed.more} more (the first {len(failed.errors)} are listed)"
                 )
             problems = failed.total
             raise CommandError(
