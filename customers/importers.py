@@ -423,6 +423,7 @@ class ContractImport(UpsertImport):
 
     def prepare(self, rows: list[Row]) -> None:
         self.account_ids = resolve_accounts(rows)
+        self.terms_refused = _("%(column)s %(value)s: %(message)s")  # once, not once a row
 
     def parse(self, row: Row) -> Parsed:
         values = {
@@ -455,7 +456,7 @@ class ContractImport(UpsertImport):
                 written = item.row.value(column) or terms.get(column)
                 for message in messages:
                     item.row.error(
-                        _("%(column)s %(value)s: %(message)s")
+                        self.terms_refused
                         % {"column": column, "value": written, "message": message}
                     )
         if change.stored is None:

@@ -42,6 +42,7 @@ MAX_INT = 2_147_483_647
 # ``Row.integer`` / ``Row.decimal`` and never checked here.
 FORMULA_START_RE = re.compile(r"[=@]|[+-](?![\d\s()./-]*$)(?!\s)")
 PIECE_SEPARATORS_RE = re.compile(r"[,;\t\r\n]+")
+SIGN_AFTER_SEPARATOR_RE = re.compile(r"[,;\t\r\n][=@+-]")
 SEPARATOR_NAMES = {",": "“,”", ";": "“;”"}
 
 
@@ -55,6 +56,8 @@ def formula_in(value: str) -> tuple[str, str] | None:
     being "" at the start of the cell; None when it nowhere does. Linear in the value."""
     if FORMULA_START_RE.match(value):
         return value, ""
+    if not SIGN_AFTER_SEPARATOR_RE.search(value):
+        return None  # most cells: no piece starts with a sign
     separators = list(PIECE_SEPARATORS_RE.finditer(value))
     for i, separator in enumerate(separators):
         end = separators[i + 1].start() if i + 1 < len(separators) else len(value)

@@ -139,6 +139,24 @@ def group_rows(items: Iterable, key: Callable[[Any], Any]) -> dict[Any, list[Row
 def report_duplicates(rows_by_key: dict[Any, list[Row]], describe: Callable[[Any], str]) -> None:
     """Every row whose key other rows hold too is bad; it names the first few of the others
     and counts the rest, so the report grows with the number of rows, not its square."""
+    texts: dict[tuple[int, int], str] = {}  # translated once per count, not once per row
+
+    def text(others: int, more: int) -> str:
+        if (others, more) not in texts:
+            if more:
+                texts[others, more] = ngettext(
+                    "%(what)s is also on lines %(lines)s and %(more)s other line",
+                    "%(what)s is also on lines %(lines)s and %(more)s other lines",
+                    more,
+                )
+            else:
+                texts[others, more] = ngettext(
+                    "%(what)s is also on line %(lines)s",
+                    "%(what)s is also on lines %(lines)s",
+                    others,
+                )
+        return texts[others, more]
+
     for key, rows in rows_by_key.items():
         if len(rows) < 2:
             continue
@@ -146,21 +164,9 @@ def report_duplicates(rows_by_key: dict[Any, list[Row]], describe: Callable[[Any
         first = [r.line for r in rows[: SHOWN_LINES + 1]]
         for row in rows:
             others = [line for line in first if line != row.line][:SHOWN_LINES]
-            lines = ", ".join(str(line) for line in others)
             more = len(rows) - 1 - len(others)
-            if more:
-                text = ngettext(
-                    "%(what)s is also on lines %(lines)s and %(more)s other line",
-                    "%(what)s is also on lines %(lines)s and %(more)s other lines",
-                    more,
-                )
-            else:
-                text = ngettext(
-                    "%(what)s is also on line %(lines)s",
-                    "%(what)s is also on lines %(lines)s",
-                    len(others),
-                )
-            row.error(text % {"what": what, "lines": lines, "more": more})
+            lines = ", ".join(str(line) for line in others)
+            row.error(text(len(others), more) % {"what": what, "lines": lines, "more": more})
 
 
 def report_same_target(changes: list[Change], describe: Callable[[dict], str]) -> None:
