@@ -238,14 +238,8 @@ class AccountImport(UpsertImport):
         if self.new_segments:
             names = ", ".join(sorted(self.new_segments.values()))
             notes.append(_("new segments: %(names)s") % {"names": names})
-        self.moves = [
-            c
-            for c in changes
-            if c.stored is not None
-            and c.changed.get("owner_id") not in (None, c.stored["owner_id"])
-        ]
-        if self.moves:
-            notes.append(_("ownership transfers recorded: %(n)s") % {"n": len(self.moves)})
+        if moves := _owner_changes(changes):
+            notes.append(_("ownership transfers recorded: %(n)s") % {"n": len(moves)})
         return notes
 
     def write(self, changes: list[Change]) -> None:
@@ -267,8 +261,17 @@ class AccountImport(UpsertImport):
                 transferred_at=now,
                 reason=TRANSFER_REASON,
             )
-            for c in self.moves
+            for c in _owner_changes(changes)
         )
+
+
+def _owner_changes(changes: list[Change]) -> list[Change]:
+    """The rows that give a stored account another owner (recorded as transfers)."""
+    return [
+        c
+        for c in changes
+        if c.stored is not None and c.changed.get("owner_id") not in (None, c.stored["owner_id"])
+    ]
 
 
 import_accounts = AccountImport.run

@@ -60,6 +60,67 @@ CUSTOMER_SINCE_2025 = {
 }
 
 
+# --- the services the other paths call ------------------------------------------------------
+
+
+def test_import_contracts_writes_in_bulk_and_refreshes_both_accounts_of_a_moved_contract():
+    before, after = AccountFactory(), AccountFactory()
+    moved = services.create_contract(
+        account=before, reference="C-1", start_date=D(2025, 1, 1), monthly_value=Decimal(250)
+    )
+    revision = services.ledger_revision()
+
+    refreshed = services.import_contracts(
+        new=[Contract(account=after, reference="C-2", start_date=D(2025, 1, 1), monthly_value=250)],
+        changed=[
+            Contract(
+                pk=moved.pk,
+                account=after,
+                reference="C-1",
+                start_date=D(2025, 1, 1),
+                monthly_value=Decimal(250),
+            )
+        ],
+        fields={"account_id"},
+        reason="CSV import",
+    )
+
+    assert refreshed == 2
+    assert services.ledger_revision() > revision
+    assert ledger(before)["spans"] == []
+    assert ledger(after)["mrr_spans"] == [(D(2025, 1, 1), None, Decimal("500.00"))]
+    assert Contract.objects.get(reference="C-2").history.get().history_change_reason == (
+        "CSV import"
+    )
+
+
+def test_import_contracts_refuses_bad_terms_and_writes_nothing():
+    account = AccountFactory()
+    bad = Contract(
+        account=account,
+        reference="C-1",
+        start_date=D(2025, 6, 1),
+        end_date=D(2025, 1, 1),
+        monthly_value=Decimal(10),
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.import_contracts(new=[bad], changed=[], fields=set(), reason="CSV import")
+    assert refused.value.message_dict == {"end_date": ["The end date is before the start date."]}
+    assert not Contract.objects.exists()
+
+
+def test_delete_contracts_refreshes_the_ledger_of_their_accounts():
+    account = AccountFactory()
+    contracts = [
+        services.create_contract(
+            account=account, reference=f"C-{n}", start_date=D(2025, 1, 1), monthly_value=100
+        )
+        for n in range(2)
+    ]
+    assert services.delete_contracts(contracts=contracts) == 2
+    assert ledger(account)["spans"] == [] and ledger(account)["mrr"] == 0
+
+
 # --- the admin ------------------------------------------------------------------------------
 
 
