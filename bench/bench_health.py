@@ -135,7 +135,7 @@ def child_sync() -> dict:
     """Measured in its own process: the yardstick and two full synchronous runs."""
     setup_django()
 
-    from retention import scoring
+    from retention.health import scoring
 
     reset_today()
     baseline = rss_mb()
@@ -165,7 +165,7 @@ def child_queries() -> dict:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from retention import scoring
+    from retention.health import scoring
 
     day = timezone.localdate()
     config = scoring.active_configuration()

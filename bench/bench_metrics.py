@@ -69,11 +69,11 @@ def main() -> None:
     from django.utils import timezone
 
     from customers.models import Account, Contract, CustomerSpan, MrrSpan, Segment
-    from retention.breakdowns import DIMENSIONS, all_breakdowns, breakdown, churn_reasons
-    from retention.cohorts import cohort_matrix
-    from retention.metrics import retention_figures
-    from retention.periods import add_months, month_period, quarter_period, year_period
-    from retention.services import snapshot_month
+    from retention.figures.breakdowns import DIMENSIONS, all_breakdowns, breakdown, churn_reasons
+    from retention.figures.cohorts import cohort_matrix
+    from retention.figures.metrics import retention_figures
+    from retention.figures.periods import add_months, month_period, quarter_period, year_period
+    from retention.figures.snapshots import snapshot_month
 
     call_command("migrate", verbosity=0)
     if args.reseed or Account.objects.count() != args.accounts:

@@ -72,9 +72,9 @@ def main() -> None:
 
     from crm.models import User
     from customers.models import Account, Contract, Segment
+    from retention.figures.periods import add_months, closed_months
+    from retention.figures.snapshots import snapshot_closed_months
     from retention.models import MonthlySnapshot
-    from retention.periods import add_months, closed_months
-    from retention.services import snapshot_closed_months
 
     call_command("migrate", verbosity=0)
     accounts = Account.objects.count()

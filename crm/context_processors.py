@@ -17,7 +17,7 @@ def _existing(path: str) -> str:
 
 
 def _navigation(user) -> dict:
-    nav = {"is_admin": user.is_admin_role, "is_lead": user.is_team_lead or user.is_admin_role}
+    nav = {"is_admin": user.is_admin_role, "is_lead": scoping.can_manage(user)}
     # The reverse relation by name: this app imports none of the apps above it.
     pending = user.transfers_to.filter(acknowledged_at__isnull=True)
     nav["handovers"] = scoping.visible(user, pending, via="account").count()

@@ -27,7 +27,7 @@ from django.utils import formats, translation
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 ISO_DATE = re.compile(r"\A\d{4}-\d{2}-\d{2}\Z")
 DECIMAL = re.compile(r"\A-?\d+\.\d+\Z")
-# Reasons are stored as "−18: no meeting ..." joined by "; " (see retention.flags).
+# Reasons are stored as "−18: no meeting ..." joined by "; " (see retention.health.flags).
 SCORED_PART = re.compile(r"\A(?P<impact>[-−+]?\d+): (?P<text>.+)\Z", re.S)
 # Counts that pick each plural form in the languages we ship (en, de: 1 and other).
 PLURAL_PROBES = (0, 1, 2, 3, 5, 11, 21, 101)

@@ -42,6 +42,16 @@ def editable(user, queryset: QuerySet, *, via: str = "") -> QuerySet:
     return queryset.filter(**{_path(via, "owner"): user})
 
 
+def can_manage(user) -> bool:
+    """Whether ``user`` leads: a team lead or an admin. They hand accounts over, see their
+    team's (an admin: every team's) at-risk list and dashboard, and read the company's
+    retention figures. Every page, template (``nav.is_lead``), API permission and service
+    that asks "team lead or admin" asks this."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_team_lead or user.is_admin_role
+
+
 def can_edit(user, account) -> bool:
     """Whether ``user`` may change ``account`` (an object, not a queryset)."""
     if not user.is_authenticated or not user.is_active:

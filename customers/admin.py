@@ -12,7 +12,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -35,6 +34,7 @@ from .models import (
     MrrSpan,
     OwnershipTransfer,
     Segment,
+    contract_active_on,
 )
 
 DERIVED_FIELDS = (
@@ -143,18 +143,13 @@ class ContractStateFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         today = timezone.localdate()
-        active = (
-            Q(start_date__lte=today)
-            & (Q(end_date__isnull=True) | Q(end_date__gte=today))
-            & (Q(cancelled_on__isnull=True) | Q(cancelled_on__gt=today))
-        )
         match self.value():
             case "active":
-                return queryset.filter(active)
+                return queryset.active_on(today)
             case "future":
                 return queryset.filter(start_date__gt=today)
             case "over":
-                return queryset.filter(start_date__lte=today).exclude(active)
+                return queryset.filter(start_date__lte=today).exclude(contract_active_on(today))
         return queryset
 
 
@@ -221,11 +216,12 @@ class OwnershipTransferAddForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        account, to_owner = cleaned.get("account"), cleaned.get("to_owner")
-        if account is not None and to_owner is not None and account.owner_id == to_owner.pk:
-            self.add_error(
-                "to_owner", _("%(user)s already owns this account.") % {"user": to_owner}
-            )
+        account, to_owner, reason = (cleaned.get(f) for f in ("account", "to_owner", "reason"))
+        if account is not None and to_owner is not None and reason is not None:
+            try:
+                services.check_transfer(account=account, to_owner=to_owner, reason=reason)
+            except ValidationError as error:
+                self.add_error(None, error)
         return cleaned
 
 

@@ -288,11 +288,7 @@ class ContractFilter(filters.FilterSet):
         fields = ["account", "reference", "renewal_confirmed", "active_on"]
 
     def filter_active_on(self, queryset, name, day):
-        return queryset.filter(
-            Q(start_date__lte=day),
-            Q(end_date__isnull=True) | Q(end_date__gte=day),
-            Q(cancelled_on__isnull=True) | Q(cancelled_on__gt=day),
-        )
+        return queryset.active_on(day)
 
 
 @extend_schema_view(

@@ -71,9 +71,3 @@ class PortfolioTransferForm(TransferForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["from_owner"].queryset = selectors.handover_sources(user)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("from_owner") and data.get("from_owner") == data.get("to_owner"):
-            self.add_error("to_owner", _("Choose someone other than the current owner."))
-        return data

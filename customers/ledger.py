@@ -19,13 +19,26 @@ class ContractTerms(NamedTuple):
     monthly_value: Decimal = Decimal("0")
 
 
-def active_interval(c: ContractTerms) -> tuple[dt.date, dt.date | None] | None:
-    """The inclusive [first, last] days a contract counts; ``last`` None = open-ended; None when
-    it never counts (cancelled on or before its first day)."""
+def covers(first: dt.date, last: dt.date | None, day: dt.date) -> bool:
+    """Whether the inclusive run of days [first, last] (``last`` None = open-ended) holds
+    ``day``: "a span covers day d", the rule ``customers.models.span_covers`` writes in SQL."""
+    return first <= day and (last is None or day <= last)
+
+
+def last_counting_day(c: ContractTerms) -> dt.date | None:
+    """The last day a contract's terms let it count: the earlier of its end date and the day
+    before its cancellation; None when open-ended."""
     last = c.end_date
     if c.cancelled_on is not None:
         before_cancel = c.cancelled_on - ONE_DAY
         last = before_cancel if last is None else min(last, before_cancel)
+    return last
+
+
+def active_interval(c: ContractTerms) -> tuple[dt.date, dt.date | None] | None:
+    """The inclusive [first, last] days a contract counts; ``last`` None = open-ended; None when
+    it never counts (cancelled on or before its first day)."""
+    last = last_counting_day(c)
     if last is not None and last < c.start_date:
         return None
     return c.start_date, last
@@ -50,8 +63,12 @@ def merge_spans(contracts: Iterable[ContractTerms]) -> list[tuple[dt.date, dt.da
 
 
 def is_active_on(c: ContractTerms, day: dt.date) -> bool:
+    """ "A contract is active on day d" (DESIGN.md "The ledger"): ``start_date <= d``, no end
+    date or ``d <= end_date``, and no cancellation or ``d < cancelled_on``. Takes anything
+    with those three attributes (a ``Contract`` too); ``customers.models.contract_active_on``
+    writes the same rule in SQL."""
     iv = active_interval(c)
-    return iv is not None and iv[0] <= day and (iv[1] is None or day <= iv[1])
+    return iv is not None and covers(iv[0], iv[1], day)
 
 
 class DerivedStatus(NamedTuple):
@@ -73,7 +90,7 @@ def derive_status(contracts: list[ContractTerms], today: dt.date) -> DerivedStat
     spans = merge_spans(contracts)
     since = churned = None
     for first, last in spans:
-        if first <= today and (last is None or today <= last):
+        if covers(first, last, today):
             since = first
     if since is None:
         ended = [last for first, last in spans if last is not None and last < today]

@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from . import ledger
+
 
 class Segment(models.Model):
     """A slice of the book of business (SMB, mid-market, enterprise...)."""
@@ -238,6 +240,41 @@ class Contact(models.Model):
         return self.left_on is None
 
 
+# --- the ledger's two rules about a day, in SQL (their pure twins are in ``customers.ledger``).
+# Every filter, aggregate and join that asks them calls these; ``prefix`` reaches the rows
+# through a relation (``"spans__"``, ``"contracts__"``).
+
+
+def contract_active_on(day: dt.date, prefix: str = "") -> Q:
+    """Contracts active on ``day``: ``start_date <= day``, no end date or ``day <= end_date``,
+    and no cancellation or ``day < cancelled_on`` (``ledger.is_active_on``)."""
+    return (
+        Q(**{f"{prefix}start_date__lte": day})
+        & (Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": day}))
+        & (Q(**{f"{prefix}cancelled_on__isnull": True}) | Q(**{f"{prefix}cancelled_on__gt": day}))
+    )
+
+
+def span_covers(day: dt.date, prefix: str = "") -> Q:
+    """Spans (customer or MRR spans) that hold ``day``: ``start_date <= day`` and no end date
+    or ``day <= end_date`` (``ledger.covers``)."""
+    return Q(**{f"{prefix}start_date__lte": day}) & (
+        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": day})
+    )
+
+
+class ContractQuerySet(models.QuerySet):
+    def active_on(self, day: dt.date) -> "ContractQuerySet":
+        """The contracts that count on ``day``."""
+        return self.filter(contract_active_on(day))
+
+
+class SpanQuerySet(models.QuerySet):
+    def covering(self, day: dt.date) -> "SpanQuerySet":
+        """The spans that hold ``day`` (at most one per account)."""
+        return self.filter(span_covers(day))
+
+
 class Contract(models.Model):
     """A subscription. The account is a customer on day d when one of its contracts has
     start_date <= d, (no end_date or d <= end_date) and (no cancelled_on or d < cancelled_on)."""
@@ -264,6 +301,8 @@ class Contract(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ContractQuerySet.as_manager()
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
@@ -301,21 +340,12 @@ class Contract(models.Model):
 
     def is_active_on(self, day: dt.date) -> bool:
         """The ledger rule of DESIGN.md for this one contract."""
-        if self.start_date > day:
-            return False
-        if self.end_date is not None and day > self.end_date:
-            return False
-        return not (self.cancelled_on is not None and day >= self.cancelled_on)
+        return ledger.is_active_on(self, day)
 
     @property
     def last_active_day(self) -> dt.date | None:
         """The last day the contract counts (inclusive), or None when open-ended."""
-        candidates = []
-        if self.end_date is not None:
-            candidates.append(self.end_date)
-        if self.cancelled_on is not None:
-            candidates.append(self.cancelled_on - dt.timedelta(days=1))
-        return min(candidates) if candidates else None
+        return ledger.last_counting_day(self)
 
 
 class CustomerSpan(models.Model):
@@ -330,6 +360,8 @@ class CustomerSpan(models.Model):
     )
     start_date = models.DateField(_("first day"))
     end_date = models.DateField(_("last day"), null=True, blank=True)
+
+    objects = SpanQuerySet.as_manager()
 
     class Meta:
         ordering = ["account", "start_date"]
@@ -371,6 +403,8 @@ class MrrSpan(models.Model):
     start_date = models.DateField(_("first day"))
     end_date = models.DateField(_("last day"), null=True, blank=True)
     mrr = models.DecimalField(_("MRR"), max_digits=14, decimal_places=2)
+
+    objects = SpanQuerySet.as_manager()
 
     class Meta:
         ordering = ["account", "start_date"]

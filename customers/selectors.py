@@ -41,10 +41,19 @@ def contracts_of(account: Account) -> QuerySet[Contract]:
 
 def customer_ids_on(day: dt.date) -> QuerySet:
     """Ids of the accounts that are customers on ``day`` (from the maintained spans)."""
-    return (
-        CustomerSpan.objects.filter(start_date__lte=day)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
-        .values("account_id")
+    return CustomerSpan.objects.covering(day).values("account_id")
+
+
+def renewals_due(day: dt.date, window: int) -> QuerySet[Contract]:
+    """Contracts up for renewal on ``day``: counting that day, ending within ``window`` days
+    of it, not cancelled, the renewal not confirmed and no notice given by ``day`` (notice
+    is its own, worse, state). The commercial measure and its flag, the owners' digest and
+    the renewal filters and counts of the pages all read this."""
+    return Contract.objects.active_on(day).filter(
+        Q(notice_given_on__isnull=True) | Q(notice_given_on__gt=day),
+        end_date__lte=day + dt.timedelta(days=window),
+        renewal_confirmed=False,
+        cancelled_on__isnull=True,
     )
 
 
@@ -121,7 +130,7 @@ def handover_sources(user) -> QuerySet:
 
 def can_transfer(user, account: Account) -> bool:
     """Handing an account over is for team leads (their team) and admins."""
-    return (user.is_admin_role or user.is_team_lead) and scoping.can_edit(user, account)
+    return scoping.can_manage(user) and scoping.can_edit(user, account)
 
 
 # The timeline of an account merges rows of several tables. The kinds below are read through
@@ -191,7 +200,8 @@ def _timeline_objects(account: Account, kind: str, pks: list[int]) -> dict[int, 
     elif kind == "problem":
         qs = qs.select_related("opened_by")
     elif kind == "feedback":
-        qs = qs.select_related("contact", "author")
+        # with_category(): the promoter / passive cut in force, read once for the page
+        qs = qs.with_category().select_related("contact", "author")
     elif kind == "transfer":
         qs = qs.select_related("from_owner", "to_owner", "transferred_by")
     elif kind == "flag":
@@ -252,7 +262,9 @@ def open_follow_ups_on(account: Account) -> QuerySet:
 
 
 def latest_feedback_on(account: Account, *, limit: int = 5) -> QuerySet:
-    return account.feedback.select_related("contact").order_by("-received_on", "-pk")[:limit]
+    """The latest feedback, each with its category by the thresholds in force."""
+    qs = account.feedback.with_category().select_related("contact")
+    return qs.order_by("-received_on", "-pk")[:limit]
 
 
 def pending_handover_on(user, account: Account) -> OwnershipTransfer | None:

@@ -7,11 +7,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm import scoping
 from crm.db import bulk_update_values, bulk_write, chunks
 
 from .ledger import ContractTerms, derive_status, merge_spans, mrr_pieces
@@ -27,6 +28,7 @@ from .models import (
     OwnershipTransfer,
     Segment,
 )
+from .selectors import can_transfer
 
 LEDGER_CHUNK = 2000
 DERIVED_FIELDS = ["customer_since", "churned_on", "mrr", "next_renewal_on", "derived_on"]
@@ -260,6 +262,20 @@ def cancel_contract(
     return update_contract(contract=contract, cancelled_on=cancelled_on, today=today)
 
 
+def check_transfer(*, account: Account, to_owner, reason: str) -> None:
+    """Refuse a handover to the current owner, to an inactive user, or without a reason
+    (shared by ``transfer_ownership`` and the admin's form, which shows it on the fields)."""
+    errors = {}
+    if account.owner_id == to_owner.pk:
+        errors["to_owner"] = _("%(user)s already owns this account.") % {"user": to_owner}
+    elif not to_owner.is_active:
+        errors["to_owner"] = _("%(user)s is not an active user.") % {"user": to_owner}
+    if not reason.strip():
+        errors["reason"] = _("Say why the account changes hands.")
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def transfer_ownership(
     *,
@@ -271,18 +287,14 @@ def transfer_ownership(
     at: dt.datetime | None = None,
 ) -> OwnershipTransfer:
     """Hand an account to a new owner (and their team), recording the handover the new
-    owner is to acknowledge."""
+    owner is to acknowledge. Only a team lead who may change the account, or an admin, hands
+    it over (``by``)."""
     account = Account.objects.select_for_update().get(pk=account.pk)
-    if account.owner_id == to_owner.pk:
-        raise ValidationError(
-            {"to_owner": _("%(user)s already owns this account.") % {"user": to_owner}}
+    if not can_transfer(by, account):
+        raise PermissionDenied(
+            _("Only a team lead of the account's team or an admin can hand it over.")
         )
-    if not to_owner.is_active:
-        raise ValidationError(
-            {"to_owner": _("%(user)s is not an active user.") % {"user": to_owner}}
-        )
-    if not reason.strip():
-        raise ValidationError({"reason": _("Say why the account changes hands.")})
+    check_transfer(account=account, to_owner=to_owner, reason=reason)
     transfer = OwnershipTransfer.objects.create(
         account=account,
         from_owner_id=account.owner_id,
@@ -393,9 +405,10 @@ def transfer_portfolio(
     at: dt.datetime | None = None,
 ) -> list[OwnershipTransfer]:
     """Hand every account of ``from_owner`` that ``by`` may change to ``to_owner`` in one step:
-    one transfer per account (each for the new owner to acknowledge), set-based."""
-    from crm import scoping
-
+    one transfer per account (each for the new owner to acknowledge), set-based. Only team
+    leads and admins hand portfolios over."""
+    if not scoping.can_manage(by):
+        raise PermissionDenied(_("Only a team lead or an admin can hand a portfolio over."))
     errors = {}
     if from_owner.pk == to_owner.pk:
         errors["to_owner"] = _("Choose someone other than the current owner.")

@@ -183,7 +183,7 @@ def account_transfer(request, pk: int):
 @login_required
 def portfolio_transfer(request):
     """A team lead or admin hands all of a CSM's accounts to someone else in one step."""
-    if not (request.user.is_team_lead or request.user.is_admin_role):
+    if not scoping.can_manage(request.user):
         raise Http404
     form = PortfolioTransferForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():

@@ -5,12 +5,10 @@ and "Restore" brings it back; both recompute the account's last meeting or call.
 admin gains its latest interactions here, because ``customers`` does not know this app.
 """
 
-import datetime as dt
-
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils import timezone
@@ -26,11 +24,10 @@ from crm.admin_widgets import TolerantAutocomplete
 from customers.models import Account
 
 from . import services
+from .feedback import CATEGORIES, thresholds_in_force
 from .models import Feedback, FollowUp, Interaction, OpenProblem
 
 LATEST_INTERACTIONS = 20
-# The service accepts a little clock skew between the browser and the server.
-FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -71,15 +68,10 @@ class FollowUpStateFilter(admin.SimpleListFilter):
 
 
 class FeedbackCategoryFilter(admin.SimpleListFilter):
-    """promoter / passive / detractor, the same cut as ``Feedback.category``."""
+    """promoter / passive / detractor, by the thresholds in force (as ``Feedback.category``)."""
 
     title = _("category")
     parameter_name = "category"
-    CUTS = {
-        "promoter": Q(kind="nps", score__gte=9) | Q(kind="csat", score__gte=5),
-        "passive": Q(kind="nps", score__in=[7, 8]) | Q(kind="csat", score=4),
-        "detractor": Q(kind="nps", score__lte=6) | Q(kind="csat", score__lte=3),
-    }
 
     def lookups(self, request, model_admin):
         return [
@@ -89,54 +81,81 @@ class FeedbackCategoryFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        cut = self.CUTS.get(self.value())
-        return queryset.filter(cut) if cut is not None else queryset
+        if self.value() not in CATEGORIES:
+            return queryset
+        return queryset.filter(thresholds_in_force().category_filter(self.value()))
 
 
 # ---------------------------------------------------------------------------------------------
-# Forms. Their fields come from the ModelAdmin; they add the checks of the services that the
-# database cannot make (a contact of another account), so a bad entry is a form error, not a 500.
+# Forms. Their fields come from the ModelAdmin; they ask the services' checks
+# (``services.validate_*``), so the admin obeys the rules the pages and the API obey, and a bad
+# entry is a form error next to its field, not a 500.
 
 
-class InteractionAdminForm(forms.ModelForm):
+class ServiceCheckedForm(forms.ModelForm):
+    """Runs ``check(cleaned_data)`` once the fields it reads are valid; shows its
+    ValidationError on the fields it names."""
+
+    needs: tuple[str, ...] = ()
+
+    def check(self, cleaned: dict) -> None:
+        raise NotImplementedError
+
     def clean(self):
         cleaned = super().clean()
-        account, contacts = cleaned.get("account"), cleaned.get("contacts")
-        if account is not None and contacts and any(c.account_id != account.pk for c in contacts):
-            self.add_error("contacts", _("Only contacts of this account can be present."))
-        occurred_at = cleaned.get("occurred_at")
-        if occurred_at is not None and occurred_at > timezone.now() + FUTURE_TOLERANCE:
-            self.add_error("occurred_at", _("An interaction cannot be in the future."))
+        if all(cleaned.get(f) is not None for f in self.needs):
+            try:
+                self.check(cleaned)
+            except ValidationError as error:
+                for field, messages_ in error.message_dict.items():
+                    self.add_error(field if field in self.fields else None, messages_)
         return cleaned
 
 
-class FeedbackAdminForm(forms.ModelForm):
-    def clean(self):
-        cleaned = super().clean()
-        account, contact = cleaned.get("account"), cleaned.get("contact")
-        if account is not None and contact is not None and contact.account_id != account.pk:
-            self.add_error("contact", _("The contact belongs to another account."))
-        return cleaned
+class InteractionAdminForm(ServiceCheckedForm):
+    needs = ("account",)
+
+    def check(self, cleaned):
+        services.validate_interaction(
+            account_id=cleaned["account"].pk,
+            occurred_at=cleaned.get("occurred_at"),
+            contacts=cleaned.get("contacts"),
+        )
 
 
-class FollowUpAdminForm(forms.ModelForm):
-    def clean(self):
-        cleaned = super().clean()
-        account, interaction = cleaned.get("account"), cleaned.get("interaction")
-        if account is not None and interaction is not None and interaction.account_id != account.pk:
-            self.add_error("interaction", _("The interaction belongs to another account."))
-        return cleaned
+class FeedbackAdminForm(ServiceCheckedForm):
+    needs = ("account", "kind", "score")
+
+    def check(self, cleaned):
+        services.validate_feedback(
+            account_id=cleaned["account"].pk,
+            kind=cleaned["kind"],
+            score=cleaned["score"],
+            contact=cleaned.get("contact"),
+        )
 
 
-class OpenProblemAdminForm(forms.ModelForm):
-    def clean(self):
-        cleaned = super().clean()
-        if (
-            cleaned.get("status") == OpenProblem.Status.RESOLVED
-            and not (cleaned.get("resolution") or "").strip()
-        ):
-            self.add_error("resolution", _("Say how the problem was resolved."))
-        return cleaned
+class FollowUpAdminForm(ServiceCheckedForm):
+    needs = ("account", "title", "due_on")
+
+    def check(self, cleaned):
+        services.validate_follow_up(
+            account=cleaned["account"],
+            title=cleaned["title"],
+            due_on=cleaned["due_on"],
+            owner=cleaned.get("owner"),
+            interaction=cleaned.get("interaction"),
+            editing=self.instance if self.instance.pk else None,
+        )
+
+
+class OpenProblemAdminForm(ServiceCheckedForm):
+    needs = ("status",)
+
+    def check(self, cleaned):
+        services.validate_problem_status(
+            status=cleaned["status"], resolution=cleaned.get("resolution") or ""
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -334,6 +353,21 @@ class FollowUpAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
     def get_changeform_initial_data(self, request):
         return {"owner": request.user.pk, **super().get_changeform_initial_data(request)}
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        promised = services.create_follow_up(
+            account=obj.account,
+            title=obj.title,
+            due_on=obj.due_on,
+            owner=obj.owner,
+            interaction=obj.interaction,
+        )
+        if obj.done_at is not None:
+            promised = services.complete_follow_up(follow_up=promised, at=obj.done_at)
+        adopt_saved(obj, promised)
+
     @admin.display(description=_("state"), ordering="done_at")
     def state(self, obj):
         if obj.is_done:
@@ -381,30 +415,28 @@ class OpenProblemAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
         return {"opened_by": request.user.pk, **super().get_changeform_initial_data(request)}
 
     def save_model(self, request, obj, form, change):
-        # The status goes through the service, which stamps (or clears) ``resolved_at``.
+        # The status goes through the services, which stamp (or clear) ``resolved_at``.
+        terms = {f: getattr(obj, f) for f in ("title", "severity", "category", "description")}
         status, resolution = obj.status, obj.resolution
+        if not change:
+            opened = services.open_problem(
+                account=obj.account,
+                by=obj.opened_by,
+                opened_at=obj.opened_at,
+                status=status,
+                resolution=resolution,
+                **terms,
+            )
+            adopt_saved(obj, opened)
+            return
         with transaction.atomic():
-            if change:
-                obj.status = form.initial["status"]
-                super().save_model(request, obj, form, change)
-            else:
-                opened = services.open_problem(
-                    account=obj.account,
-                    title=obj.title,
-                    severity=obj.severity,
-                    by=obj.opened_by,
-                    description=obj.description,
-                    category=obj.category,
-                    opened_at=obj.opened_at,
-                )
-                adopt_saved(obj, opened)
-            if status != obj.status:
-                adopt_saved(
-                    obj,
-                    services.change_problem_status(
-                        problem=obj, status=status, resolution=resolution
-                    ),
-                )
+            # The account, opening and opener as typed; the rest as the pages change it.
+            obj.status, obj.resolution = form.initial["status"], form.initial["resolution"]
+            super().save_model(request, obj, form, change)
+            edited = services.edit_problem(
+                problem=obj, status=status, resolution=resolution, **terms
+            )
+            adopt_saved(obj, edited)
 
     @admin.action(description=_("Mark in progress"), permissions=["change"])
     def mark_in_progress(self, request, queryset):
@@ -450,7 +482,10 @@ class FeedbackAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
     readonly_fields = ["created_at"]
     actions = [export_as_csv]
 
-    @admin.display(description=_("category"))
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_category()
+
+    @admin.display(description=_("category"), ordering="category_in_force")
     def category(self, obj):
         return obj.category
 

@@ -7,7 +7,6 @@ selectors (which know, e.g., that an interaction's author may edit it) and call
 """
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -19,6 +18,7 @@ from crm.api import DateTimeFilter, IdFilter, ScopedRelatedField, ScopedViewSetM
 from customers.models import Account, Contact
 
 from . import selectors, services
+from .feedback import CATEGORIES
 from .models import Feedback, FollowUp, Interaction, OpenProblem, Sentiment
 
 # --- interactions -------------------------------------------------------------------------
@@ -176,19 +176,10 @@ class FollowUpSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["done_at"]
 
-    def validate(self, attrs):
-        account = attrs.get("account") or getattr(self.instance, "account", None)
+    def validate_account(self, account):
         if self.instance is not None and account.pk != self.instance.account_id:
-            raise serializers.ValidationError({"account": _("A follow-up stays with its account.")})
-        owner = attrs.get("owner")
-        if (
-            owner is not None
-            and not selectors.follow_up_owner_choices(account).filter(pk=owner.pk).exists()
-        ):
-            raise serializers.ValidationError(
-                {"owner": _("Only the account's owner or its team can keep this promise.")}
-            )
-        return attrs
+            raise serializers.ValidationError(_("A follow-up stays with its account."))
+        return account
 
 
 class FollowUpFilter(filters.FilterSet):
@@ -348,34 +339,16 @@ class OpenProblemViewSet(
         return selectors.editable_problem_for(self.request.user, pk)
 
     def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        new_status = data.pop("status", OpenProblem.Status.OPEN)
-        resolution = data.pop("resolution", "")
-        with transaction.atomic():
-            problem = services.open_problem(by=self.request.user, **data)
-            if new_status != problem.status:
-                problem = services.change_problem_status(
-                    problem=problem, status=new_status, resolution=resolution
-                )
-        serializer.instance = problem
+        serializer.instance = services.open_problem(
+            by=self.request.user, **serializer.validated_data
+        )
 
     def perform_update(self, serializer):
         problem, data = serializer.instance, serializer.validated_data
-        new_status = data.get("status", problem.status)
-        resolution = data.get("resolution", problem.resolution)
-        with transaction.atomic():
-            problem = services.update_problem(
-                problem=problem,
-                title=data.get("title", problem.title),
-                severity=data.get("severity", problem.severity),
-                category=data.get("category", problem.category),
-                description=data.get("description", problem.description),
-            )
-            if new_status != problem.status or resolution != problem.resolution:
-                problem = services.change_problem_status(
-                    problem=problem, status=new_status, resolution=resolution
-                )
-        serializer.instance = problem
+        fields = ("title", "severity", "category", "description", "status", "resolution")
+        serializer.instance = services.edit_problem(
+            problem=problem, **{f: data.get(f, getattr(problem, f)) for f in fields}
+        )
 
 
 # --- feedback -----------------------------------------------------------------------------
@@ -394,9 +367,12 @@ class FeedbackSerializer(serializers.ModelSerializer):
     author = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     author_name = serializers.StringRelatedField(source="author", read_only=True, allow_null=True)
     category = serializers.ChoiceField(
-        choices=["promoter", "passive", "detractor"],
+        choices=CATEGORIES,
         read_only=True,
-        help_text=_("In NPS terms (CSAT 5 promoter, 4 passive)."),
+        help_text=_(
+            "By the thresholds of the active scoring configuration, as the health score "
+            "(by default NPS 9–10 and CSAT 5 promoter, NPS 7–8 and CSAT 4 passive)."
+        ),
     )
 
     class Meta:
@@ -415,7 +391,7 @@ class FeedbackSerializer(serializers.ModelSerializer):
             "comment",
             "created_at",
         ]
-        extra_kwargs = {"score": {"min_value": 0, "max_value": 10}}
+        extra_kwargs = {"score": {"help_text": _("NPS 0–10, CSAT 1–5.")}}
 
     def validate_account(self, account):
         if self.instance is not None and account.pk != self.instance.account_id:
@@ -457,7 +433,7 @@ class FeedbackViewSet(
     ordering = ["-received_on", "-pk"]
 
     def base_queryset(self):
-        return Feedback.objects.select_related("account", "contact", "author")
+        return Feedback.objects.with_category().select_related("account", "contact", "author")
 
     def get_editable_object(self, pk):
         return selectors.editable_feedback_for(self.request.user, pk)

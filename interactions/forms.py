@@ -97,15 +97,6 @@ class LogInteractionForm(InteractionForm):
     )
     follow_up_due = forms.DateField(label=_("due on"), required=False, widget=DateInput())
 
-    def clean(self):
-        data = super().clean()
-        title, due = data.get("follow_up_title", "").strip(), data.get("follow_up_due")
-        if title and due is None:
-            self.add_error("follow_up_due", _("When is it due?"))
-        if due is not None and due < timezone.localdate():
-            self.add_error("follow_up_due", _("A new follow-up cannot be due in the past."))
-        return data
-
 
 class EditInteractionForm(InteractionForm):
     """The same fields as logging, without the follow-up (those are edited on their own)."""
@@ -165,7 +156,7 @@ class ProblemEditForm(ProblemForm):
 
 class FeedbackForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Feedback.Kind.choices)
-    score = forms.IntegerField(label=_("Score"), min_value=0, max_value=10)
+    score = forms.IntegerField(label=_("Score"))
     received_on = forms.DateField(label=_("Received on"), widget=DateInput())
     contact = forms.ModelChoiceField(label=_("From"), queryset=None, required=False)
     comment = forms.CharField(

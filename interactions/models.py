@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .feedback import FeedbackThresholds, thresholds_in_force
+
 
 class Sentiment(models.TextChoices):
     POSITIVE = "positive", _("Positive")
@@ -253,6 +255,14 @@ class OpenProblem(models.Model):
         return self.status != self.Status.RESOLVED
 
 
+class FeedbackQuerySet(models.QuerySet):
+    def with_category(self, thresholds: FeedbackThresholds | None = None) -> "FeedbackQuerySet":
+        """Each row's promoter / passive / detractor by ``thresholds`` (default: those in
+        force), read once for the whole list instead of once per row."""
+        thresholds = thresholds or thresholds_in_force()
+        return self.annotate(category_in_force=thresholds.category_sql())
+
+
 class Feedback(models.Model):
     """What the customer told us in a survey: NPS (0–10) or CSAT (1–5)."""
 
@@ -289,6 +299,8 @@ class Feedback(models.Model):
     comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
+    objects = FeedbackQuerySet.as_manager()
+
     history = HistoricalRecords()
 
     class Meta:
@@ -318,7 +330,8 @@ class Feedback(models.Model):
 
     @property
     def category(self) -> str:
-        """promoter / passive / detractor, in NPS terms (CSAT 5 promoter, 4 passive)."""
-        if self.kind == self.Kind.NPS:
-            return "promoter" if self.score >= 9 else "passive" if self.score >= 7 else "detractor"
-        return "promoter" if self.score >= 5 else "passive" if self.score >= 4 else "detractor"
+        """promoter / passive / detractor by the thresholds in force (an admin sets them in
+        the scoring configuration); read with the row by ``with_category()``."""
+        if hasattr(self, "category_in_force"):
+            return self.category_in_force
+        return thresholds_in_force().category(self.kind, self.score)

@@ -138,10 +138,8 @@ def portfolio(user, filters: PortfolioFilters, *, today: dt.date | None = None) 
     if filters.segment_id:
         qs = qs.filter(segment_id=filters.segment_id)
     if filters.renewal_within is not None:
-        qs = qs.filter(
-            next_renewal_on__gte=today,
-            next_renewal_on__lte=today + dt.timedelta(days=filters.renewal_within),
-        )
+        due = customer_selectors.renewals_due(today, filters.renewal_within)
+        qs = qs.filter(pk__in=due.values("account_id"))
     if filters.no_contact_for is not None:
         qs = qs.filter(without_contact_for(filters.no_contact_for))
     return with_relationship_counts(qs, today=today)
@@ -197,9 +195,9 @@ def open_problems_of(account: Account) -> QuerySet[OpenProblem]:
 
 
 def feedback_of(account: Account, *, limit: int = 10) -> QuerySet[Feedback]:
-    return account.feedback.select_related("contact", "author").order_by("-received_on", "-pk")[
-        :limit
-    ]
+    """The latest feedback, each with its category by the thresholds in force."""
+    qs = account.feedback.with_category().select_related("contact", "author")
+    return qs.order_by("-received_on", "-pk")[:limit]
 
 
 def last_interactions_of(account: Account, *, limit: int = 10) -> QuerySet[Interaction]:

@@ -14,9 +14,97 @@ from django.utils.translation import gettext as _
 from customers.models import Account, Contact
 
 from .models import Feedback, FollowUp, Interaction, OpenProblem
+from .selectors import follow_up_owner_choices
 
 # Older moments are typing mistakes; year 1 local time is not even a valid UTC timestamp.
 EARLIEST_INTERACTION = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+# A browser's clock may run a little ahead of the server's.
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+SCORE_RANGES = {"nps": (0, 10), "csat": (1, 5)}  # as the table's check constraint
+
+# --- the rules every path in obeys (pages, API, admin, importer). Each ``validate_*`` raises
+# one ValidationError naming the fields; the services call them, and the admin's forms too,
+# so a refusal there is a form error next to the field, not a 500.
+
+
+def _raise(errors: dict) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def validate_interaction(
+    *, account_id: int, occurred_at: dt.datetime | None, contacts=None, summary: str | None = None
+) -> None:
+    """A summary when given, a moment between 1900 and (about) now, only the account's
+    contacts present."""
+    _raise(_interaction_errors(account_id, occurred_at, contacts, summary))
+
+
+def _interaction_errors(account_id, occurred_at, contacts, summary) -> dict:
+    errors = {}
+    if summary is not None and not summary.strip():
+        errors["summary"] = _("Say in a line what happened.")
+    if occurred_at is not None and occurred_at > timezone.now() + FUTURE_TOLERANCE:
+        errors["occurred_at"] = _("An interaction cannot be in the future.")
+    elif occurred_at is not None and occurred_at < EARLIEST_INTERACTION:
+        errors["occurred_at"] = _("An interaction cannot be before 1900.")
+    if contacts is not None and any(c.account_id != account_id for c in contacts):
+        errors["contacts"] = _("Only contacts of this account can be present.")
+    return errors
+
+
+def _due_errors(due_on: dt.date, *, today: dt.date | None, was: dt.date | None = None) -> dict:
+    """A promise is not made (or moved) into the past; one already overdue may stay so."""
+    today = today or timezone.localdate()
+    if due_on < today and due_on != was:
+        return {"due_on": _("A new follow-up cannot be due in the past.")}
+    return {}
+
+
+def validate_follow_up(
+    *,
+    account: Account,
+    title: str,
+    due_on: dt.date,
+    owner,
+    interaction: Interaction | None = None,
+    editing: FollowUp | None = None,
+    today: dt.date | None = None,
+) -> None:
+    """What was promised, a due date not in the past, an owner who is the account's owner or
+    an active member of its team, an interaction of the account. When ``editing`` a
+    follow-up, its due date and owner may stay as they are (overdue, or someone who left)."""
+    errors = _due_errors(due_on, today=today, was=editing.due_on if editing else None)
+    if not title.strip():
+        errors["title"] = _("Say what you promised.")
+    kept = editing is not None and owner is not None and owner.pk == editing.owner_id
+    choices = follow_up_owner_choices(account)
+    if owner is not None and not kept and not choices.filter(pk=owner.pk).exists():
+        errors["owner"] = _("Only the account's owner or its team can keep this promise.")
+    if interaction is not None and interaction.account_id != account.pk:
+        errors["interaction"] = _("The interaction belongs to another account.")
+    _raise(errors)
+
+
+def validate_feedback(*, account_id: int, kind: str, score: int, contact=None) -> None:
+    """A score on its kind's scale (NPS 0–10, CSAT 1–5), from a contact of the account."""
+    errors = {}
+    if contact is not None and contact.account_id != account_id:
+        errors["contact"] = _("The contact belongs to another account.")
+    low, high = SCORE_RANGES.get(kind, (0, 10))
+    if score is not None and not low <= score <= high:
+        errors["score"] = _("A %(kind)s score is between %(low)s and %(high)s.") % {
+            "kind": kind.upper(),
+            "low": low,
+            "high": high,
+        }
+    _raise(errors)
+
+
+def validate_problem_status(*, status: str, resolution: str) -> None:
+    """A problem is resolved with a word on how."""
+    if status == OpenProblem.Status.RESOLVED and not (resolution or "").strip():
+        raise ValidationError({"resolution": _("Say how the problem was resolved.")})
 
 
 @transaction.atomic
@@ -34,24 +122,22 @@ def log_interaction(
     follow_up_title: str = "",
     follow_up_due: dt.date | None = None,
 ) -> Interaction:
-    """Record a meeting, call, email or note; optionally promise a follow-up in the same step."""
+    """Record a meeting, call, email or note; optionally promise a follow-up in the same step
+    (kept by the author, due today or later)."""
     occurred_at = occurred_at or timezone.now()
     contacts = list(contacts)
-    errors = {}
-    if not summary.strip():
-        errors["summary"] = _("Say in a line what happened.")
-    if occurred_at > timezone.now() + dt.timedelta(minutes=5):
-        errors["occurred_at"] = _("An interaction cannot be in the future.")
-    elif occurred_at < EARLIEST_INTERACTION:
-        errors["occurred_at"] = _("An interaction cannot be before 1900.")
-    if any(c.account_id != account.pk for c in contacts):
-        errors["contacts"] = _("Only contacts of this account can be present.")
-    if follow_up_due is not None and not follow_up_title.strip():
-        follow_up_title = next_steps.strip().splitlines()[0][:200] if next_steps.strip() else ""
+    errors = _interaction_errors(account.pk, occurred_at, contacts, summary)
+    if follow_up_due is None and follow_up_title.strip():
+        errors["follow_up_due"] = _("When is it due?")
+    if follow_up_due is not None:
+        if not follow_up_title.strip():
+            # what was promised defaults to the first line of the next steps
+            follow_up_title = next_steps.strip().splitlines()[0][:200] if next_steps.strip() else ""
         if not follow_up_title:
             errors["follow_up_title"] = _("Say what you promised.")
-    if errors:
-        raise ValidationError(errors)
+        if late := _due_errors(follow_up_due, today=None):
+            errors["follow_up_due"] = late["due_on"]
+    _raise(errors)
     interaction = Interaction(
         account=account,
         author=author,
@@ -101,8 +187,12 @@ def open_problem(
     description: str = "",
     category: str = OpenProblem.Category.COMPLAINT,
     opened_at: dt.datetime | None = None,
+    status: str = OpenProblem.Status.OPEN,
+    resolution: str = "",
 ) -> OpenProblem:
-    """Record a complaint, escalation or blocker."""
+    """Record a complaint, escalation or blocker (already in progress or resolved, when
+    ``status`` says so: in the same transaction, by ``change_problem_status``)."""
+    validate_problem_status(status=status, resolution=resolution)
     problem = OpenProblem(
         account=account,
         title=title.strip(),
@@ -114,6 +204,8 @@ def open_problem(
     )
     problem.full_clean()
     problem.save()
+    if status != problem.status:
+        problem = change_problem_status(problem=problem, status=status, resolution=resolution)
     return problem
 
 
@@ -123,9 +215,8 @@ def change_problem_status(
 ) -> OpenProblem:
     """Move a problem open → in progress → resolved (or reopen it)."""
     problem = OpenProblem.objects.select_for_update().get(pk=problem.pk)
+    validate_problem_status(status=status, resolution=resolution)
     if status == OpenProblem.Status.RESOLVED:
-        if not resolution.strip():
-            raise ValidationError({"resolution": _("Say how the problem was resolved.")})
         problem.resolved_at = at or timezone.now()
         problem.resolution = resolution.strip()
     else:
@@ -148,16 +239,7 @@ def record_feedback(
     comment: str = "",
 ) -> Feedback:
     """Record an NPS (0–10) or CSAT (1–5) answer; the author defaults to the account's owner."""
-    if contact is not None and contact.account_id != account.pk:
-        raise ValidationError({"contact": _("The contact belongs to another account.")})
-    low, high = (0, 10) if kind == Feedback.Kind.NPS else (1, 5)
-    if not low <= score <= high:
-        raise ValidationError(
-            {
-                "score": _("A %(kind)s score is between %(low)s and %(high)s.")
-                % {"kind": kind.upper(), "low": low, "high": high}
-            }
-        )
+    validate_feedback(account_id=account.pk, kind=kind, score=score, contact=contact)
     feedback = Feedback(
         account=account,
         kind=kind,
@@ -264,21 +346,15 @@ def update_interaction(
     if unknown:
         raise TypeError(f"Unknown interaction fields: {', '.join(sorted(unknown))}")
     interaction = Interaction.objects.select_for_update().get(pk=interaction.pk)
-    errors = {}
     if "summary" in changes:
         changes["summary"] = changes["summary"].strip()
-        if not changes["summary"]:
-            errors["summary"] = _("Say in a line what happened.")
-    occurred_at = changes.get("occurred_at")
-    if occurred_at is not None and occurred_at > timezone.now() + dt.timedelta(minutes=5):
-        errors["occurred_at"] = _("An interaction cannot be in the future.")
-    elif occurred_at is not None and occurred_at < EARLIEST_INTERACTION:
-        errors["occurred_at"] = _("An interaction cannot be before 1900.")
     contacts = None if contacts is None else list(contacts)
-    if contacts is not None and any(c.account_id != interaction.account_id for c in contacts):
-        errors["contacts"] = _("Only contacts of this account can be present.")
-    if errors:
-        raise ValidationError(errors)
+    validate_interaction(
+        account_id=interaction.account_id,
+        occurred_at=changes.get("occurred_at"),
+        contacts=contacts,
+        summary=changes.get("summary"),
+    )
     moves_contact = any(
         changes.get(f, getattr(interaction, f)) != getattr(interaction, f)
         for f in ("kind", "occurred_at")
@@ -305,17 +381,16 @@ def create_follow_up(
     interaction: Interaction | None = None,
     today: dt.date | None = None,
 ) -> FollowUp:
-    """Promise the customer something by a date; the owner is who keeps the promise."""
-    today = today or timezone.localdate()
-    errors = {}
-    if not title.strip():
-        errors["title"] = _("Say what you promised.")
-    if due_on < today:
-        errors["due_on"] = _("A new follow-up cannot be due in the past.")
-    if interaction is not None and interaction.account_id != account.pk:
-        errors["interaction"] = _("The interaction belongs to another account.")
-    if errors:
-        raise ValidationError(errors)
+    """Promise the customer something by a date; the owner (the account's owner or one of
+    its team) is who keeps the promise."""
+    validate_follow_up(
+        account=account,
+        title=title,
+        due_on=due_on,
+        owner=owner,
+        interaction=interaction,
+        today=today,
+    )
     follow_up = FollowUp(
         account=account, title=title.strip(), due_on=due_on, owner=owner, interaction=interaction
     )
@@ -325,11 +400,19 @@ def create_follow_up(
 
 
 @transaction.atomic
-def update_follow_up(*, follow_up: FollowUp, title: str, due_on: dt.date, owner) -> FollowUp:
-    """Change what was promised, by when, or who keeps the promise."""
-    follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
-    if not title.strip():
-        raise ValidationError({"title": _("Say what you promised.")})
+def update_follow_up(
+    *, follow_up: FollowUp, title: str, due_on: dt.date, owner, today: dt.date | None = None
+) -> FollowUp:
+    """Change what was promised, by when (not into the past), or who keeps the promise."""
+    follow_up = FollowUp.objects.select_for_update().select_related("account").get(pk=follow_up.pk)
+    validate_follow_up(
+        account=follow_up.account,
+        title=title,
+        due_on=due_on,
+        owner=owner,
+        editing=follow_up,
+        today=today,
+    )
     follow_up.title, follow_up.due_on, follow_up.owner = title.strip(), due_on, owner
     follow_up.full_clean()
     follow_up.save()
@@ -363,6 +446,28 @@ def update_problem(
 
 
 @transaction.atomic
+def edit_problem(
+    *,
+    problem: OpenProblem,
+    title: str,
+    severity: str,
+    category: str,
+    description: str = "",
+    status: str,
+    resolution: str = "",
+) -> OpenProblem:
+    """Change a problem and move its status in one step: a refused status change (a
+    resolution missing) leaves nothing half-saved."""
+    validate_problem_status(status=status, resolution=resolution)
+    problem = update_problem(
+        problem=problem, title=title, severity=severity, category=category, description=description
+    )
+    if status != problem.status or resolution != problem.resolution:
+        problem = change_problem_status(problem=problem, status=status, resolution=resolution)
+    return problem
+
+
+@transaction.atomic
 def update_feedback(
     *,
     feedback: Feedback,
@@ -374,16 +479,7 @@ def update_feedback(
 ) -> Feedback:
     """Correct a recorded NPS / CSAT answer (same rules as ``record_feedback``)."""
     feedback = Feedback.objects.select_for_update().get(pk=feedback.pk)
-    if contact is not None and contact.account_id != feedback.account_id:
-        raise ValidationError({"contact": _("The contact belongs to another account.")})
-    low, high = (0, 10) if kind == Feedback.Kind.NPS else (1, 5)
-    if not low <= score <= high:
-        raise ValidationError(
-            {
-                "score": _("A %(kind)s score is between %(low)s and %(high)s.")
-                % {"kind": kind.upper(), "low": low, "high": high}
-            }
-        )
+    validate_feedback(account_id=feedback.account_id, kind=kind, score=score, contact=contact)
     feedback.kind, feedback.score, feedback.received_on = kind, score, received_on
     feedback.contact, feedback.comment = contact, comment
     feedback.full_clean()

@@ -5,7 +5,6 @@ message (or, under htmx, with the fragment that changed)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -206,16 +205,8 @@ def problem_edit(request, pk: int):
     }
     form = ProblemEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        status, resolution = data.pop("status"), data.pop("resolution")
         try:
-            # One transaction: a refused status change must not leave the edit half-saved.
-            with transaction.atomic():
-                services.update_problem(problem=problem, **data)
-                if status != problem.status or resolution != problem.resolution:
-                    services.change_problem_status(
-                        problem=problem, status=status, resolution=resolution
-                    )
+            services.edit_problem(problem=problem, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:

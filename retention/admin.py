@@ -16,9 +16,9 @@ from crm.admin_widgets import TolerantAutocomplete
 from crm.i18n import translate_stored
 from crm.queue import enqueue_safely
 
-from . import flags as flag_services
-from . import scoring
-from .health import MEASURE_WORDS
+from .health import flags as flag_services
+from .health import scoring
+from .health.measures import MEASURE_WORDS
 from .models import (
     HealthScore,
     Rating,

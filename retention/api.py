@@ -1,8 +1,8 @@
 """The REST API of health, risk flags and retention figures (``/api/v1/``).
 
 Health scores and flags are read through ``crm.scoping`` (and this app's flag selectors);
-people acknowledge, snooze and resolve flags through ``retention.flags``; retention figures
-come from ``retention.metrics`` with the keys of DESIGN.md's JSON.
+people acknowledge, snooze and resolve flags through ``retention.health.flags``; retention figures
+come from ``retention.figures.metrics`` with the keys of DESIGN.md's JSON.
 """
 
 import datetime as dt
@@ -23,14 +23,16 @@ from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from crm import scoping
 from crm.api import DateTimeFilter, IdFilter, ScopedViewSetMixin
 from customers import selectors as customer_selectors
 from customers.models import Account
 
-from . import flag_selectors, flags
-from .metrics import RetentionError, retention_figures
+from .figures.metrics import RetentionError, retention_figures
+from .figures.periods import parse_period
+from .health import flags
+from .health import selectors as flag_selectors
 from .models import Band, HealthScore, Rating, RiskFlag, RiskFlagEvent
-from .periods import parse_period
 
 # --- health scores ------------------------------------------------------------------------
 
@@ -355,7 +357,7 @@ class ReportReaders(permissions.IsAuthenticated):
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
             return False
-        if not (request.user.is_team_lead or request.user.is_admin_role):
+        if not scoping.can_manage(request.user):
             raise NotFound
         return True
 

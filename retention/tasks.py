@@ -1,10 +1,10 @@
 """Celery tasks of the retention app: thin wrappers around services."""
 
 # --- health scores and risk flags ---
-# Thin wrappers around retention.scoring and retention.flags. The nightly run: beat enqueues
-# ``score_accounts``, which takes the scoring lease, then a chord: a group of ``score_chunk``
-# (one account-id range each, one transaction each) and ``finish_scoring``, which releases
-# the lease (``release_scoring_lock`` does it when a chunk failed for good).
+# Thin wrappers around retention.health.scoring and retention.health.flags. The nightly run:
+# beat enqueues ``score_accounts``, which takes the scoring lease, then a chord: a group of
+# ``score_chunk`` (one account-id range each, one transaction each) and ``finish_scoring``,
+# which releases the lease (``release_scoring_lock`` does it when a chunk failed for good).
 import datetime as dt
 import logging
 from collections import Counter
@@ -15,9 +15,9 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from crm.queue import enqueue_safely
-from retention import flags as flag_services
-from retention import scoring
-from retention import services as retention_services
+from retention.figures import snapshots
+from retention.health import flags as flag_services
+from retention.health import scoring
 from retention.models import HealthScore, ScoringConfiguration
 
 logger = logging.getLogger(__name__)
@@ -110,4 +110,4 @@ def score_today_when_beat_starts(sender=None, **kwargs) -> None:
 def snapshot_closed_months(months: int = 24) -> dict:
     """Monthly (beat, day 1 at 02:00): store the figures of the last ``months`` closed months,
     overall and per segment. Idempotent: recomputing a month replaces its snapshots."""
-    return retention_services.snapshot_closed_months(months=months)
+    return snapshots.snapshot_closed_months(months=months)

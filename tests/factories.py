@@ -213,8 +213,20 @@ def make_customer(
     return account
 
 
+def renewing_on(account: Account, day: dt.date) -> Contract:
+    """Give ``account`` a contract, running for a year, that is up for renewal on ``day``
+    (the ledger refreshed, so ``next_renewal_on`` follows)."""
+    from customers.services import refresh_ledger
+
+    contract = ContractFactory(
+        account=account, start_date=day - dt.timedelta(days=365), end_date=day
+    )
+    refresh_ledger(account_ids=[account.pk])
+    return contract
+
+
 def _active_configuration():
-    from retention.scoring import active_configuration
+    from retention.health.scoring import active_configuration
 
     return active_configuration()
 
@@ -245,7 +257,7 @@ class HealthScoreFactory(factory.django.DjangoModelFactory):
     def current_health(obj, create, extracted, **kwargs):
         """The account's current health follows its newest score, as after a scoring run."""
         if create:
-            from retention.scoring import rebuild_current_health
+            from retention.health.scoring import rebuild_current_health
 
             rebuild_current_health(account_ids=[obj.account_id])
 
@@ -268,7 +280,7 @@ class RiskFlagFactory(factory.django.DjangoModelFactory):
 
 
 class MonthlySnapshotFactory(factory.django.DjangoModelFactory):
-    """A stored month of retention figures (normally ``retention.services.snapshot_month``
+    """A stored month of retention figures (normally ``retention.figures.snapshots.snapshot_month``
     writes them): 100 customers at the start, 5 new, 4 lost."""
 
     class Meta:

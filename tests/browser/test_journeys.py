@@ -142,8 +142,8 @@ def acme(csm, teammate):
 
 
 def _score(account, points, band, trend, measures):
+    from retention.health.scoring import rebuild_current_health
     from retention.models import HealthScore, ScoringConfiguration
-    from retention.scoring import rebuild_current_health
 
     configuration = ScoringConfiguration.objects.filter(is_active=True).first()
     if configuration is None:  # transactional tests flush the migration's default

@@ -679,6 +679,19 @@ def test_interaction_in_the_future_is_refused(web, csm):
     assert "occurred_at" in response.context["adminform"].form.errors
 
 
+def test_interaction_before_1900_is_refused_as_by_the_api(web, csm):
+    account = AccountFactory(owner=csm)
+    data = interaction_post(account, csm, timezone.now().replace(year=1850))
+
+    response = web.post(admin_url(Interaction, "add"), data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["occurred_at"] == [
+        "An interaction cannot be before 1900."
+    ]
+    assert not Interaction.objects.exists()
+
+
 def test_deleting_interactions_marks_them_deleted_and_restore_brings_them_back(web):
     account = AccountFactory()
     now = timezone.now()
@@ -888,6 +901,53 @@ def test_follow_up_from_an_interaction_of_another_account_is_refused(web, admin_
     assert response.status_code == 200
     assert "interaction" in response.context["adminform"].form.errors
     assert not FollowUp.objects.exists()
+
+
+def test_follow_up_added_in_the_admin_obeys_the_services_rules(web, csm, other_csm):
+    account = AccountFactory(owner=csm)
+    url = admin_url(FollowUp, "add")
+    base = {
+        "account": account.pk,
+        "interaction": "",
+        "title": "Send the deck",
+        "due_on": (timezone.localdate() + dt.timedelta(days=2)).isoformat(),
+        "owner": csm.pk,
+        "done_at_0": "",
+        "done_at_1": "",
+    }
+    yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+
+    past = web.post(url, base | {"due_on": yesterday})
+    stranger = web.post(url, base | {"owner": other_csm.pk})
+
+    assert "due_on" in past.context["adminform"].form.errors
+    assert "owner" in stranger.context["adminform"].form.errors
+    assert not FollowUp.objects.exists()
+    assert web.post(url, base).status_code == 302
+    assert FollowUp.objects.get().owner == csm
+
+
+def test_correcting_feedback_in_the_admin_keeps_the_score_on_its_scale(web):
+    feedback = FeedbackFactory(kind="nps", score=9, received_on=dt.date(2025, 5, 1))
+    url = admin_url(Feedback, "change", feedback.pk)
+    data = {
+        "account": feedback.account_id,
+        "contact": "",
+        "author": "",
+        "kind": "csat",
+        "score": "9",
+        "received_on": "2025-05-01",
+        "comment": "",
+    }
+
+    response = web.post(url, data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["score"] == [
+        "A CSAT score is between 1 and 5."
+    ]
+    feedback.refresh_from_db()
+    assert (feedback.kind, feedback.score) == ("nps", 9)
 
 
 def test_feedback_category_filter_follows_the_model(web):

@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 
 from crm.i18n import format_money, translate_stored
 from interactions.services import update_interaction
-from retention import flags, wording
+from retention.health import flags, wording
 from tests.factories import (
     ContactFactory,
     FeedbackFactory,
@@ -365,9 +365,9 @@ def _literals(path: Path, *, skip_functions=()) -> tuple[set[str], set[tuple[str
 
 
 def test_every_sentence_the_scoring_stores_is_registered_for_translation():
-    base = Path(settings.BASE_DIR) / "retention"
+    base = Path(settings.BASE_DIR) / "retention" / "health"
     registered = set(wording.SENTENCES) | set(wording.WORDS)
-    health, health_plurals = _literals(base / "health.py")
+    health, health_plurals = _literals(base / "measures.py")
     assert health - registered == set()
     assert health_plurals <= {(s, p) for s, p, _count in wording.PLURALS}
     stored, _plurals = _literals(base / "flags.py", skip_functions={"_digest_worded"})

@@ -42,9 +42,9 @@ from customers.models import (
 )
 from customers.services import refresh_ledger
 from interactions.models import Feedback, FollowUp, Interaction, OpenProblem
-from retention.forms_report import ACCOUNT_SETS, default_period
+from retention.figures.forms import ACCOUNT_SETS, default_period
+from retention.figures.views import EXPORTS
 from retention.models import HealthScore, RiskFlag, SentimentReading
-from retention.views_report import EXPORTS
 
 from ..factories import (
     ContactFactory,

@@ -53,3 +53,41 @@ def test_anonymous_sees_nothing(book):
     from django.contrib.auth.models import AnonymousUser
 
     assert not scoping.visible(AnonymousUser(), Account.objects.all()).exists()
+
+
+def test_team_leads_and_admins_manage_csms_do_not(csm, team_lead, admin_user):
+    from django.contrib.auth.models import AnonymousUser
+
+    assert scoping.can_manage(team_lead) and scoping.can_manage(admin_user)
+    assert not scoping.can_manage(csm)
+    assert not scoping.can_manage(AnonymousUser())
+    team_lead.is_active = False
+    assert not scoping.can_manage(team_lead)
+
+
+LEAD_PAGES = [
+    "/customers/handovers/portfolio/",
+    "/retention/team/",
+    "/retention/report/",
+    "/api/v1/retention/?start=2025-01-01&end=2025-12-31",
+]
+
+
+@pytest.mark.parametrize("url", LEAD_PAGES)
+def test_every_lead_page_asks_can_manage(client, monkeypatch, team_lead, url):
+    """Each page for leads asks ``can_manage`` (not its own copy of the roles): a lead it
+    refuses gets the 404 a CSM gets."""
+    client.force_login(team_lead)
+    assert client.get(url).status_code == 200
+    monkeypatch.setattr(scoping, "can_manage", lambda user: False)
+    assert client.get(url).status_code == 404
+
+
+def test_navigation_and_at_risk_list_ask_can_manage(client, monkeypatch, team_lead, book):
+    client.force_login(team_lead)
+    handover = 'href="/customers/handovers/portfolio/"'
+    assert handover in client.get("/retention/portfolio/").content.decode()
+    assert "owner" in client.get("/retention/at-risk/").context["form"].fields
+    monkeypatch.setattr(scoping, "can_manage", lambda user: False)
+    assert handover not in client.get("/retention/portfolio/").content.decode()
+    assert "owner" not in client.get("/retention/at-risk/").context["form"].fields

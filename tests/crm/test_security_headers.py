@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from retention.periods import add_months
+from retention.figures.periods import add_months
 
 from ..factories import (
     AccountFactory,

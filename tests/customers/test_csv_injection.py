@@ -23,8 +23,8 @@ from crm.csv_import.runner import run_import
 from crm.exports import FORMULA_PREFIXES
 from customers.models import Account, Contact, Contract
 from interactions.models import Interaction
-from retention.forms_report import ACCOUNT_SETS, default_period
-from retention.views_report import EXPORTS
+from retention.figures.forms import ACCOUNT_SETS, default_period
+from retention.figures.views import EXPORTS
 
 from ..crm.url_walk import endpoints, model_admin_of
 from ..factories import (

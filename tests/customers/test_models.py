@@ -7,7 +7,17 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from customers.models import Account, Contact, Contract
+from customers import ledger
+from customers.admin import ContractStateFilter
+from customers.models import (
+    Account,
+    Contact,
+    Contract,
+    CustomerSpan,
+    MrrSpan,
+    contract_active_on,
+    span_covers,
+)
 
 from ..factories import (
     AccountFactory,
@@ -224,6 +234,69 @@ def test_contract_cancelled_on_its_first_day_never_counts():
 def test_last_active_day_is_the_earlier_of_end_and_day_before_cancellation():
     assert contract(D(2025, 1, 1), D(2025, 3, 31), D(2025, 6, 1)).last_active_day == D(2025, 3, 31)
     assert contract(D(2025, 1, 1), D(2025, 12, 31)).last_active_day == D(2025, 12, 31)
+
+
+# ---------------------------------------------------------------------------------------------
+# The ledger's rules about a day: the SQL (queryset methods, filters) and the pure functions
+# agree on every boundary.
+
+START = D(2025, 3, 10)
+DAYS = [START + dt.timedelta(days=n) for n in range(-1, 8)]
+TERMS = [
+    (end, cancelled)
+    for end in (None, START, START + dt.timedelta(days=3))
+    for cancelled in (None, START, START + dt.timedelta(days=2), START + dt.timedelta(days=5))
+]
+
+
+def test_active_on_in_sql_agrees_with_the_pure_rule_on_every_boundary():
+    contracts = [
+        ContractFactory(start_date=START, end_date=end, cancelled_on=cancelled)
+        for end, cancelled in TERMS
+    ]
+    for day in DAYS:
+        expected = {c.pk for c in contracts if ledger.is_active_on(c, day)}
+        assert set(Contract.objects.active_on(day).values_list("pk", flat=True)) == expected
+        assert {c.pk for c in contracts if c.is_active_on(day)} == expected
+        # The negation (the admin's "ended or cancelled") loses no row to NULL logic.
+        rest = Contract.objects.exclude(contract_active_on(day)).values_list("pk", flat=True)
+        assert set(rest) == {c.pk for c in contracts} - expected
+        # Through a relation, as the health model's aggregates reach it.
+        accounts = Account.objects.filter(contract_active_on(day, "contracts__"))
+        assert set(accounts.values_list("contracts__pk", flat=True)) == expected
+
+
+def test_span_covering_in_sql_agrees_with_the_pure_rule():
+    ends = [None, START, START + dt.timedelta(days=4)]
+    spans = [CustomerSpanFactory(start_date=START, end_date=end) for end in ends]
+    pieces = [
+        MrrSpan.objects.create(account=s.account, start_date=START, end_date=s.end_date, mrr=1)
+        for s in spans
+    ]
+    for day in DAYS:
+        expected = [ledger.covers(START, end, day) for end in ends]
+        covering = set(CustomerSpan.objects.covering(day).values_list("pk", flat=True))
+        assert [s.pk in covering for s in spans] == expected
+        covering = set(MrrSpan.objects.covering(day).values_list("pk", flat=True))
+        assert [p.pk in covering for p in pieces] == expected
+        counted = CustomerSpan.objects.filter(span_covers(day)).count()
+        assert counted == sum(expected)
+
+
+def test_contract_state_filter_of_the_admin_follows_the_ledger_rule(rf):
+    today = timezone.localdate()
+    running = ContractFactory(start_date=today - dt.timedelta(days=9))
+    cancelled_today = ContractFactory(start_date=today - dt.timedelta(days=9), cancelled_on=today)
+    ends_today = ContractFactory(start_date=today - dt.timedelta(days=9), end_date=today)
+    future = ContractFactory(start_date=today + dt.timedelta(days=1))
+
+    def state(value: str) -> set[int]:
+        chosen = ContractStateFilter(rf.get("/"), {"state": [value]}, Contract, None)
+        return set(chosen.queryset(None, Contract.objects.all()).values_list("pk", flat=True))
+
+    assert state("active") == {running.pk, ends_today.pk}
+    assert state("over") == {cancelled_today.pk}
+    assert state("future") == {future.pk}
 
 
 def test_mark_contacted_moves_forward_only():

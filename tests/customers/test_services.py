@@ -2,7 +2,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from customers import services
 from customers.models import CustomerSpan, LedgerRevision, MrrSpan, OwnershipTransfer
@@ -84,6 +84,32 @@ def test_transfer_to_the_current_owner_is_refused(csm, team_lead):
         services.transfer_ownership(
             account=AccountFactory(owner=csm), to_owner=csm, by=team_lead, reason="no-op"
         )
+
+
+def test_only_a_lead_of_the_team_or_an_admin_transfers_an_account(
+    csm, teammate, other_csm, admin_user
+):
+    from crm.models import Role
+
+    account = AccountFactory(owner=csm)
+    other_lead = UserFactory(team=other_csm.team, role=Role.TEAM_LEAD)
+    for by in (csm, teammate, other_lead):
+        with pytest.raises(PermissionDenied):
+            services.transfer_ownership(account=account, to_owner=teammate, by=by, reason="x")
+    assert not OwnershipTransfer.objects.exists()
+    services.transfer_ownership(account=account, to_owner=teammate, by=admin_user, reason="x")
+    account.refresh_from_db()
+    assert account.owner == teammate
+
+
+def test_only_leads_and_admins_hand_a_portfolio_over(csm, teammate, team_lead):
+    AccountFactory(owner=csm)
+    with pytest.raises(PermissionDenied):
+        services.transfer_portfolio(from_owner=csm, to_owner=teammate, by=csm, reason="leaving")
+    transfers = services.transfer_portfolio(
+        from_owner=csm, to_owner=teammate, by=team_lead, reason="leaving"
+    )
+    assert len(transfers) == 1
 
 
 def test_churn_can_only_be_recorded_for_a_churned_account():

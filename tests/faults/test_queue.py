@@ -12,8 +12,8 @@ from django_celery_beat.models import PeriodicTask
 
 from crm import queue, tasks
 from crm.models import PendingTask
-from retention import scoring
 from retention import tasks as retention_tasks
+from retention.health import scoring
 from tests.factories import make_customer
 from tests.retention.test_tasks import make_red
 

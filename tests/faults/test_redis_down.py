@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from crm.models import PendingTask
 from interactions.models import Interaction
-from retention import scoring
+from retention.health import scoring
 from retention.models import ScoringConfiguration
 from tests.api_clients import token_client
 from tests.factories import AccountFactory, ContactFactory

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from crm import queue
 from crm.models import PendingTask
-from retention import scoring, tasks
+from retention import tasks
+from retention.health import scoring
 from retention.models import HealthScore, MonthlySnapshot, RiskFlag, ScoringLock
 from tests.factories import make_customer
 from tests.retention.test_tasks import make_red

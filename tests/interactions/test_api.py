@@ -235,6 +235,36 @@ def test_reader_cannot_delete(teammate, csm, book):
     assert interaction.deleted_at is None
 
 
+def test_a_follow_up_promised_when_logging_is_due_today_or_later(csm, book):
+    """The rules the log form checked are the service's: the API obeys them too."""
+    api = client_for(csm)
+    call = {"account": book["mine"].pk, "kind": "call", "summary": "Renewal talk"}
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    response = api.post(
+        INTERACTIONS, {**call, "follow_up_title": "Offer", "follow_up_due": yesterday}
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["follow_up_due"]
+    response = api.post(INTERACTIONS, {**call, "follow_up_title": "Offer"})
+    assert response.status_code == 400
+    assert response.json() == {"follow_up_due": ["When is it due?"]}
+    assert not Interaction.objects.exists() and not FollowUp.objects.exists()
+
+
+def test_an_interaction_before_1900_is_a_400_naming_occurred_at(csm, book):
+    response = client_for(csm).post(
+        INTERACTIONS,
+        {
+            "account": book["mine"].pk,
+            "kind": "note",
+            "summary": "Typo in the year",
+            "occurred_at": "1899-12-31T10:00:00Z",
+        },
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["occurred_at"]
+
+
 # --- follow-ups ---------------------------------------------------------------------------
 
 
@@ -296,6 +326,40 @@ def test_follow_up_of_another_team_is_not_found(other_csm, book):
     assert api.post(f"{FOLLOW_UPS}{follow_up.pk}/complete/").status_code == 404
 
 
+def test_a_follow_up_is_not_moved_into_the_past_nor_to_someone_outside_the_team(
+    csm, teammate, other_csm, book
+):
+    overdue = FollowUpFactory(
+        account=book["mine"], owner=csm, due_on=timezone.localdate() - dt.timedelta(days=3)
+    )
+    api = client_for(csm)
+    url = f"{FOLLOW_UPS}{overdue.pk}/"
+    response = api.patch(url, {"due_on": timezone.localdate() - dt.timedelta(days=1)})
+    assert (response.status_code, list(response.json())) == (400, ["due_on"])
+    assert api.patch(url, {"owner": other_csm.pk}).status_code == 400
+    # Still overdue, the promise can be worded again and handed to a teammate.
+    response = api.patch(url, {"title": "Send the deck", "owner": teammate.pk})
+    assert response.status_code == 200, response.json()
+    overdue.refresh_from_db()
+    assert (overdue.title, overdue.owner, overdue.due_on < timezone.localdate()) == (
+        "Send the deck",
+        teammate,
+        True,
+    )
+
+
+def test_a_promise_kept_by_someone_who_changed_teams_can_still_be_reworded(
+    csm, teammate, other_csm, book
+):
+    promise = FollowUpFactory(account=book["mine"], owner=teammate)
+    teammate.team = other_csm.team
+    teammate.save(update_fields=["team"])
+    response = client_for(csm).patch(f"{FOLLOW_UPS}{promise.pk}/", {"title": "Call back"})
+    assert response.status_code == 200, response.json()
+    promise.refresh_from_db()
+    assert (promise.title, promise.owner) == ("Call back", teammate)
+
+
 def test_follow_up_is_rescheduled(csm, book):
     follow_up = FollowUpFactory(account=book["mine"], owner=csm)
     later = timezone.localdate() + dt.timedelta(days=30)
@@ -330,6 +394,28 @@ def test_resolving_a_problem_needs_a_resolution(csm, book):
     assert response.status_code == 200
     assert response.json()["resolved_at"] is not None
     assert api.get(PROBLEMS, {"unresolved": "true"}).json()["count"] == 0
+
+
+def test_a_refused_status_change_leaves_the_problem_unchanged(csm, book):
+    problem = OpenProblemFactory(account=book["mine"], title="Export slow", severity="low")
+    api = client_for(csm)
+    edit = {"title": "Export times out", "severity": "high", "status": "resolved"}
+    response = api.patch(f"{PROBLEMS}{problem.pk}/", edit)
+    assert (response.status_code, list(response.json())) == (400, ["resolution"])
+    problem.refresh_from_db()
+    assert (problem.title, problem.severity, problem.status) == ("Export slow", "low", "open")
+
+
+def test_a_problem_recorded_as_resolved_needs_a_resolution(csm, book):
+    new = {"account": book["mine"].pk, "title": "Login loop", "severity": "low"}
+    response = client_for(csm).post(PROBLEMS, {**new, "status": "resolved"})
+    assert (response.status_code, list(response.json())) == (400, ["resolution"])
+    assert not OpenProblem.objects.exists()
+    response = client_for(csm).post(
+        PROBLEMS, {**new, "status": "resolved", "resolution": "Cleared the cookie"}
+    )
+    assert response.status_code == 201
+    assert OpenProblem.objects.get().resolved_at is not None
 
 
 def test_problem_on_another_teams_account_is_not_found(other_csm, book):

@@ -73,6 +73,26 @@ def test_feedback_category_boundaries(kind, score, category):
     assert Feedback(kind=kind, score=score).category == category
 
 
+def test_feedback_is_sorted_in_sql_as_in_python_by_any_thresholds(monkeypatch):
+    from interactions import feedback
+
+    thresholds = feedback.FeedbackThresholds(8, 5, 4, 2)
+    rows = [FeedbackFactory(kind="nps", score=s) for s in range(11)]
+    rows += [FeedbackFactory(kind="csat", score=s) for s in range(1, 6)]
+    expected = {f.pk: thresholds.category(f.kind, f.score) for f in rows}
+    assert expected[rows[8].pk] == "promoter" and expected[rows[4].pk] == "detractor"
+    annotated = Feedback.objects.with_category(thresholds)
+    assert {f.pk: f.category for f in annotated} == expected
+    for category in feedback.CATEGORIES:
+        cut = Feedback.objects.filter(thresholds.category_filter(category))
+        assert set(cut.values_list("pk", flat=True)) == {
+            pk for pk, c in expected.items() if c == category
+        }
+    # A row read without the annotation asks for the thresholds in force.
+    monkeypatch.setattr(feedback, "_source", lambda: thresholds)
+    assert [Feedback.objects.get(pk=f.pk).category for f in rows] == list(expected.values())
+
+
 # ---------------------------------------------------------------------------------------------
 # Open problems
 

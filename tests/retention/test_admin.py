@@ -6,8 +6,8 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.forms.models import model_to_dict
 from django.urls import reverse
 
+from retention.health.scoring import active_configuration
 from retention.models import RiskFlag, ScoringConfiguration
-from retention.scoring import active_configuration
 from tests.factories import HealthScoreFactory, RiskFlagFactory, make_customer
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from customers.services import create_contract
-from retention.metrics import JSON_KEYS
+from retention.figures.metrics import JSON_KEYS
 from retention.models import RiskFlag
 from tests.factories import (
     AccountFactory,
@@ -332,3 +332,45 @@ def test_token_clients_are_throttled_and_sessions_are_not(settings, csm, book):
     session = APIClient()
     session.force_login(csm)
     assert {session.get("/api/v1/accounts/").status_code for _ in range(5)} == {200}
+
+
+# --- one rule for promoter / passive / detractor -------------------------------------------
+
+
+def test_after_an_admin_edits_the_nps_thresholds_the_api_and_the_health_score_agree(
+    client, admin_user, csm
+):
+    from django.forms.models import model_to_dict
+    from django.urls import reverse
+
+    from retention.scoring import active_configuration, score_accounts
+    from tests.factories import FeedbackFactory, make_customer
+
+    account = make_customer(owner=csm, team=csm.team)
+    today = timezone.localdate()
+    FeedbackFactory(account=account, kind="nps", score=8, received_on=today)
+    api = client_for(csm)
+
+    def api_category() -> str:
+        return api.get("/api/v1/feedback/", {"account": account.pk}).json()["results"][0][
+            "category"
+        ]
+
+    def voice_rating() -> str:
+        score_accounts(today=today)
+        health = api.get(HEALTH, {"account": account.pk, "latest": "true"}).json()["results"]
+        return health[0]["measures"]["voice"]["rating"]
+
+    assert (api_category(), voice_rating()) == ("passive", "average")
+
+    config = active_configuration()
+    form = {k: v for k, v in model_to_dict(config).items() if v is not None and k != "id"}
+    client.force_login(admin_user)
+    url = reverse("admin:retention_scoringconfiguration_change", args=[config.pk])
+    edit = {**form, "nps_promoter_from": 8, "nps_passive_from": 6, "note": "8 is a promoter"}
+    assert client.post(url, edit).status_code == 302
+
+    assert (api_category(), voice_rating()) == ("promoter", "good")
+    # The admin's list of feedback cuts the same way.
+    listed = client.get(reverse("admin:interactions_feedback_changelist"), {"category": "promoter"})
+    assert [f.score for f in listed.context["cl"].result_list] == [8]

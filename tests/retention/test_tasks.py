@@ -12,8 +12,9 @@ from django.core import mail
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
-from retention import scoring, tasks
-from retention.health import day_start
+from retention import tasks
+from retention.health import scoring
+from retention.health.measures import day_start
 from retention.models import HealthScore, RiskFlag, RiskFlagEvent, ScoringLock
 from tests.factories import HealthScoreFactory, SentimentReadingFactory, make_customer
 from tests.faults.helpers import celery_app_on

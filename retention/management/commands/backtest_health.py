@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from retention import scoring
+from retention.health import scoring
 
 
 def _date(value: str) -> dt.date:

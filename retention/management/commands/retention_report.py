@@ -11,8 +11,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from retention.metrics import RetentionError, RetentionFigures, retention_figures
-from retention.periods import Period, parse_date, parse_period
+from retention.figures.metrics import RetentionError, RetentionFigures, retention_figures
+from retention.figures.periods import Period, parse_date, parse_period
 
 USAGE_ERROR = 2
 

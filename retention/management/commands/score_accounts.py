@@ -5,7 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from retention import scoring
+from retention.health import scoring
 
 
 def _date(value: str) -> dt.date:

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from retention import services
+from retention.figures import snapshots
 
 
 class Command(BaseCommand):
@@ -14,5 +14,5 @@ class Command(BaseCommand):
     def handle(self, *args, months: int, **options):
         if months < 1:
             raise CommandError("--months must be at least 1", returncode=2)
-        summary = services.snapshot_closed_months(months=months)
+        summary = snapshots.snapshot_closed_months(months=months)
         self.stdout.write(", ".join(f"{key}: {value}" for key, value in summary.items()))

@@ -1,0 +1,125 @@
+"""The retention report's form: a period (a month, quarter or year by its shorthand, or custom
+start and end dates) and a segment. Sent by GET; whatever a person types that is not a period
+(an end before the start, a malformed shorthand, an unknown segment) is a form error, never a
+traceback. The period rules themselves live in ``retention.figures.periods`` /
+``retention.figures.metrics``."""
+
+import datetime as dt
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Segment
+
+from .metrics import RetentionError, check_period
+from .periods import Period, add_months, closed_months, month_period, parse_period
+
+# Dates outside these years are typing mistakes, and the calendar arithmetic of the cohort
+# table (months after the period's end) must stay inside what ``datetime.date`` can hold.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+ACCOUNT_SETS = {
+    "start": _("Customers at the start (S)"),
+    "new": _("New customers (N)"),
+    "end": _("Customers at the end (E)"),
+    "retained": _("Retained customers (S ∩ E)"),
+    "churned": _("Churned customers (S \\ E)"),
+}
+
+
+def period_suggestions(today: dt.date) -> list[tuple[str, str]]:
+    """Shorthands a person is likely to want, newest first: the last 12 closed months, the
+    last 4 quarters and this and last year."""
+    months = [month_period(m) for m in reversed(closed_months(today=today, count=12))]
+    quarter_start = add_months(today.replace(day=1), -((today.month - 1) % 3))
+    quarters = [add_months(quarter_start, -3 * n) for n in range(4)]  # this one, 3 before
+    labels = [(p.label, _("month")) for p in months]
+    labels += [(f"{q.year}-Q{(q.month - 1) // 3 + 1}", _("quarter")) for q in quarters]
+    labels += [(str(year), _("year")) for year in (today.year, today.year - 1)]
+    return labels
+
+
+class ReportForm(forms.Form):
+    period = forms.CharField(
+        label=_("Period"),
+        required=False,
+        max_length=20,
+        help_text=_("A month (2026-03), a quarter (2026-Q1) or a year (2026)."),
+        widget=forms.TextInput(attrs={"list": "period-options", "placeholder": "2026-Q1"}),
+    )
+    start = forms.DateField(
+        label=_("or from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    end = forms.DateField(
+        label=_("to"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    segment = forms.ModelChoiceField(
+        label=_("Segment"),
+        queryset=Segment.objects.order_by("name"),
+        required=False,
+        empty_label=_("All segments"),
+        error_messages={"invalid_choice": _("There is no such segment.")},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        shorthand, start, end = data.get("period"), data.get("start"), data.get("end")
+        if shorthand and (start or end):
+            raise forms.ValidationError(_("Give either a period or start and end dates, not both."))
+        if shorthand:
+            try:
+                period = parse_period(shorthand)
+            except RetentionError as error:
+                self.add_error("period", str(error))
+                return data
+        elif start or end:
+            for name, day in (("start", start), ("end", end)):
+                if day is None:
+                    self.add_error(name, _("Give both dates of a custom period."))
+            if start is None or end is None:
+                return data
+            try:
+                check_period(start, end)
+            except RetentionError:
+                self.add_error("end", _("The period ends before it starts."))
+                return data
+            period = Period(start, end)
+        else:
+            raise forms.ValidationError(_("Pick a period."))
+        if not (period.start.year >= FIRST_YEAR and period.end.year <= LAST_YEAR):
+            raise forms.ValidationError(
+                _("Pick a period between %(first)s and %(last)s.")
+                % {"first": FIRST_YEAR, "last": LAST_YEAR}
+            )
+        data["report_period"] = period
+        return data
+
+    @property
+    def report_period(self) -> Period:
+        return self.cleaned_data["report_period"]
+
+    def query(self) -> dict[str, str]:
+        """The cleaned period and segment as query parameters (dates, segment id), for links
+        to the account lists and exports."""
+        period, segment = self.report_period, self.cleaned_data.get("segment")
+        params = {"start": period.start.isoformat(), "end": period.end.isoformat()}
+        if segment is not None:
+            params["segment"] = str(segment.pk)
+        return params
+
+
+def default_period(today: dt.date) -> str:
+    """The last closed month: the newest period whose figures are final."""
+    return month_period(add_months(today.replace(day=1), -1)).label
+
+
+class AccountSetForm(ReportForm):
+    """The report's period and segment plus which accounts behind a figure to list."""
+
+    set = forms.ChoiceField(label=_("Accounts"), choices=list(ACCOUNT_SETS.items()))

@@ -1,0 +1,89 @@
+"""The accounts behind each retention figure, so a page can list who was in S, who was new,
+who churned and who stayed. Same definitions and inputs as ``retention.figures.metrics``; scoped
+through ``crm.scoping`` when a user is given."""
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from crm import scoping
+from customers.models import Account, CustomerSpan, Segment
+
+from .metrics import ONE_DAY, check_period, customer_on, resolve_segment
+
+
+def _accounts(
+    condition: Q | Exists,
+    *,
+    segment: Segment | str | int | None,
+    user=None,
+) -> QuerySet[Account]:
+    segment = resolve_segment(segment)
+    qs = Account.objects.filter(condition)
+    if segment is not None:
+        qs = qs.filter(segment=segment)
+    if user is not None:
+        qs = scoping.visible(user, qs)
+    return qs.select_related("segment", "owner").order_by("name")
+
+
+def _began_within(start: dt.date, end: dt.date) -> Exists:
+    return Exists(
+        CustomerSpan.objects.filter(
+            account_id=OuterRef("pk"), start_date__gte=start, start_date__lte=end
+        )
+    )
+
+
+def start_customers(
+    *, start: dt.date, end: dt.date, segment: Segment | str | int | None = None, user=None
+) -> QuerySet[Account]:
+    """S: the accounts that were customers on the day before ``start``."""
+    check_period(start, end)
+    return _accounts(customer_on(start - ONE_DAY), segment=segment, user=user)
+
+
+def end_customers(
+    *, start: dt.date, end: dt.date, segment: Segment | str | int | None = None, user=None
+) -> QuerySet[Account]:
+    """E: the accounts that are customers on ``end``."""
+    check_period(start, end)
+    return _accounts(customer_on(end), segment=segment, user=user)
+
+
+def new_customers(
+    *, start: dt.date, end: dt.date, segment: Segment | str | int | None = None, user=None
+) -> QuerySet[Account]:
+    """N: customers on some day of the period who were not in S (win-backs included)."""
+    check_period(start, end)
+    condition = _began_within(start, end) & ~customer_on(start - ONE_DAY)
+    return _accounts(condition, segment=segment, user=user)
+
+
+def retained_customers(
+    *, start: dt.date, end: dt.date, segment: Segment | str | int | None = None, user=None
+) -> QuerySet[Account]:
+    """S ∩ E: the starting customers who are still customers on ``end``."""
+    check_period(start, end)
+    condition = customer_on(start - ONE_DAY) & customer_on(end)
+    return _accounts(condition, segment=segment, user=user)
+
+
+def churned_customers(
+    *, start: dt.date, end: dt.date, segment: Segment | str | int | None = None, user=None
+) -> QuerySet[Account]:
+    """S \\ E: the starting customers who are no longer customers on ``end``."""
+    check_period(start, end)
+    condition = customer_on(start - ONE_DAY) & ~customer_on(end)
+    return _accounts(condition, segment=segment, user=user)
+
+
+# The figure keys of ``RetentionFigures.as_dict()`` that count accounts, to their selector.
+ACCOUNTS_BEHIND: dict[str, Callable[..., QuerySet[Account]]] = {
+    "start_customers": start_customers,
+    "new_customers": new_customers,
+    "end_customers": end_customers,
+    "retained_customers": retained_customers,
+    "churned_customers": churned_customers,
+}

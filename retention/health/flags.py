@@ -1,0 +1,431 @@
+"""Risk flags (DESIGN.md "Health and risk"): raised, updated and resolved by the nightly
+scoring, acknowledged, snoozed and resolved by people, and emailed to owners once.
+
+A flag is raised for an account and a reason when its condition holds and no flag for that
+pair is unresolved (a partial unique constraint backs this up, so two overlapping runs can
+never both insert one). While the condition holds, the nightly run keeps the flag's measured
+value and explanation current; when it no longer holds, the flag resolves itself and says so
+in its history. A flag a person resolved is not raised again while its condition holds
+without a break (its ``last_seen_on`` keeps following the runs); it is raised again once the
+condition clears and comes back.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
+
+from crm import scoping
+from crm.i18n import format_money, translate_stored
+from customers.models import Contract
+from customers.selectors import renewals_due
+
+from ..models import Band, RiskFlag, RiskFlagEvent
+from .measures import Facts, Health, in_range
+
+Reason = RiskFlag.Reason
+Status = RiskFlag.Status
+NOT_GREEN = (Band.YELLOW.value, Band.RED.value)
+# The band as the word a stored sentence holds ("the account is red").
+BAND_WORDS = {
+    Band.GREEN.value: gettext_noop("green"),
+    Band.YELLOW.value: gettext_noop("yellow"),
+    Band.RED.value: gettext_noop("red"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """Why a flag's condition holds: what was measured, against which threshold, in words."""
+
+    measured_value: Decimal | int | None
+    threshold: Decimal | int | None
+    explanation: str
+
+
+def _score_words(health: Health) -> str:
+    return _("the account is %(band)s (score %(score)s)") % {
+        "band": _(BAND_WORDS[health.band]) if health.band in BAND_WORDS else health.band,
+        "score": health.score,
+    }
+
+
+def flag_conditions(*, facts: Facts, health: Health, day: dt.date, config) -> dict[str, Condition]:
+    """The flag reasons whose condition holds for one scored account (pure)."""
+    found: dict[str, Condition] = {}
+    if health.band == Band.RED:
+        reasons = "; ".join(
+            f"{m['impact']}: {m['explanation']}"
+            for m in sorted(health.measures.values(), key=lambda m: m["impact"])[:2]
+            if m["impact"] < 0
+        )
+        text = _("score %(score)s is red (below %(yellow)s): %(reasons)s")
+        found[Reason.ENTERED_RED] = Condition(
+            health.score,
+            config.yellow_from,
+            text % {"score": health.score, "yellow": config.yellow_from, "reasons": reasons},
+        )
+    if health.score is not None and facts.peak_score is not None:
+        drop = facts.peak_score - health.score
+        if drop >= config.flag_drop_points:
+            text = _("score fell %(drop)s points within %(days)s days (from %(peak)s to %(now)s)")
+            values = {
+                "drop": drop,
+                "days": config.trend_days,
+                "peak": facts.peak_score,
+                "now": health.score,
+            }
+            found[Reason.SCORE_DROP] = Condition(drop, config.flag_drop_points, text % values)
+    if facts.champion_left_on is not None and not facts.champion_named:
+        days = (day - facts.champion_left_on).days
+        text = _("the champion left on %(day)s (%(days)s days ago); no new champion is named")
+        found[Reason.CHAMPION_LEFT] = Condition(
+            days,
+            config.relationship_window_days,
+            text % {"day": facts.champion_left_on.isoformat(), "days": days},
+        )
+    if facts.renewal_on is not None and health.band in NOT_GREEN:
+        days = (facts.renewal_on - day).days
+        if days <= config.renewal_window_days:
+            text = _("renewal on %(day)s (in %(days)s days) is not confirmed and %(state)s")
+            values = {
+                "day": facts.renewal_on.isoformat(),
+                "days": days,
+                "state": _score_words(health),
+            }
+            found[Reason.RENEWAL_AT_RISK] = Condition(
+                days, config.renewal_window_days, text % values
+            )
+    if facts.last_transfer_on is not None and health.band in NOT_GREEN:
+        days = (day - facts.last_transfer_on).days
+        if days <= config.transfer_watch_days:
+            text = _("the owner changed %(days)s days ago (on %(day)s) and %(state)s")
+            values = {
+                "days": days,
+                "day": facts.last_transfer_on.isoformat(),
+                "state": _score_words(health),
+            }
+            found[Reason.OWNER_CHANGED] = Condition(days, config.transfer_watch_days, text % values)
+    return found
+
+
+def _event(flag: RiskFlag, *, at, to_status: str, from_status: str = "", by=None, comment=""):
+    return RiskFlagEvent(
+        flag=flag, at=at, by=by, from_status=from_status, to_status=to_status, comment=comment
+    )
+
+
+def sync_flags(
+    *,
+    day: dt.date,
+    start_id: int,
+    end_id: int | None,
+    wanted: dict[int, dict[str, Condition]],
+    scored: dict[int, Health],
+    previous_run_day: dt.date | None,
+) -> dict[str, int]:
+    """Bring the flags of the accounts in ``[start_id, end_id)`` in line with the conditions
+    that hold on ``day`` (``wanted``: account id → reason → condition; ``scored``: the
+    accounts scored in the range). Ended snoozes reopen first. Call inside the chunk's
+    transaction; a constant number of queries."""
+    now = timezone.now()
+    ids = in_range("account_id", start_id, end_id)
+    counts = {"raised": 0, "updated": 0, "resolved": 0, "reopened": 0}
+    events: list[RiskFlagEvent] = []
+    changed: dict[int, RiskFlag] = {}
+
+    unresolved = {
+        (f.account_id, f.reason): f
+        for f in RiskFlag.objects.select_for_update().filter(ids).exclude(status=Status.RESOLVED)
+    }
+    for flag in unresolved.values():
+        if flag.status == Status.SNOOZED and flag.snoozed_until < day:
+            flag.status = Status.OPEN
+            changed[flag.pk] = flag
+            counts["reopened"] += 1
+            text = _("the snooze ended on %(day)s") % {"day": flag.snoozed_until.isoformat()}
+            events.append(
+                _event(
+                    flag, at=now, from_status=Status.SNOOZED, to_status=Status.OPEN, comment=text
+                )
+            )
+
+    # Flags a person resolved while the condition held at the previous run keep it quiet.
+    since = previous_run_day or day
+    quiet = {
+        (f.account_id, f.reason): f
+        for f in RiskFlag.objects.filter(
+            ids, status=Status.RESOLVED, auto_resolved=False, last_seen_on__gte=since
+        ).order_by("resolved_at")
+    }
+
+    new: list[RiskFlag] = []
+    for account_id, conditions in wanted.items():
+        for reason, c in conditions.items():
+            flag = unresolved.get((account_id, reason)) or quiet.get((account_id, reason))
+            if flag is None:
+                new.append(
+                    RiskFlag(
+                        account_id=account_id,
+                        reason=reason,
+                        status=Status.OPEN,
+                        raised_at=now,
+                        raised_on=day,
+                        last_seen_on=day,
+                        measured_value=c.measured_value,
+                        threshold=c.threshold,
+                        explanation=c.explanation,
+                    )
+                )
+                continue
+            current = (flag.measured_value, flag.threshold, flag.explanation, flag.last_seen_on)
+            if current != (
+                c.measured_value,
+                c.threshold,
+                c.explanation,
+                max(day, flag.last_seen_on),
+            ):
+                flag.measured_value, flag.threshold = c.measured_value, c.threshold
+                flag.explanation, flag.last_seen_on = c.explanation, max(day, flag.last_seen_on)
+                changed[flag.pk] = flag
+                counts["updated"] += 1
+
+    for key, flag in unresolved.items():
+        account_id, reason = key
+        if reason in wanted.get(account_id, {}):
+            continue
+        health = scored.get(account_id)
+        if health is None:
+            state = _("no longer a customer")
+        elif health.score is None:
+            state = _("no score (no measure has data)")
+        else:
+            state = _score_words(health)
+        text = _("resolved itself: the condition no longer holds (%(state)s)") % {"state": state}
+        events.append(
+            _event(flag, at=now, from_status=flag.status, to_status=Status.RESOLVED, comment=text)
+        )
+        flag.status, flag.resolved_at, flag.auto_resolved = Status.RESOLVED, now, True
+        flag.resolved_comment = text
+        changed[flag.pk] = flag
+        counts["resolved"] += 1
+
+    if changed:
+        RiskFlag.objects.bulk_update(
+            list(changed.values()),
+            [
+                "status",
+                "resolved_at",
+                "auto_resolved",
+                "resolved_comment",
+                "measured_value",
+                "threshold",
+                "explanation",
+                "last_seen_on",
+            ],
+        )
+    if new:
+        # The partial unique constraint stops a second insert for the same account and
+        # reason; the chunk then rolls back and its retry sees the flag that won.
+        RiskFlag.objects.bulk_create(new)
+        events.extend(_event(f, at=now, to_status=Status.OPEN, comment=f.explanation) for f in new)
+        counts["raised"] = len(new)
+    if events:
+        RiskFlagEvent.objects.bulk_create(events)
+    return counts
+
+
+# --- what people do -----------------------------------------------------------------------
+
+
+def _locked(flag: RiskFlag, by) -> RiskFlag:
+    flag = RiskFlag.objects.select_for_update().select_related("account").get(pk=flag.pk)
+    if not scoping.can_edit(by, flag.account):
+        raise PermissionDenied(_("You cannot change the flags of this account."))
+    return flag
+
+
+@transaction.atomic
+def acknowledge_flag(*, flag: RiskFlag, by, comment: str) -> RiskFlag:
+    """A person says they have seen the flag and are on it (with a comment)."""
+    flag = _locked(flag, by)
+    if not comment.strip():
+        raise ValidationError({"comment": _("Say what you are doing about it.")})
+    if flag.status == Status.RESOLVED:
+        raise ValidationError(_("This flag is resolved already."))
+    now = timezone.now()
+    RiskFlagEvent.objects.create(
+        flag=flag,
+        at=now,
+        by=by,
+        from_status=flag.status,
+        to_status=Status.ACKNOWLEDGED,
+        comment=comment.strip(),
+    )
+    flag.status = Status.ACKNOWLEDGED
+    flag.acknowledged_by, flag.acknowledged_at = by, now
+    flag.acknowledged_comment = comment.strip()
+    flag.save(
+        update_fields=["status", "acknowledged_by", "acknowledged_at", "acknowledged_comment"]
+    )
+    return flag
+
+
+@transaction.atomic
+def resolve_flag(*, flag: RiskFlag, by, comment: str) -> RiskFlag:
+    """A person closes the flag, saying how it was dealt with (the comment is required). It
+    is not raised again while its condition holds without a break."""
+    flag = _locked(flag, by)
+    if not comment.strip():
+        raise ValidationError({"comment": _("Say how the risk was dealt with.")})
+    if flag.status == Status.RESOLVED:
+        raise ValidationError(_("This flag is resolved already."))
+    now = timezone.now()
+    RiskFlagEvent.objects.create(
+        flag=flag,
+        at=now,
+        by=by,
+        from_status=flag.status,
+        to_status=Status.RESOLVED,
+        comment=comment.strip(),
+    )
+    flag.status, flag.resolved_at, flag.resolved_by = Status.RESOLVED, now, by
+    flag.resolved_comment, flag.auto_resolved = comment.strip(), False
+    flag.save(
+        update_fields=["status", "resolved_at", "resolved_by", "resolved_comment", "auto_resolved"]
+    )
+    return flag
+
+
+@transaction.atomic
+def snooze_flag(
+    *, flag: RiskFlag, by, until: dt.date, reason: str, today: dt.date | None = None
+) -> RiskFlag:
+    """Put the flag aside until a day after today, with a reason; the nightly run opens it
+    again once that day has passed (if its condition still holds)."""
+    flag = _locked(flag, by)
+    today = today or timezone.localdate()
+    errors = {}
+    if until is None or until <= today:
+        errors["until"] = _("Snooze until a day after today.")
+    if not reason.strip():
+        errors["reason"] = _("Say why the flag can wait.")
+    if errors:
+        raise ValidationError(errors)
+    if flag.status == Status.RESOLVED:
+        raise ValidationError(_("This flag is resolved already."))
+    comment = _("until %(day)s: %(reason)s") % {"day": until.isoformat(), "reason": reason.strip()}
+    RiskFlagEvent.objects.create(
+        flag=flag,
+        at=timezone.now(),
+        by=by,
+        from_status=flag.status,
+        to_status=Status.SNOOZED,
+        comment=comment,
+    )
+    flag.status, flag.snoozed_until, flag.snooze_reason = Status.SNOOZED, until, reason.strip()
+    flag.save(update_fields=["status", "snoozed_until", "snooze_reason"])
+    return flag
+
+
+# --- the digest ---------------------------------------------------------------------------
+
+
+def _digest(owner, flags: list[RiskFlag], renewals: list[Contract], day: dt.date, window: int):
+    """The digest in the owner's language (their choice, else the installation's)."""
+    with translation.override(owner.language or settings.LANGUAGE_CODE):
+        return _digest_worded(owner, flags, renewals, day, window)
+
+
+def _digest_worded(owner, flags: list[RiskFlag], renewals: list[Contract], day, window: int):
+    site = getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+    lines = [_("Hello %(name)s,") % {"name": owner.first_name or owner.username}, ""]
+    lines.append(_("New risk flags on your accounts:"))
+    for flag in flags:
+        explanation = translate_stored(flag.explanation)
+        lines.append(f"- {flag.account} — {flag.get_reason_display()}: {explanation}")
+        lines.append(f"  {site}{flag.account.get_absolute_url()}")
+    if renewals:
+        lines += ["", _("Renewals due within %(days)s days, not confirmed:") % {"days": window}]
+        for c in renewals:
+            text = _("%(account)s: %(ref)s ends on %(day)s (in %(days)s days), %(value)s a month")
+            values = {
+                "account": c.account,
+                "ref": c.reference,
+                "day": c.end_date.isoformat(),
+                "days": (c.end_date - day).days,
+                "value": format_money(c.monthly_value),
+            }
+            lines.append("- " + text % values)
+    lines += ["", "— Treue"]
+    subject = ngettext("Treue: %(n)s new risk flag", "Treue: %(n)s new risk flags", len(flags)) % {
+        "n": len(flags)
+    }
+    return EmailMessage(subject, "\n".join(lines), to=[owner.email])
+
+
+def send_flag_digests(
+    *, today: dt.date | None = None, renewal_window_days: int | None = None
+) -> dict:
+    """Email each owner their open flags nobody has told them about yet, with their
+    renewals due (``customers.selectors.renewals_due`` within the scoring configuration's
+    renewal window unless given). Each flag is claimed (``notified_at``) by a conditional update
+    before sending, so two digests never mention the same flag; if sending fails the claim
+    is given back."""
+    day = today or timezone.localdate()
+    claimed_at = timezone.now()
+    candidates = (
+        RiskFlag.objects.filter(
+            status=Status.OPEN,
+            notified_at__isnull=True,
+            account__owner__isnull=False,
+            account__owner__is_active=True,
+        )
+        .exclude(account__owner__email="")
+        .values("pk")
+    )
+    claimed = RiskFlag.objects.filter(pk__in=candidates, notified_at__isnull=True).update(
+        notified_at=claimed_at
+    )
+    if not claimed:
+        return {"emails": 0, "flags": 0}
+    mine = RiskFlag.objects.filter(notified_at=claimed_at)
+    try:
+        flags = list(
+            mine.select_related("account__owner").order_by(
+                "account__owner_id", "account__name", "reason"
+            )
+        )
+        by_owner: dict[int, list[RiskFlag]] = defaultdict(list)
+        for flag in flags:
+            by_owner[flag.account.owner_id].append(flag)
+        renewals: dict[int, list[Contract]] = defaultdict(list)
+        if renewal_window_days is None:
+            from .scoring import active_configuration  # scoring imports this module
+
+            renewal_window_days = active_configuration().renewal_window_days
+        due = (
+            renewals_due(day, renewal_window_days)
+            .filter(account__owner_id__in=list(by_owner))
+            .select_related("account")
+            .order_by("end_date", "reference")
+        )
+        for contract in due:
+            renewals[contract.account.owner_id].append(contract)
+        messages = [
+            _digest(fs[0].account.owner, fs, renewals[owner_id], day, renewal_window_days)
+            for owner_id, fs in by_owner.items()
+        ]
+        get_connection().send_messages(messages)
+    except Exception:
+        mine.update(notified_at=None)
+        raise
+    return {"emails": len(messages), "flags": len(flags)}

@@ -1,0 +1,249 @@
+"""The pages that show health: the CSM's portfolio (the home page) and the team lead's
+dashboard. They live here because only this app may read the health scores and flags; the
+relationship data comes from the selectors of the apps below."""
+
+import csv
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Sum,
+)
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm import scoping
+from crm.exports import csv_cell
+from crm.models import Team
+from customers import selectors as customer_selectors
+from customers.models import Account
+from interactions import selectors as interaction_selectors
+
+from ..models import Band, RiskFlag
+from .scoring import active_configuration
+from .selectors import with_health
+
+PAGE_SIZE = 25
+RENEWAL_CHOICES = (30, 60, 90, 180)
+NO_CONTACT_CHOICES = (14, 30, 60, 90)
+SORTS = {
+    "risk": ("band_rank", F("h_score").asc(nulls_last=True)),
+    "renewal": (F("next_renewal_on").asc(nulls_last=True),),
+    "contact": (F("last_interaction_at").asc(nulls_first=True),),
+    "mrr": ("-mrr",),
+    "name": ("name",),
+}
+
+
+def _int(value, allowed=None) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    if allowed is not None and number not in allowed:
+        return None
+    if not 0 < number < 2**31:  # an id or a count of days; SQLite cannot bind beyond 64 bits
+        return None
+    return number
+
+
+def _portfolio_query(request):
+    user = request.user
+    scopes = interaction_selectors.portfolio_scopes(user)
+    filters = interaction_selectors.PortfolioFilters(
+        scope=request.GET.get("scope") if request.GET.get("scope") in scopes else scopes[0],
+        search=request.GET.get("q", "").strip(),
+        segment_id=_int(request.GET.get("segment")),
+        renewal_within=_int(request.GET.get("renewal"), RENEWAL_CHOICES),
+        no_contact_for=_int(request.GET.get("quiet"), NO_CONTACT_CHOICES),
+    )
+    accounts = with_health(interaction_selectors.portfolio(user, filters))
+    band = request.GET.get("band", "")
+    if band in Band.values:
+        accounts = accounts.filter(h_band=band)
+    elif band == "none":
+        accounts = accounts.filter(h_band__isnull=True)
+    else:
+        band = ""
+    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "risk"
+    order = (
+        *SORTS[sort],
+        F("next_renewal_on").asc(nulls_last=True),
+        F("last_interaction_at").asc(nulls_first=True),
+        "name",
+        "pk",
+    )
+    return accounts.order_by(*order), filters, band, sort, scopes
+
+
+@login_required
+def portfolio(request):
+    """The CSM's home: their accounts, riskiest first, with what to do next."""
+    accounts, filters, band, sort, scopes = _portfolio_query(request)
+    today = timezone.localdate()
+    window = active_configuration().renewal_window_days
+    due = customer_selectors.renewals_due(today, window).filter(account_id=OuterRef("pk"))
+    accounts = accounts.annotate(renewal_due=Exists(due))
+    page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
+    overdue = interaction_selectors.due_follow_ups_for(request.user, today=today)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "filters": filters,
+        "band": band,
+        "sort": sort,
+        "scopes": scopes,
+        "querystring": query.urlencode(),
+        "bands": Band.choices,
+        "segments": customer_selectors.segments(),
+        "renewal_choices": RENEWAL_CHOICES,
+        "quiet_choices": NO_CONTACT_CHOICES,
+        "due_follow_ups": overdue[:10],
+        "due_count": overdue.count(),
+        "today": today,
+        "renewal_window": window,
+        "filtered": any(
+            [
+                filters.search,
+                filters.segment_id,
+                filters.renewal_within,
+                filters.no_contact_for,
+                band,
+            ]
+        ),
+    }
+    return render(request, "retention/portfolio.html", context)
+
+
+@login_required
+def portfolio_export(request):
+    """The portfolio as it is filtered, as CSV (same scope as the page)."""
+    accounts, *_rest = _portfolio_query(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="portfolio.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("Account"),
+            _("Owner"),
+            _("Segment"),
+            _("Band"),
+            _("Score"),
+            _("Trend"),
+            _("MRR"),
+            _("Next renewal"),
+            _("Last meeting or call"),
+            _("Open problems"),
+            _("Follow-ups overdue"),
+        ]
+    )
+    for a in accounts.iterator(chunk_size=500):
+        writer.writerow(
+            [
+                # Text a person typed goes through csv_cell: a name like "=1+2" is defused.
+                csv_cell(a.name),
+                csv_cell(a.owner),
+                csv_cell(a.segment),
+                a.h_band or "",
+                "" if a.h_score is None else a.h_score,
+                "" if a.h_trend is None else a.h_trend,
+                a.mrr,
+                a.next_renewal_on or "",
+                timezone.localtime(a.last_interaction_at).date() if a.last_interaction_at else "",
+                a.open_problems,
+                a.follow_ups_overdue,
+            ]
+        )
+    return response
+
+
+def _dashboard_accounts(request):
+    """The book a team lead looks after (their team); an admin picks a team or sees all."""
+    user = request.user
+    if not scoping.can_manage(user):
+        raise Http404
+    accounts = scoping.editable(user, Account.objects.all())
+    teams = Team.objects.none()
+    team = None
+    if user.is_admin_role:
+        teams = Team.objects.order_by("name")
+        team_id = _int(request.GET.get("team"))
+        if team_id is not None:
+            team = teams.filter(pk=team_id).first()
+        elif user.team_id:
+            team = user.team
+        if team is not None:
+            accounts = accounts.filter(team=team)
+    else:
+        team = user.team
+        accounts = accounts.filter(team_id=user.team_id)
+    return accounts, team, teams
+
+
+@login_required
+def team_dashboard(request):
+    """The team lead's view: health distribution, flags by reason, follow-ups overdue and
+    interactions per CSM."""
+    accounts, team, teams = _dashboard_accounts(request)
+    today = timezone.localdate()
+    window = active_configuration().renewal_window_days
+    renewals_due = customer_selectors.renewals_due(today, window).values("account_id")
+    scored = with_health(accounts)
+    customers = Q(customer_since__isnull=False)
+    totals = scored.aggregate(
+        accounts=Count("pk"),
+        customers=Count("pk", filter=customers),
+        churned=Count("pk", filter=Q(churned_on__isnull=False, customer_since__isnull=True)),
+        mrr=Sum("mrr", filter=customers),
+        red=Count("pk", filter=customers & Q(h_band=Band.RED)),
+        yellow=Count("pk", filter=customers & Q(h_band=Band.YELLOW)),
+        green=Count("pk", filter=customers & Q(h_band=Band.GREEN)),
+        unscored=Count("pk", filter=customers & Q(h_band__isnull=True)),
+        renewals=Count("pk", filter=Q(pk__in=renewals_due)),
+        quiet=Count("pk", filter=customers & interaction_selectors.without_contact_for(60)),
+    )
+    # COUNT(*) and of ``status`` (never empty), not of ids: counted from the index alone
+    # (``riskflag_unresolved_idx``).
+    flags = (
+        RiskFlag.objects.filter(account__in=accounts.values("pk"))
+        .exclude(status=RiskFlag.Status.RESOLVED)
+        .values("reason")
+        .annotate(n=Count("*"), open=Count("status", filter=Q(status=RiskFlag.Status.OPEN)))
+        .order_by("-n")
+    )
+    reasons = dict(RiskFlag.Reason.choices)
+    flags_by_reason = [{**f, "label": reasons.get(f["reason"], f["reason"])} for f in flags]
+    distribution = [
+        (Band.RED, _("Red"), totals["red"], "danger"),
+        (Band.YELLOW, _("Yellow"), totals["yellow"], "warning"),
+        (Band.GREEN, _("Green"), totals["green"], "success"),
+        ("none", _("Not scored"), totals["unscored"], "secondary"),
+    ]
+    # Read in risk order from ``accounthealth_risk_idx`` until eight are the team's customers.
+    riskiest = (
+        scored.filter(customers, h_band__isnull=False)
+        .select_related("owner")
+        .order_by("band_rank", F("h_score").asc(nulls_last=True), "name")[:8]
+    )
+    context = {
+        "team": team,
+        "teams": teams,
+        "totals": totals,
+        "distribution": distribution,
+        "scored_total": totals["red"] + totals["yellow"] + totals["green"],
+        "flags_by_reason": flags_by_reason,
+        "per_csm": interaction_selectors.activity_per_csm(accounts, today=today),
+        "quiet_accounts": totals["quiet"],
+        "riskiest": riskiest,
+        "today": today,
+        "renewal_window": window,
+    }
+    return render(request, "retention/team_dashboard.html", context)

@@ -1,0 +1,30 @@
+"""The retention app's tables, split by package (app label ``retention`` unchanged):
+``figures`` the stored monthly figures, ``health`` scores, configuration, readings and flags."""
+
+from .figures import MonthlySnapshot
+from .health import (
+    AccountHealth,
+    Band,
+    HealthScore,
+    Rating,
+    RiskFlag,
+    RiskFlagEvent,
+    ScoringConfiguration,
+    ScoringLock,
+    SentimentReading,
+    band_rank,
+)
+
+__all__ = [
+    "AccountHealth",
+    "Band",
+    "HealthScore",
+    "MonthlySnapshot",
+    "Rating",
+    "RiskFlag",
+    "RiskFlagEvent",
+    "ScoringConfiguration",
+    "ScoringLock",
+    "SentimentReading",
+    "band_rank",
+]
