@@ -290,7 +290,7 @@ def serving(result: dict) -> bool:
 def drill_redis(probes: Probes, redis: Redis, seconds: float) -> None:
     from crm.models import PendingTask
     from crm.queue import enqueue_safely
-    from retention.tasks import send_flag_digests
+    from retention.tasks import send_daily_digests
 
     print("\n== Redis (broker and cache) stopped under gunicorn")
     redis.stop()
@@ -311,8 +311,8 @@ def drill_redis(probes: Probes, redis: Redis, seconds: float) -> None:
     )
     say("/healthz with Redis stopped", f"answers {sorted(health)}", health == {"200 degraded"})
     PendingTask.objects.all().delete()
-    enqueue_safely(send_flag_digests)  # no transaction here: sent (or kept) at once
-    kept = PendingTask.objects.filter(task=send_flag_digests.name).count()
+    enqueue_safely(send_daily_digests)  # no transaction here: sent (or kept) at once
+    kept = PendingTask.objects.filter(task=send_daily_digests.name).count()
     say("enqueue a task with Redis stopped", f"{kept} kept in the outbox", kept == 1)
 
     redis.start()

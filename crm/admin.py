@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .admin_actions import export_as_csv
 from .admin_widgets import TolerantAutocomplete
-from .models import PendingTask, Team, User
+from .models import InboxItem, PendingTask, Team, User
 
 
 def count_of(model, relation: str) -> Subquery:
@@ -150,3 +150,20 @@ class PendingTaskAdmin(admin.ModelAdmin):
             )
         else:
             self.message_user(request, _("%(sent)s sent, %(left)s left.") % summary)
+
+
+@admin.register(InboxItem)
+class InboxItemAdmin(admin.ModelAdmin):
+    """What the inbox holds, to look into (posted and settled by the apps, never typed in)."""
+
+    list_display = ["user", "kind", "message", "topic", "created_at", "read_at"]
+    list_filter = ["kind"]
+    search_fields = ["user__username", "topic"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject
 
-from crm import scoping
+from crm import inbox, scoping
 
 # Pages of other parts of the product the navigation links to when they are installed.
 OPTIONAL_PAGES = {"at_risk_url": "/retention/at-risk/", "report_url": "/retention/report/"}
@@ -21,6 +21,7 @@ def _navigation(user) -> dict:
     # The reverse relation by name: this app imports none of the apps above it.
     pending = user.transfers_to.filter(acknowledged_at__isnull=True)
     nav["handovers"] = scoping.visible(user, pending, via="account").count()
+    nav["inbox_unread"] = inbox.unread_count(user)
     nav.update({name: _existing(path) for name, path in OPTIONAL_PAGES.items()})
     return nav
 

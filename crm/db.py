@@ -3,6 +3,7 @@
 from collections.abc import Iterable, Iterator
 
 from django.db import IntegrityError, connection
+from django.db.models import DateField, Func
 from django.utils import timezone
 
 CREATE_BATCH = 2000
@@ -99,3 +100,19 @@ def bulk_write(model, *, creates: list, updates: list, fields: Iterable[str], re
     record_bulk_history(
         model, created=creates, updated_pks=[obj.pk for obj in updates], reason=reason
     )
+
+
+class AddDays(Func):
+    """``date + days`` (an integer expression, negative goes back) as a date, in SQL:
+    ``date + integer`` on PostgreSQL, ``date(d, '+N days')`` on SQLite (whose durations
+    cannot be multiplied)."""
+
+    output_field = DateField()
+    arity = 2
+
+    def as_sql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" + ")
+
+    def as_sqlite(self, compiler, connection, **extra):
+        day, days = (compiler.compile(e) for e in self.get_source_expressions())
+        return f"date({day[0]}, printf('%%+d days', {days[0]}))", [*day[1], *days[1]]

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "customers",
     "interactions",
     "retention",
+    "demo",  # on top of every app: it writes into all of them
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("interactions/", include("interactions.urls")),
     path("retention/", include("retention.urls")),
+    path("calendar/", include("interactions.calendar.urls")),
     # The REST API (/api/v1/...), its OpenAPI 3 schema and docs (served from package files).
     path("api/", include("retention.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -23,6 +24,16 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("language/", views.set_language, name="set_language"),
+    path("settings/", views.user_settings, name="user_settings"),
+    path(
+        "settings/calendar-feed/rotate/",
+        views.rotate_calendar_feed,
+        name="rotate_calendar_feed",
+    ),
+    path("inbox/", views.inbox_list, name="inbox"),
+    path("inbox/read/", views.inbox_read_all, name="inbox_read_all"),
+    path("inbox/<int:pk>/", views.inbox_open, name="inbox_open"),
+    path("inbox/<int:pk>/read/", views.inbox_read, name="inbox_read"),
 ]
 
 admin.site.site_header = "Treue"

@@ -7,11 +7,16 @@ from django.contrib.auth.decorators import login_not_required, login_required
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection
 from django.http import HttpResponseBadRequest, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
+
+from . import feeds, inbox, services
+from .forms import UserSettingsForm
 
 logger = logging.getLogger(__name__)
 
@@ -99,3 +104,94 @@ def set_language(request):
     translation.activate(language or translation.get_language_from_request(request))
     messages.success(request, _("Language saved."))
     return redirect(safe_next(request, "/"))
+
+
+# --- the inbox ------------------------------------------------------------------------------
+
+INBOX_PAGE_SIZE = 30
+
+
+@login_required
+def inbox_list(request):
+    """What needs the user, newest first; unread ones stand out."""
+    from django.core.paginator import Paginator
+
+    unread_only = request.GET.get("show") == "unread"
+    items = inbox.items_for(request.user, unread_only=unread_only)
+    page = Paginator(items, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    for item in page:
+        item.text = inbox.worded(item)
+    context = {
+        "page": page,
+        "unread_only": unread_only,
+        "querystring": _query_without_page(request),
+    }
+    return render(request, "crm/inbox.html", context)
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@login_required
+def inbox_open(request, pk: int):
+    """Follow an item to its place; it counts as read from now on."""
+    item = inbox.item_for(request.user, pk)
+    inbox.mark_read(user=request.user, item_ids=[item.pk])
+    return redirect(item.link)
+
+
+@login_required
+@require_POST
+def inbox_read(request, pk: int):
+    item = inbox.item_for(request.user, pk)
+    inbox.mark_read(user=request.user, item_ids=[item.pk])
+    if request.htmx:
+        item.refresh_from_db()
+        item.text = inbox.worded(item)
+        context = {"item": item, "unread": inbox.unread_count(request.user)}
+        return render(request, "crm/_inbox_item.html", context)
+    return redirect(safe_next(request, reverse("inbox")))
+
+
+@login_required
+@require_POST
+def inbox_read_all(request):
+    marked = inbox.mark_read(user=request.user)
+    messages.success(
+        request,
+        ngettext("%(n)d item marked read.", "%(n)d items marked read.", marked) % {"n": marked},
+    )
+    return redirect(safe_next(request, reverse("inbox")))
+
+
+# --- the user's settings --------------------------------------------------------------------
+
+
+@login_required
+def user_settings(request):
+    """The user's language, the daily digest, and their private calendar feed."""
+    form = UserSettingsForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.update_settings(user=request.user, **form.cleaned_data)
+        messages.success(request, _("Settings saved."))
+        return redirect("user_settings")
+    context = {"form": form, "feed_url": request.build_absolute_uri(feeds.feed_path(request.user))}
+    return render(request, "crm/settings.html", context)
+
+
+@login_required
+@require_POST
+def rotate_calendar_feed(request):
+    """A new private feed URL; the old one answers 404 from now on."""
+    feeds.rotate_feed(user=request.user)
+    messages.success(
+        request,
+        _(
+            "Your calendar feed has a new address. Calendars subscribed to the old one no longer "
+            "update: subscribe them to the new one."
+        ),
+    )
+    return redirect(reverse("user_settings") + "#calendar-feed")

@@ -488,7 +488,10 @@ class ContractAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
     fieldsets = [
         (None, {"fields": ["account", "reference", "monthly_value"]}),
         (_("Term"), {"fields": ["start_date", "end_date", "cancelled_on"]}),
-        (_("Renewal"), {"fields": ["notice_given_on", "renewal_confirmed"]}),
+        (
+            _("Renewal"),
+            {"fields": ["notice_period_days", "notice_given_on", "renewal_confirmed"]},
+        ),
         (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
 

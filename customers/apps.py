@@ -10,5 +10,7 @@ class CustomersConfig(AppConfig):
         from crm.i18n import register_sentences
 
         from .importers import TRANSFER_REASON
+        from .services import register_inbox_messages
 
         register_sentences(TRANSFER_REASON)
+        register_inbox_messages()

@@ -9,7 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -291,6 +291,16 @@ class Contract(models.Model):
         blank=True,
         help_text=_("First day on which the contract no longer counts."),
     )
+    notice_period_days = models.PositiveSmallIntegerField(
+        _("notice period (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text=_(
+            "Notice must be given this many days before the end date, or the contract renews. "
+            "Empty: none agreed."
+        ),
+    )
     notice_given_on = models.DateField(_("notice given on"), null=True, blank=True)
     renewal_confirmed = models.BooleanField(_("renewal confirmed"), default=False)
     monthly_value = models.DecimalField(
@@ -341,6 +351,14 @@ class Contract(models.Model):
     def is_active_on(self, day: dt.date) -> bool:
         """The ledger rule of DESIGN.md for this one contract."""
         return ledger.is_active_on(self, day)
+
+    @property
+    def notice_deadline(self) -> dt.date | None:
+        """The last day to give notice before the contract renews (None without an end date
+        or an agreed notice period)."""
+        if self.end_date is None or not self.notice_period_days:
+            return None
+        return self.end_date - dt.timedelta(days=self.notice_period_days)
 
     @property
     def last_active_day(self) -> dt.date | None:

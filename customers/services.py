@@ -9,10 +9,12 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
-from crm import scoping
+from crm import inbox, scoping
 from crm.db import bulk_update_values, bulk_write, chunks
 
 from .ledger import ContractTerms, derive_status, merge_spans, mrr_pieces
@@ -145,7 +147,7 @@ EARLIEST_CONTRACT_DAY, LATEST_CONTRACT_DAY = dt.date(1900, 1, 1), dt.date(2999, 
 
 # What a contract write sets (``create_contract`` takes them all, ``update_contract`` any).
 CONTRACT_FIELDS = ("account", "reference", "start_date", "end_date", "cancelled_on")
-CONTRACT_FIELDS += ("notice_given_on", "renewal_confirmed", "monthly_value")
+CONTRACT_FIELDS += ("notice_period_days", "notice_given_on", "renewal_confirmed", "monthly_value")
 
 
 def contract_day_out_of_range(day: dt.date | None) -> bool:
@@ -179,6 +181,7 @@ def create_contract(
     monthly_value: Decimal,
     end_date: dt.date | None = None,
     cancelled_on: dt.date | None = None,
+    notice_period_days: int | None = None,
     notice_given_on: dt.date | None = None,
     renewal_confirmed: bool = False,
     today: dt.date | None = None,
@@ -192,6 +195,7 @@ def create_contract(
         start_date=start_date,
         end_date=end_date,
         cancelled_on=cancelled_on,
+        notice_period_days=notice_period_days,
         notice_given_on=notice_given_on,
         renewal_confirmed=renewal_confirmed,
         monthly_value=monthly_value,
@@ -307,6 +311,14 @@ def transfer_ownership(
     account.owner = to_owner
     account.team_id = to_owner.team_id
     account.save(update_fields=["owner", "team", "updated_at"])
+    inbox.post(
+        user=to_owner,
+        kind=inbox.Kind.HANDOVER,
+        message=HANDED,
+        topic=inbox.topic("transfer", transfer.pk),
+        link=reverse("customers:handover_list"),
+        params={"account": account.name, "by": str(by or _("an admin"))},
+    )
     return transfer
 
 
@@ -319,6 +331,7 @@ def acknowledge_handover(*, transfer: OwnershipTransfer, user) -> OwnershipTrans
     if transfer.acknowledged_at is None:
         transfer.acknowledged_at = timezone.now()
         transfer.save(update_fields=["acknowledged_at"])
+    inbox.settle(topics=[inbox.topic("transfer", transfer.pk)])
     return transfer
 
 
@@ -441,4 +454,34 @@ def transfer_portfolio(
         Account.objects.filter(pk__in=chunk).update(
             owner=to_owner, team_id=to_owner.team_id, updated_at=timezone.now()
         )
+    # One item for the whole portfolio, not one per account.
+    inbox.post(
+        user=to_owner,
+        kind=inbox.Kind.HANDOVER,
+        message=HANDED_PORTFOLIO,
+        topic=inbox.topic("portfolio", transfers[0].pk),
+        link=reverse("customers:handover_list"),
+        params={"count": len(transfers), "from": str(from_owner), "by": str(by)},
+    )
     return transfers
+
+
+# --- the inbox's wording of what this app posts (registered by CustomersConfig.ready) ---
+
+HANDED = "handover"
+HANDED_PORTFOLIO = "handover_portfolio"
+
+
+def register_inbox_messages() -> None:
+    inbox.register(
+        HANDED,
+        gettext_lazy("%(account)s was handed to you by %(by)s: read the handover, acknowledge it"),
+    )
+    inbox.register(
+        HANDED_PORTFOLIO,
+        ngettext_lazy(
+            "%(count)s account of %(from)s was handed to you by %(by)s",
+            "%(count)s accounts of %(from)s were handed to you by %(by)s",
+            "count",
+        ),
+    )

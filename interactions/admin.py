@@ -25,7 +25,7 @@ from customers.models import Account
 
 from . import services
 from .feedback import CATEGORIES, thresholds_in_force
-from .models import Feedback, FollowUp, Interaction, OpenProblem
+from .models import Feedback, FollowUp, Interaction, OpenProblem, PlannedMeeting
 
 LATEST_INTERACTIONS = 20
 
@@ -504,3 +504,21 @@ class FeedbackAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
             comment=obj.comment,
         )
         adopt_saved(obj, recorded)
+
+
+@admin.register(PlannedMeeting)
+class PlannedMeetingAdmin(admin.ModelAdmin):
+    """Meetings planned ahead, to look into: they are planned, moved, held and cancelled on
+    the account page (``interactions.calendar.touches``), whose rules the admin would skip."""
+
+    list_display = ["account", "kind", "planned_at", "owner", "completed_at", "cancelled_at"]
+    list_filter = ["kind"]
+    search_fields = ["account__name", "summary"]
+    list_select_related = ["account", "owner"]
+    date_hierarchy = "planned_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -170,6 +170,83 @@ class FollowUp(models.Model):
         return self.done_at is None and self.due_on < today
 
 
+class PlannedMeetingQuerySet(models.QuerySet):
+    def open(self):
+        """Neither held (completed into an interaction) nor cancelled."""
+        return self.filter(completed_at__isnull=True, cancelled_at__isnull=True)
+
+
+class PlannedMeeting(models.Model):
+    """A meeting or call put in the calendar ahead of time. It is the account's next planned
+    touch until it is held: then the CSM completes it into a logged interaction (or cancels
+    it)."""
+
+    KINDS = [(k.value, k.label) for k in Interaction.CONTACT_KINDS]
+
+    account = models.ForeignKey(
+        "customers.Account",
+        verbose_name=_("account"),
+        related_name="planned_meetings",
+        on_delete=models.CASCADE,
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=KINDS, default="meeting")
+    planned_at = models.DateTimeField(_("planned for"))
+    summary = models.CharField(_("what it is about"), max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("held by"),
+        related_name="planned_meetings",
+        on_delete=models.PROTECT,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    completed_at = models.DateTimeField(_("held on"), null=True, blank=True, editable=False)
+    interaction = models.OneToOneField(
+        Interaction,
+        verbose_name=_("logged as"),
+        related_name="planned_as",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+    )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True, editable=False)
+
+    objects = PlannedMeetingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["planned_at", "pk"]
+        verbose_name = _("planned meeting")
+        verbose_name_plural = _("planned meetings")
+        indexes = [
+            models.Index(
+                fields=["account", "planned_at"],
+                condition=Q(completed_at__isnull=True, cancelled_at__isnull=True),
+                name="planned_open_account_idx",
+            ),
+            models.Index(
+                fields=["owner", "planned_at"],
+                condition=Q(completed_at__isnull=True, cancelled_at__isnull=True),
+                name="planned_open_owner_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(completed_at__isnull=True) | Q(cancelled_at__isnull=True),
+                name="planned_not_held_and_cancelled",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.summary} ({self.planned_at:%Y-%m-%d})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:account_detail", args=[self.account_id]) + "#planned"
+
+    @property
+    def is_open(self) -> bool:
+        return self.completed_at is None and self.cancelled_at is None
+
+
 class OpenProblem(models.Model):
     """A complaint, escalation or blocker, from opened to resolved."""
 

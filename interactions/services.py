@@ -11,8 +11,10 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm import inbox
 from customers.models import Account, Contact
 
+from .calendar.reminders import DETRACTOR, FOLLOW_UP
 from .models import Feedback, FollowUp, Interaction, OpenProblem
 from .selectors import follow_up_owner_choices
 
@@ -174,6 +176,7 @@ def complete_follow_up(*, follow_up: FollowUp, at: dt.datetime | None = None) ->
     if follow_up.done_at is None:
         follow_up.done_at = at or timezone.now()
         follow_up.save(update_fields=["done_at"])
+    inbox.settle(topics=[inbox.topic(FOLLOW_UP, follow_up.pk)])
     return follow_up
 
 
@@ -251,6 +254,15 @@ def record_feedback(
     )
     feedback.full_clean()
     feedback.save()
+    if feedback.category == "detractor" and account.owner_id is not None:
+        inbox.post(
+            user=account.owner,
+            kind=inbox.Kind.DETRACTOR,
+            message=DETRACTOR,
+            topic=inbox.topic("feedback", feedback.pk),
+            link=feedback.get_absolute_url(),
+            params={"account": account.name, "kind": kind, "score": score},
+        )
     return feedback
 
 
@@ -317,9 +329,12 @@ def restore_interaction(*, interaction: Interaction) -> Interaction:
 def complete_follow_ups(*, follow_up_ids: Iterable[int], at: dt.datetime | None = None) -> int:
     """Mark these follow-ups done in one statement; those already done keep their date.
     Returns how many were completed now."""
-    return FollowUp.objects.filter(pk__in=list(follow_up_ids), done_at__isnull=True).update(
+    ids = list(follow_up_ids)
+    done = FollowUp.objects.filter(pk__in=ids, done_at__isnull=True).update(
         done_at=at or timezone.now()
     )
+    inbox.settle(topics=[inbox.topic(FOLLOW_UP, pk) for pk in ids])
+    return done
 
 
 @transaction.atomic
@@ -416,6 +431,8 @@ def update_follow_up(
     follow_up.title, follow_up.due_on, follow_up.owner = title.strip(), due_on, owner
     follow_up.full_clean()
     follow_up.save()
+    if due_on > timezone.localdate():  # no longer due: its inbox item has done its work
+        inbox.settle(topics=[inbox.topic(FOLLOW_UP, follow_up.pk)])
     return follow_up
 
 

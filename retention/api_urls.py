@@ -9,6 +9,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
 from crm.api import TokenObtainThrottle
+from crm.me import MeView, RotateCalendarFeedView
 from customers import api as customers_api
 from interactions import api as interactions_api
 
@@ -40,6 +41,12 @@ urlpatterns = [
         "v1/auth/token/",
         ObtainAuthToken.as_view(throttle_classes=[TokenObtainThrottle]),
         name="token",
+    ),
+    path("v1/me/", MeView.as_view(), name="me"),
+    path(
+        "v1/me/calendar-feed/rotate/",
+        RotateCalendarFeedView.as_view(),
+        name="me-calendar-feed-rotate",
     ),
     path("v1/", include(router.urls)),
 ]

@@ -7,12 +7,15 @@ class RetentionConfig(AppConfig):
     verbose_name = _("Retention")
 
     def ready(self) -> None:
+        from customers import cadence
         from interactions import feedback
 
-        from .health import wording
+        from .health import flags, wording
         from .models import ScoringConfiguration
 
         wording.register()
-        # The feedback thresholds an admin edits here sort feedback everywhere (the lower app
-        # cannot import this one: it is handed the reader).
+        flags.register_inbox_messages()
+        # Thresholds an admin edits here (feedback categories, the default cadence) are read
+        # by the lower apps everywhere; they cannot import this one, so they are handed the reader.
         feedback.read_thresholds_from(ScoringConfiguration.thresholds_in_force)
+        cadence.read_default_from(ScoringConfiguration.default_cadence_in_force)

@@ -15,8 +15,8 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from crm.queue import enqueue_safely
+from retention import digest
 from retention.figures import snapshots
-from retention.health import flags as flag_services
 from retention.health import scoring
 from retention.models import HealthScore, ScoringConfiguration
 
@@ -84,10 +84,20 @@ def release_scoring_lock(token: str) -> bool:
 
 
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
-def send_flag_digests() -> dict:
-    """Email each owner their new flags and unconfirmed renewals due (once per flag)."""
-    window = scoring.active_configuration().renewal_window_days
-    return flag_services.send_flag_digests(renewal_window_days=window)
+def send_daily_digests(day: str | None = None) -> dict:
+    """07:00 (beat): post the follow-ups due to the inboxes and send each user's digest as
+    its own task (on commit; kept in the outbox while the broker is down)."""
+    day_ = dt.date.fromisoformat(day) if day else None
+    return digest.start_daily_run(
+        today=day_, send=lambda user_id, d: enqueue_safely(send_daily_digest, user_id, d)
+    )
+
+
+@shared_task(autoretry_for=(DatabaseError, OSError), retry_backoff=True, max_retries=5)
+def send_daily_digest(user_id: int, day: str) -> dict:
+    """One user's digest of ``day``, claimed for the day first: twice sends one email."""
+    sent = digest.send_digest(user_id=user_id, day=dt.date.fromisoformat(day))
+    return {"user": user_id, "day": day, "sent": sent}
 
 
 @beat_init.connect

@@ -7,7 +7,7 @@ import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from crm.models import Role, Team, User
+from crm.models import InboxItem, Role, Team, User
 from customers.models import (
     Account,
     ChurnReason,
@@ -19,7 +19,7 @@ from customers.models import (
     OwnershipTransfer,
     Segment,
 )
-from interactions.models import Feedback, FollowUp, Interaction, OpenProblem
+from interactions.models import Feedback, FollowUp, Interaction, OpenProblem, PlannedMeeting
 from retention.models import HealthScore, MonthlySnapshot, RiskFlag, SentimentReading
 
 
@@ -147,6 +147,29 @@ class FollowUpFactory(factory.django.DjangoModelFactory):
     title = "Send the onboarding plan"
     due_on = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=7))
     owner = factory.LazyAttribute(lambda f: f.account.owner or UserFactory())
+
+
+class PlannedMeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PlannedMeeting
+
+    account = factory.SubFactory(AccountFactory)
+    kind = "meeting"
+    planned_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=3))
+    summary = "Renewal talk"
+    owner = factory.LazyAttribute(lambda p: p.account.owner or UserFactory())
+
+
+class InboxItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InboxItem
+
+    user = factory.SubFactory(UserFactory)
+    kind = InboxItem.Kind.TASK_DUE
+    message = "follow_up_due"
+    params = factory.LazyFunction(dict)
+    link = "/"
+    topic = factory.Sequence(lambda n: f"test:{n}")
 
 
 class OpenProblemFactory(factory.django.DjangoModelFactory):

@@ -200,4 +200,10 @@ def test_api_answers_generated_requests_without_error_and_as_documented(
     def answers_as_documented(case):
         case.call_and_validate(headers=headers, checks=CHECKS)
 
-    answers_as_documented()
+    try:
+        answers_as_documented()
+    except hypothesis.errors.Unsatisfiable:
+        if mode != GenerationMode.NEGATIVE:
+            raise
+        # /api/v1/me/ and its rotate take no parameters and no body: nothing to make invalid.
+        pytest.skip("the operation takes no input that could be invalid")

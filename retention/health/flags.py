@@ -11,22 +11,18 @@ condition clears and comes back.
 """
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.utils import timezone, translation
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop
 
-from crm import scoping
-from crm.i18n import format_money, translate_stored
-from customers.models import Contract
-from customers.selectors import renewals_due
+from crm import inbox, scoping
+from customers.models import Account
 
 from ..models import Band, RiskFlag, RiskFlagEvent
 from .measures import Facts, Health, in_range
@@ -238,9 +234,46 @@ def sync_flags(
         RiskFlag.objects.bulk_create(new)
         events.extend(_event(f, at=now, to_status=Status.OPEN, comment=f.explanation) for f in new)
         counts["raised"] = len(new)
+        tell_owners(new)
+    settled = [f.pk for f in changed.values() if f.status == Status.RESOLVED]
+    inbox.settle(topics=[inbox.topic("flag", pk) for pk in settled])
     if events:
         RiskFlagEvent.objects.bulk_create(events)
     return counts
+
+
+FLAG_RAISED = "flag_raised"
+
+
+def tell_owners(flags: list[RiskFlag]) -> None:
+    """Put each newly raised flag in its account owner's inbox (one query for the owners)."""
+    owners = dict(
+        Account.objects.filter(
+            pk__in={f.account_id for f in flags}, owner__is_active=True
+        ).values_list("pk", "owner_id")
+    )
+    names = dict(Account.objects.filter(pk__in=owners).values_list("pk", "name"))
+    inbox.post_many(
+        inbox.item(
+            user=owners[flag.account_id],
+            kind=inbox.Kind.FLAG_RAISED,
+            message=FLAG_RAISED,
+            topic=inbox.topic("flag", flag.pk),
+            link=reverse("customers:account_detail", args=[flag.account_id]) + "#health",
+            params={"account": names[flag.account_id], "reason": flag.reason},
+        )
+        for flag in flags
+        if owners.get(flag.account_id)
+    )
+
+
+def register_inbox_messages() -> None:
+    reasons = dict(RiskFlag.Reason.choices)
+    inbox.register(
+        FLAG_RAISED,
+        gettext_lazy("New risk flag on %(account)s: %(reason)s"),
+        word=lambda p: {**p, "reason": reasons.get(p.get("reason"), p.get("reason"))},
+    )
 
 
 # --- what people do -----------------------------------------------------------------------
@@ -276,6 +309,7 @@ def acknowledge_flag(*, flag: RiskFlag, by, comment: str) -> RiskFlag:
     flag.save(
         update_fields=["status", "acknowledged_by", "acknowledged_at", "acknowledged_comment"]
     )
+    inbox.settle(topics=[inbox.topic("flag", flag.pk)])
     return flag
 
 
@@ -302,6 +336,7 @@ def resolve_flag(*, flag: RiskFlag, by, comment: str) -> RiskFlag:
     flag.save(
         update_fields=["status", "resolved_at", "resolved_by", "resolved_comment", "auto_resolved"]
     )
+    inbox.settle(topics=[inbox.topic("flag", flag.pk)])
     return flag
 
 
@@ -334,98 +369,3 @@ def snooze_flag(
     flag.status, flag.snoozed_until, flag.snooze_reason = Status.SNOOZED, until, reason.strip()
     flag.save(update_fields=["status", "snoozed_until", "snooze_reason"])
     return flag
-
-
-# --- the digest ---------------------------------------------------------------------------
-
-
-def _digest(owner, flags: list[RiskFlag], renewals: list[Contract], day: dt.date, window: int):
-    """The digest in the owner's language (their choice, else the installation's)."""
-    with translation.override(owner.language or settings.LANGUAGE_CODE):
-        return _digest_worded(owner, flags, renewals, day, window)
-
-
-def _digest_worded(owner, flags: list[RiskFlag], renewals: list[Contract], day, window: int):
-    site = getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-    lines = [_("Hello %(name)s,") % {"name": owner.first_name or owner.username}, ""]
-    lines.append(_("New risk flags on your accounts:"))
-    for flag in flags:
-        explanation = translate_stored(flag.explanation)
-        lines.append(f"- {flag.account} — {flag.get_reason_display()}: {explanation}")
-        lines.append(f"  {site}{flag.account.get_absolute_url()}")
-    if renewals:
-        lines += ["", _("Renewals due within %(days)s days, not confirmed:") % {"days": window}]
-        for c in renewals:
-            text = _("%(account)s: %(ref)s ends on %(day)s (in %(days)s days), %(value)s a month")
-            values = {
-                "account": c.account,
-                "ref": c.reference,
-                "day": c.end_date.isoformat(),
-                "days": (c.end_date - day).days,
-                "value": format_money(c.monthly_value),
-            }
-            lines.append("- " + text % values)
-    lines += ["", "— Treue"]
-    subject = ngettext("Treue: %(n)s new risk flag", "Treue: %(n)s new risk flags", len(flags)) % {
-        "n": len(flags)
-    }
-    return EmailMessage(subject, "\n".join(lines), to=[owner.email])
-
-
-def send_flag_digests(
-    *, today: dt.date | None = None, renewal_window_days: int | None = None
-) -> dict:
-    """Email each owner their open flags nobody has told them about yet, with their
-    renewals due (``customers.selectors.renewals_due`` within the scoring configuration's
-    renewal window unless given). Each flag is claimed (``notified_at``) by a conditional update
-    before sending, so two digests never mention the same flag; if sending fails the claim
-    is given back."""
-    day = today or timezone.localdate()
-    claimed_at = timezone.now()
-    candidates = (
-        RiskFlag.objects.filter(
-            status=Status.OPEN,
-            notified_at__isnull=True,
-            account__owner__isnull=False,
-            account__owner__is_active=True,
-        )
-        .exclude(account__owner__email="")
-        .values("pk")
-    )
-    claimed = RiskFlag.objects.filter(pk__in=candidates, notified_at__isnull=True).update(
-        notified_at=claimed_at
-    )
-    if not claimed:
-        return {"emails": 0, "flags": 0}
-    mine = RiskFlag.objects.filter(notified_at=claimed_at)
-    try:
-        flags = list(
-            mine.select_related("account__owner").order_by(
-                "account__owner_id", "account__name", "reason"
-            )
-        )
-        by_owner: dict[int, list[RiskFlag]] = defaultdict(list)
-        for flag in flags:
-            by_owner[flag.account.owner_id].append(flag)
-        renewals: dict[int, list[Contract]] = defaultdict(list)
-        if renewal_window_days is None:
-            from .scoring import active_configuration  # scoring imports this module
-
-            renewal_window_days = active_configuration().renewal_window_days
-        due = (
-            renewals_due(day, renewal_window_days)
-            .filter(account__owner_id__in=list(by_owner))
-            .select_related("account")
-            .order_by("end_date", "reference")
-        )
-        for contract in due:
-            renewals[contract.account.owner_id].append(contract)
-        messages = [
-            _digest(fs[0].account.owner, fs, renewals[owner_id], day, renewal_window_days)
-            for owner_id, fs in by_owner.items()
-        ]
-        get_connection().send_messages(messages)
-    except Exception:
-        mine.update(notified_at=None)
-        raise
-    return {"emails": len(messages), "flags": len(flags)}

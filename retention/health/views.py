@@ -25,6 +25,7 @@ from crm.models import Team
 from customers import selectors as customer_selectors
 from customers.models import Account
 from interactions import selectors as interaction_selectors
+from interactions.calendar.touches import with_next_touch
 
 from ..models import Band, RiskFlag
 from .scoring import active_configuration
@@ -37,6 +38,7 @@ SORTS = {
     "risk": ("band_rank", F("h_score").asc(nulls_last=True)),
     "renewal": (F("next_renewal_on").asc(nulls_last=True),),
     "contact": (F("last_interaction_at").asc(nulls_first=True),),
+    "touch": (F("next_touch_on").asc(nulls_last=True),),
     "mrr": ("-mrr",),
     "name": ("name",),
 }
@@ -64,7 +66,7 @@ def _portfolio_query(request):
         renewal_within=_int(request.GET.get("renewal"), RENEWAL_CHOICES),
         no_contact_for=_int(request.GET.get("quiet"), NO_CONTACT_CHOICES),
     )
-    accounts = with_health(interaction_selectors.portfolio(user, filters))
+    accounts = with_next_touch(with_health(interaction_selectors.portfolio(user, filters)))
     band = request.GET.get("band", "")
     if band in Band.values:
         accounts = accounts.filter(h_band=band)

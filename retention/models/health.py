@@ -235,6 +235,13 @@ class ScoringConfiguration(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    @classmethod
+    def default_cadence_in_force(cls) -> models.Subquery:
+        """The active configuration's cadence for accounts without a segment, as a subquery
+        the reading query holds (no query of its own)."""
+        active = cls.objects.filter(is_active=True).values("default_cadence_days")[:1]
+        return models.Subquery(active, output_field=models.PositiveSmallIntegerField())
+
     @property
     def weights(self) -> dict[str, int]:
         """Weight per measure key (``engagement``, ``sentiment``...)."""

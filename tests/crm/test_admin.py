@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.models import PendingTask, Team, User
+from crm.models import InboxItem, PendingTask, Team, User
 from customers.models import (
     Account,
     ChurnReason,
@@ -29,7 +29,7 @@ from customers.models import (
     Segment,
 )
 from customers.services import refresh_ledger
-from interactions.models import Feedback, FollowUp, Interaction, OpenProblem
+from interactions.models import Feedback, FollowUp, Interaction, OpenProblem, PlannedMeeting
 from interactions.services import refresh_last_interaction
 
 from ..factories import (
@@ -41,10 +41,12 @@ from ..factories import (
     CustomerSpanFactory,
     FeedbackFactory,
     FollowUpFactory,
+    InboxItemFactory,
     InteractionFactory,
     MrrSpanFactory,
     OpenProblemFactory,
     OwnershipTransferFactory,
+    PlannedMeetingFactory,
     SegmentFactory,
     TeamFactory,
     UserFactory,
@@ -71,7 +73,7 @@ NOT_IN_ADMIN = {
 MAKERS = {
     Team: lambda n: TeamFactory(),
     PendingTask: lambda n: PendingTask.objects.create(
-        task="retention.tasks.send_flag_digests",
+        task="retention.tasks.send_daily_digests",
         fingerprint=f"pending-{n}",
         first_failed_at=timezone.now(),
         last_failed_at=timezone.now(),
@@ -91,6 +93,8 @@ MAKERS = {
     FollowUp: lambda n: FollowUpFactory(interaction=InteractionFactory()),
     OpenProblem: lambda n: OpenProblemFactory(opened_by=UserFactory()),
     Feedback: lambda n: _feedback(),
+    PlannedMeeting: lambda n: PlannedMeetingFactory(),
+    InboxItem: lambda n: InboxItemFactory(),
 }
 
 

@@ -19,7 +19,8 @@ from django.utils import timezone, translation
 
 from crm.i18n import format_money, translate_stored
 from interactions.services import update_interaction
-from retention.health import flags, wording
+from retention import digest
+from retention.health import wording
 from tests.factories import (
     ContactFactory,
     FeedbackFactory,
@@ -370,7 +371,7 @@ def test_every_sentence_the_scoring_stores_is_registered_for_translation():
     health, health_plurals = _literals(base / "measures.py")
     assert health - registered == set()
     assert health_plurals <= {(s, p) for s, p, _count in wording.PLURALS}
-    stored, _plurals = _literals(base / "flags.py", skip_functions={"_digest_worded"})
+    stored, _plurals = _literals(base / "flags.py", skip_functions={"register_inbox_messages"})
     sentences = {s for s in stored if "%(" in s} | {
         "no longer a customer",
         "no score (no measure has data)",
@@ -382,16 +383,16 @@ def test_every_sentence_the_scoring_stores_is_registered_for_translation():
 
 
 @pytest.mark.django_db
-def test_the_risk_digest_is_written_in_the_owners_language(csm):
+def test_the_daily_digest_is_written_in_the_owners_language(csm):
     csm.language = "de"
     csm.save(update_fields=["language"])
     RiskFlagFactory(
         account=make_customer(owner=csm, name="Brightline GmbH"),
         explanation="the champion left on 2026-03-01 (10 days ago); no new champion is named",
     )
-    assert flags.send_flag_digests(today=dt.date(2026, 3, 11))["emails"] == 1
+    assert digest.send_digest(user_id=csm.pk, day=dt.date(2026, 3, 11))
     (message,) = mail.outbox
-    assert message.subject == "Treue: 1 neue Risikowarnung"
+    assert message.subject == "Treue: Ihr Tag, 11.03.2026"
     assert "Hallo Carla," in message.body
     assert "der Champion ist am 01.03.2026 ausgeschieden (vor 10 Tagen)" in message.body
 

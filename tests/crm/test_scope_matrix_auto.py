@@ -33,6 +33,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from crm.models import InboxItem
 from customers.models import (
     Account,
     Contact,
@@ -41,7 +42,7 @@ from customers.models import (
     Segment,
 )
 from customers.services import refresh_ledger
-from interactions.models import Feedback, FollowUp, Interaction, OpenProblem
+from interactions.models import Feedback, FollowUp, Interaction, OpenProblem, PlannedMeeting
 from retention.figures.forms import ACCOUNT_SETS, default_period
 from retention.figures.views import EXPORTS
 from retention.models import HealthScore, RiskFlag, SentimentReading
@@ -52,9 +53,11 @@ from ..factories import (
     FeedbackFactory,
     FollowUpFactory,
     HealthScoreFactory,
+    InboxItemFactory,
     InteractionFactory,
     OpenProblemFactory,
     OwnershipTransferFactory,
+    PlannedMeetingFactory,
     RiskFlagFactory,
     SentimentReadingFactory,
 )
@@ -77,6 +80,8 @@ SCOPED_MODELS = (
     HealthScore,
     RiskFlag,
     SentimentReading,
+    PlannedMeeting,
+    InboxItem,
 )
 PERSONAS = ["csm", "team_lead"]
 
@@ -84,7 +89,13 @@ PERSONAS = ["csm", "team_lead"]
 def _team_rows(account, *, word: str, owner) -> dict[type[Model], Model]:
     """One row of every scoped model on ``account``, each text carrying ``word``."""
     Account.objects.filter(pk=account.pk).update(external_id=f"{word.upper()}-EXT")
-    ContractFactory(account=account, reference=f"{word.upper()}-C1", start_date=dt.date(2024, 1, 1))
+    ContractFactory(
+        account=account,
+        reference=f"{word.upper()}-C1",
+        start_date=dt.date(2024, 1, 1),
+        end_date=timezone.localdate() + dt.timedelta(days=20),
+        notice_period_days=10,
+    )
     refresh_ledger(account_ids=[account.pk])
     account.refresh_from_db()
     contact = ContactFactory(
@@ -106,6 +117,9 @@ def _team_rows(account, *, word: str, owner) -> dict[type[Model], Model]:
         HealthScoreFactory(account=account, score=20, band="red"),
         RiskFlagFactory(account=account, explanation=f"{word} red score"),
         SentimentReadingFactory(account=account, author=owner, comment=f"{word} mood"),
+        PlannedMeetingFactory(account=account, owner=owner, summary=f"{word} kick-off"),
+        # Not an account's row: the owner's own inbox (nobody else's item exists for them).
+        InboxItemFactory(user=owner, params={"account": f"{word} inbox"}),
     ]
     return {type(row): row for row in rows}
 
@@ -133,6 +147,8 @@ def snapshot(account) -> dict:
     rows = {}
     for model in SCOPED_MODELS:
         queryset = model.objects.filter(pk=account.pk) if model is Account else None
+        if model is InboxItem:
+            queryset = model.objects.filter(user=account.owner)
         if queryset is None:
             queryset = model.objects.filter(account=account)
         rows[model.__name__] = sorted(
@@ -361,6 +377,9 @@ def list_queries(*, book, team_b_rows, other_csm, team_b) -> list[str]:
         f"?contact={team_b_rows[Contact].pk}",
         "?status=all&page_size=200",
         "?band=red",
+        f"?who={other_csm.pk}",
+        "?who=team&view=week",
+        f"?who={other_csm.pk}&view=day",
     ]
 
 
@@ -438,6 +457,10 @@ def test_the_checks_see_what_is_in_scope(request, persona, book, team_a_rows, te
     assert any(mine.name in o for o in OPTION.findall(log_form))
     with_account = body_of(call("get", reverse("interactions:log") + f"?account={mine.pk}"))
     assert "Bea Alpha" in with_account  # the contacts to tick
+    planned = team_a_rows[PlannedMeeting]
+    day = timezone.localdate(planned.planned_at).isoformat()
+    calendar = reverse("calendar:calendar") + f"?view=day&date={day}&who=team"  # CSM: own
+    assert "Alpha kick-off" in body_of(call("get", calendar))
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

@@ -21,9 +21,11 @@ from ..factories import (
     FeedbackFactory,
     FollowUpFactory,
     HealthScoreFactory,
+    InboxItemFactory,
     InteractionFactory,
     OpenProblemFactory,
     OwnershipTransferFactory,
+    PlannedMeetingFactory,
     RiskFlagFactory,
     SentimentReadingFactory,
 )
@@ -38,6 +40,7 @@ PUBLIC = {
     "login": "the sign-in form",
     "logout": "signing out: without a session it only redirects to the sign-in form",
     "healthz": "liveness for the load balancer: answers {'status': 'ok'}, no data",
+    "calendar:feed": "a user's private calendar feed: its signed token is the secret (else 404)",
     "api:token": "trades a username and password for an API token (throttled per IP)",
     "admin:login": "the admin's sign-in form",
     "admin:logout": "redirects to the admin index, which redirects to the admin sign-in form",
@@ -63,6 +66,8 @@ def rows(csm):
         HealthScoreFactory(account=account),
         RiskFlagFactory(account=account),
         SentimentReadingFactory(account=account),
+        PlannedMeetingFactory(account=account),
+        InboxItemFactory(user=csm),
         ContentType.objects.get_for_model(account),
     ]
     return {type(row): row for row in made}

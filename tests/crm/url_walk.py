@@ -95,6 +95,7 @@ ROUTE_ALIASES = {
     "problems": "interactions.OpenProblem",
     "handovers": "customers.OwnershipTransfer",
     "at-risk": "retention.RiskFlag",
+    "inbox": "crm.InboxItem",
     # admin/r/<content_type_id>/<object_id>/ ("view on site") takes any model's row; the tests
     # fill it with an account and the account's content type.
     "r": "customers.Account",
@@ -176,6 +177,7 @@ PLAIN_VALUES = {
     "app_label": ["customers"],  # /admin/<app_label>/
     "url": ["no-such-page/"],  # the admin's catch-all
     "_1": ["1"],  # the admin's /<object>/history/<history id>/ (django-simple-history)
+    "token": ["not-a-key.not-a-signature"],  # /calendar/feed/<token>.ics (crm.feeds)
 }
 
 

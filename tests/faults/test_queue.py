@@ -58,28 +58,28 @@ def test_broker_down_keeps_the_task_and_logs_a_warning(caplog):
 
 def test_the_same_task_refused_twice_is_kept_once_with_two_attempts():
     with celery_app_on(DEAD_REDIS):
-        enqueue(retention_tasks.send_flag_digests)
-        enqueue(retention_tasks.send_flag_digests)
+        enqueue(retention_tasks.send_daily_digests)
+        enqueue(retention_tasks.send_daily_digests)
         enqueue(retention_tasks.score_accounts, chunk_size=10)
     rows = {row.task: row.attempts for row in PendingTask.objects.all()}
-    assert rows == {"retention.tasks.send_flag_digests": 2, "retention.tasks.score_accounts": 1}
+    assert rows == {"retention.tasks.send_daily_digests": 2, "retention.tasks.score_accounts": 1}
 
 
 def test_draining_with_the_broker_still_down_keeps_the_rows_and_counts_the_attempt():
     with celery_app_on(DEAD_REDIS) as app:
-        enqueue(retention_tasks.send_flag_digests)
+        enqueue(retention_tasks.send_daily_digests)
         assert queue.send_pending_tasks(app=app)["sent"] == 0
         with pytest.raises(CommandError, match="The broker refused"):
             call_command("send_pending_tasks")
     # The drain failed before reaching a row: the row is intact.
     row = PendingTask.objects.get()
-    assert row.task == "retention.tasks.send_flag_digests"
+    assert row.task == "retention.tasks.send_daily_digests"
 
 
 @pytest.mark.celery
 def test_once_the_broker_is_back_the_drain_sends_each_kept_task_once_and_deletes_it(redis_db):
     with celery_app_on(DEAD_REDIS):
-        enqueue(retention_tasks.send_flag_digests)
+        enqueue(retention_tasks.send_daily_digests)
         enqueue(retention_tasks.score_accounts, day="2026-03-01")
     assert PendingTask.objects.count() == 2
     with celery_app_on(redis_db) as app:
@@ -89,7 +89,7 @@ def test_once_the_broker_is_back_the_drain_sends_each_kept_task_once_and_deletes
     assert again == {"sent": 0, "left": 0}
     assert queued(redis_db) == [
         "retention.tasks.score_accounts",  # LPUSH: the newest message is first
-        "retention.tasks.send_flag_digests",
+        "retention.tasks.send_daily_digests",
     ]
     assert not PendingTask.objects.exists()
     report(
@@ -101,14 +101,14 @@ def test_once_the_broker_is_back_the_drain_sends_each_kept_task_once_and_deletes
 @pytest.mark.celery
 def test_the_next_enqueue_that_reaches_the_broker_sends_the_kept_tasks_first(redis_db):
     with celery_app_on(DEAD_REDIS):
-        enqueue(retention_tasks.send_flag_digests)
+        enqueue(retention_tasks.send_daily_digests)
         enqueue(retention_tasks.score_accounts, chunk_size=7)
     with celery_app_on(redis_db):
         enqueue(retention_tasks.score_accounts, chunk_size=7)
     # The kept copy of the same call is covered by the new message: sent once, not twice.
     assert sorted(queued(redis_db)) == [
         "retention.tasks.score_accounts",
-        "retention.tasks.send_flag_digests",
+        "retention.tasks.send_daily_digests",
     ]
     assert not PendingTask.objects.exists()
 
@@ -116,11 +116,11 @@ def test_the_next_enqueue_that_reaches_the_broker_sends_the_kept_tasks_first(red
 @pytest.mark.celery
 def test_the_command_sends_the_kept_tasks(redis_db, capsys):
     with celery_app_on(DEAD_REDIS):
-        enqueue(retention_tasks.send_flag_digests)
+        enqueue(retention_tasks.send_daily_digests)
     with celery_app_on(redis_db):
         call_command("send_pending_tasks")
     assert "sent 1, left 0" in capsys.readouterr().out
-    assert queued(redis_db) == ["retention.tasks.send_flag_digests"]
+    assert queued(redis_db) == ["retention.tasks.send_daily_digests"]
 
 
 @pytest.mark.celery
@@ -132,7 +132,7 @@ def test_a_real_worker_runs_the_periodic_drain_and_then_the_kept_task(redis_db, 
     scoring.score_accounts()
     monkeypatch.setenv("CELERY_SKIP_CHECKS", "1")  # the worker would run system checks
     with celery_app_on(DEAD_REDIS):
-        enqueue(retention_tasks.send_flag_digests)
+        enqueue(retention_tasks.send_daily_digests)
     assert PendingTask.objects.count() == 1 and mail.outbox == []
     with celery_app_on(redis_db) as app, start_worker(app, pool="solo", perform_ping_check=False):
         drained = tasks.send_pending_tasks.delay().get(timeout=30)
@@ -160,10 +160,10 @@ def test_the_admin_lists_the_kept_tasks_and_sends_them_on_request(redis_db, clie
     from django.urls import reverse
 
     with celery_app_on(DEAD_REDIS):
-        enqueue(retention_tasks.send_flag_digests)
+        enqueue(retention_tasks.send_daily_digests)
     client.force_login(admin_user)
     url = reverse("admin:crm_pendingtask_changelist")
-    assert "retention.tasks.send_flag_digests" in client.get(url).content.decode()
+    assert "retention.tasks.send_daily_digests" in client.get(url).content.decode()
     action = {
         "action": "send_now",
         "_selected_action": list(PendingTask.objects.values_list("pk", flat=True)),
@@ -175,5 +175,5 @@ def test_the_admin_lists_the_kept_tasks_and_sends_them_on_request(redis_db, clie
     with celery_app_on(redis_db):
         sent = client.post(url, action, follow=True)
     assert "1 sent, 0 left." in sent.content.decode()
-    assert queued(redis_db) == ["retention.tasks.send_flag_digests"]
+    assert queued(redis_db) == ["retention.tasks.send_daily_digests"]
     assert not PendingTask.objects.exists()

@@ -83,13 +83,14 @@ def test_two_scoring_runs_at_once_make_one_run(csm, redis_db6, monkeypatch):
     )
 
 
-def test_two_digests_at_once_send_each_flag_once(csm):
+def test_two_digests_at_once_send_one_email(csm):
     make_red(make_customer(owner=csm))
     scoring.score_accounts()
-    results = twice_at_once(tasks.send_flag_digests.run)
-    assert sorted(results, key=str) == [{"emails": 0, "flags": 0}, {"emails": 1, "flags": 1}]
+    day = timezone.localdate().isoformat()
+    results = twice_at_once(lambda: tasks.send_daily_digest.run(csm.pk, day))
+    assert sorted(r["sent"] for r in results) == [False, True]
     assert len(mail.outbox) == 1
-    report("send_flag_digests twice at the same moment", f"{results}: one email")
+    report("send_daily_digest of one user twice at the same moment", f"{results}: one email")
 
 
 def test_two_snapshot_runs_at_once_store_each_month_once(book):

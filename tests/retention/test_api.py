@@ -343,7 +343,7 @@ def test_after_an_admin_edits_the_nps_thresholds_the_api_and_the_health_score_ag
     from django.forms.models import model_to_dict
     from django.urls import reverse
 
-    from retention.scoring import active_configuration, score_accounts
+    from retention.health.scoring import active_configuration, score_accounts
     from tests.factories import FeedbackFactory, make_customer
 
     account = make_customer(owner=csm, team=csm.team)

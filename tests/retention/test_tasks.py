@@ -241,11 +241,12 @@ def test_the_final_task_adds_up_the_chunks_and_releases_the_lock():
 
 
 @pytest.mark.django_db
-def test_the_digest_task_twice_sends_each_flag_once(csm):
+def test_the_digest_task_twice_sends_one_email(csm):
     book(1, csm)
     scoring.score_accounts()
-    assert tasks.send_flag_digests.run() == {"emails": 1, "flags": 1}
-    assert tasks.send_flag_digests.run() == {"emails": 0, "flags": 0}
+    day = timezone.localdate().isoformat()
+    assert tasks.send_daily_digest.run(csm.pk, day)["sent"] is True
+    assert tasks.send_daily_digest.run(csm.pk, day)["sent"] is False
     assert len(mail.outbox) == 1
 
 
@@ -270,8 +271,8 @@ def test_enqueueing_with_the_broker_down_logs_after_one_attempt_without_retrying
         caplog.at_level(logging.WARNING),  # kept to send later (crm.queue): a warning
         django_capture_on_commit_callbacks(execute=True),
     ):
-        tasks.enqueue_safely(tasks.send_flag_digests)
-    assert "Could not enqueue retention.tasks.send_flag_digests" in caplog.text
+        tasks.enqueue_safely(tasks.send_daily_digests)
+    assert "Could not enqueue retention.tasks.send_daily_digests" in caplog.text
     assert attempts == [0]
 
 
@@ -283,9 +284,9 @@ def test_enqueueing_with_the_broker_up_queues_the_task(django_capture_on_commit_
     queue = redis.Redis.from_url(REDIS_DB10)
     queue.flushdb()
     with celery_app_on(REDIS_DB10), django_capture_on_commit_callbacks(execute=True):
-        tasks.enqueue_safely(tasks.send_flag_digests)
+        tasks.enqueue_safely(tasks.send_daily_digests)
     (message,) = [json.loads(raw) for raw in queue.lrange("celery", 0, -1)]
-    assert message["headers"]["task"] == "retention.tasks.send_flag_digests"
+    assert message["headers"]["task"] == "retention.tasks.send_daily_digests"
     queue.flushdb()
 
 
@@ -293,10 +294,10 @@ def test_enqueueing_with_the_broker_up_queues_the_task(django_capture_on_commit_
 def test_enqueueing_waits_for_the_commit(monkeypatch, django_capture_on_commit_callbacks):
     sent = []
     monkeypatch.setattr(
-        tasks.send_flag_digests, "apply_async", lambda **kw: sent.append(kw) or None
+        tasks.send_daily_digests, "apply_async", lambda **kw: sent.append(kw) or None
     )
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        tasks.enqueue_safely(tasks.send_flag_digests)
+        tasks.enqueue_safely(tasks.send_daily_digests)
     assert sent == []
     callbacks[0]()
     assert len(sent) == 1

@@ -20,6 +20,27 @@
     }
   });
 
+  // <button data-copy="#field">: copies the field's text (the calendar feed's address).
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest && e.target.closest("[data-copy]");
+    if (!button) {
+      return;
+    }
+    var field = document.querySelector(button.dataset.copy);
+    if (!field) {
+      return;
+    }
+    field.select();
+    var done = function () {
+      button.textContent = button.dataset.copiedLabel || button.textContent;
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(done);
+    } else if (document.execCommand("copy")) {
+      done();
+    }
+  });
+
   // <button data-print>: prints the page (the handover brief).
   document.addEventListener("click", function (e) {
     if (e.target.closest && e.target.closest("[data-print]")) {

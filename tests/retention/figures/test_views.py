@@ -433,9 +433,9 @@ def test_report_query_count_does_not_grow_with_accounts_or_snapshots(
     client.force_login(admin_user)
 
     # cold cache: data version, breakdowns with the counts, revenue, cohorts, churn reasons
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         assert client.get(REPORT, Q1).status_code == 200
-    with django_assert_max_num_queries(8):  # warm cache: data version, trend, segments
+    with django_assert_max_num_queries(9):  # warm: data version, trend, segments, nav
         assert client.get(REPORT, Q1).status_code == 200
 
 

@@ -2,10 +2,8 @@
 snoozed until a day, and emailed to their owner once."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
-from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,7 +13,6 @@ from retention.health.flags import (
     acknowledge_flag,
     flag_conditions,
     resolve_flag,
-    send_flag_digests,
     snooze_flag,
 )
 from retention.health.measures import Facts, Health, day_start
@@ -316,54 +313,3 @@ def test_a_snoozed_flag_whose_condition_cleared_resolves_itself(account, csm):
     make_green(account)
     score_accounts(today=later(1))
     assert flags_of(account)[0].status == Status.RESOLVED
-
-
-# --- the digest -----------------------------------------------------------------------------
-
-
-def test_each_owner_gets_one_email_with_their_new_flags_and_renewals(csm, teammate):
-    mine = make_customer(owner=csm, name="Acme GmbH", since=dt.date(2024, 1, 1), end_date=later(20))
-    theirs = make_customer(owner=teammate, name="Globex AG")
-    RiskFlagFactory(account=mine, explanation="score 30 is red")
-    RiskFlagFactory(account=theirs, reason=Reason.CHAMPION_LEFT, explanation="champion left")
-    RiskFlagFactory(account=theirs, status=Status.SNOOZED, snoozed_until=later(3))
-    result = send_flag_digests()
-    assert result == {"emails": 2, "flags": 2}
-    by_recipient = {m.to[0]: m for m in mail.outbox}
-    carla = by_recipient[csm.email]
-    assert "Acme GmbH" in carla.body
-    assert "score 30 is red" in carla.body
-    assert "Renewals due" in carla.body
-    assert "Globex" not in carla.body
-    assert "champion left" in by_recipient[teammate.email].body
-
-
-def test_a_flag_is_never_emailed_twice(account):
-    RiskFlagFactory(account=account)
-    send_flag_digests()
-    assert send_flag_digests() == {"emails": 0, "flags": 0}
-    assert len(mail.outbox) == 1
-    assert RiskFlag.objects.get().notified_at is not None
-
-
-def test_when_sending_fails_the_flags_stay_unsent(account, monkeypatch):
-    RiskFlagFactory(account=account)
-
-    def broken(self, messages):
-        raise OSError("mail server down")
-
-    monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", broken)
-    with pytest.raises(OSError):
-        send_flag_digests()
-    assert RiskFlag.objects.get().notified_at is None
-
-
-def test_the_renewal_list_leaves_out_confirmed_renewals(csm):
-    account = make_customer(owner=csm, since=dt.date(2024, 1, 1), end_date=later(20))
-    confirmed = make_customer(owner=csm, since=dt.date(2024, 1, 1), end_date=later(25))
-    Contract.objects.filter(account=confirmed).update(renewal_confirmed=True)
-    RiskFlagFactory(account=account, measured_value=Decimal("20"))
-    send_flag_digests()
-    (message,) = mail.outbox
-    assert str(account) in message.body
-    assert str(confirmed) not in message.body

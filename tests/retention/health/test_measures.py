@@ -217,7 +217,7 @@ def test_the_default_configuration_sorts_feedback_as_the_interactions_default():
 @pytest.mark.django_db
 def test_feedback_is_sorted_by_the_active_configuration_everywhere():
     from interactions.feedback import DEFAULT_THRESHOLDS, thresholds_in_force
-    from retention.scoring import active_configuration, save_configuration
+    from retention.health.scoring import active_configuration, save_configuration
 
     assert thresholds_in_force() == DEFAULT_THRESHOLDS  # no configuration saved yet
     config = active_configuration()

@@ -18,8 +18,12 @@ from customers.models import (
     OwnershipTransfer,
     Segment,
 )
+from demo.activity import LATE_DAYS
+from demo.staff import team_and_csm_numbers
+from demo.story import STORIES
+from demo.vocabulary import vocabularies
+from demo.writer import flush_demo, seed_demo
 from interactions.models import Feedback, FollowUp, Interaction, OpenProblem
-from retention import demo
 from retention.models import SentimentReading
 
 pytestmark = pytest.mark.django_db
@@ -101,11 +105,16 @@ def test_small_demo_creates_every_kind_of_row():
     for model in EVERY_MODEL:
         assert model.objects.exists(), model._meta.label
     assert Account.objects.count() == 30
-    assert set(ChurnReason.objects.values_list("name", flat=True)) >= set(demo.CHURN_REASONS)
+    assert set(ChurnReason.objects.values_list("name", flat=True)) >= set(
+        vocabularies()["en"].churn_reasons.values()
+    )
     assert OpenProblem.objects.filter(status="resolved").exists()
     assert OpenProblem.objects.exclude(status="resolved").exists()
     assert FollowUp.objects.filter(done_at__isnull=False).exists()
-    assert FollowUp.objects.filter(done_at__isnull=True, due_on__lt=timezone.localdate()).exists()
+    open_follow_ups = FollowUp.objects.filter(done_at__isnull=True)
+    assert open_follow_ups.filter(due_on__gte=timezone.localdate()).exists()
+    oldest = timezone.localdate() - dt.timedelta(days=LATE_DAYS)
+    assert not open_follow_ups.filter(due_on__lt=oldest).exists()  # not years overdue
     assert set(Feedback.objects.values_list("kind", flat=True)) == {"nps", "csat"}
     assert OwnershipTransfer.objects.filter(acknowledged_at__isnull=True).exists()
     assert Contact.objects.filter(is_champion=True, left_on__isnull=False).exists()
@@ -132,7 +141,7 @@ def test_demo_users_have_their_roles_and_teams():
 
     admin, lead, csm = (User.objects.get(username=u) for u in ("admin", "lead", "csm"))
     assert admin.is_staff and admin.is_superuser and admin.has_role(Role.ADMIN)
-    first_team = Team.objects.get(name=demo.TEAM_NAMES[0])
+    first_team = Team.objects.get(name=vocabularies()["en"].team_names[0])
     assert lead.team == first_team and lead.has_role(Role.TEAM_LEAD)
     assert csm.team == first_team and csm.has_role(Role.CSM)
     teams = Team.objects.annotate(
@@ -196,7 +205,7 @@ def test_demo_csm_portfolio_shows_every_case():
     csm = User.objects.get(username="csm")
     today = timezone.localdate()
     mine = Account.objects.filter(owner=csm)
-    assert mine.count() >= len(demo.STORIES)
+    assert mine.count() >= len(STORIES)
     assert mine.filter(customer_since__gt=today - dt.timedelta(days=90)).exists()  # onboarding
     assert mine.filter(churned_on__isnull=False).exists()
     assert mine.annotate(n=Count("spans")).filter(n__gte=2).exists()  # a win-back
@@ -276,14 +285,31 @@ def test_rows_pass_model_validation():
         transfer.full_clean(validate_unique=False)
 
 
-def test_if_empty_is_a_no_op_on_a_seeded_database():
-    seed(accounts=30)
+def test_if_empty_is_a_no_op_on_a_seeded_database_but_prints_the_demo_users_again():
+    seeded = printed_logins(seed(accounts=30))
     before = fingerprint()
 
     output = seed(accounts=50, if_empty=True)
 
-    assert output.strip() == "Accounts exist already: demo data not seeded."
+    assert output.startswith("Accounts exist already: demo data not seeded.")
     assert fingerprint() == before
+    assert printed_logins(output) == seeded  # the last thing `make run` shows before serving
+
+
+def test_users_prints_only_the_demo_users_that_are_left():
+    seeded = printed_logins(seed(accounts=30))
+    User.objects.filter(username="lead").update(is_active=False)
+
+    output = seed(users=True)
+
+    assert output.lstrip().startswith("Demo users")
+    logins = printed_logins(output)
+    assert logins == [row for row in seeded if row[1] != "lead"]
+    assert Account.objects.count() == 30  # nothing seeded or flushed
+
+
+def test_users_on_a_database_without_the_demo_says_so(admin_user):
+    assert seed(users=True).strip() == "No demo users: seed the demo to make them."
 
 
 def test_refuses_a_database_with_accounts_unless_flushed(admin_user):
@@ -332,18 +358,82 @@ def test_a_single_account_still_seeds():
 
 
 def test_seed_is_reproducible_for_a_given_day():
-    demo.seed_demo(accounts=20, seed=5, today=TODAY)
+    seed_demo(accounts=20, seed=5, today=TODAY)
     first = fingerprint()
-    demo.flush_demo()
+    flush_demo()
 
-    demo.seed_demo(accounts=20, seed=5, today=TODAY)
+    seed_demo(accounts=20, seed=5, today=TODAY)
 
     assert fingerprint() == first
     assert not Interaction.objects.filter(occurred_at__date__gte=TODAY).exists()
 
 
 def test_team_and_csm_numbers_grow_with_the_book():
-    assert demo.team_and_csm_numbers(30) == (3, 6)
-    assert demo.team_and_csm_numbers(300) == (3, 6)
-    assert demo.team_and_csm_numbers(10_000) == (5, 33)
-    assert demo.team_and_csm_numbers(100_000) == (8, 333)
+    assert team_and_csm_numbers(30) == (3, 6)
+    assert team_and_csm_numbers(300) == (3, 6)
+    assert team_and_csm_numbers(10_000) == (5, 33)
+    assert team_and_csm_numbers(100_000) == (8, 333)
+
+
+def _template(text: str) -> re.Pattern:
+    """A summary template ("Call with {first} about {feature}") as a pattern of its texts."""
+    return re.compile(re.sub(r"\\\{\w+\\\}", ".+", re.escape(text)))
+
+
+def test_a_german_installation_gets_german_names_and_texts(settings):
+    settings.LANGUAGE_CODE = "de"
+    german = vocabularies()["de"]
+
+    seed(accounts=30)
+
+    assert set(Segment.objects.values_list("name", flat=True)) == set(german.segment_names.values())
+    for name, industry in Account.objects.values_list("name", "industry"):
+        assert industry in dict(german.industries), name
+        assert name.endswith(german.legal_forms), name
+    for name in Contact.objects.values_list("name", flat=True):
+        first, last = name.split(" ", 1)
+        assert first in german.first_names and last in german.last_names, name
+    texts = [
+        *german.summaries.values(),
+        (german.kickoff, german.chased),
+        german.leaving.values(),
+        german.onboarding_done,
+    ]
+    patterns = [_template(t) for group in texts for t in group]
+    for summary in Interaction.objects.values_list("summary", flat=True):
+        assert any(p.fullmatch(summary) for p in patterns), summary
+    assert set(User.objects.exclude(team=None).values_list("team__name", flat=True)) <= set(
+        german.team_names
+    )
+
+
+def _story() -> dict:
+    """The book without its words: what happened when, to how many (segments and churn
+    reasons, reference data a flush keeps, aside)."""
+    book = [m for m in EVERY_MODEL if m not in (Segment, ChurnReason)]
+    return {
+        "counts": {m._meta.label: m.objects.count() for m in book},
+        "contracts": list(
+            Contract.objects.order_by("reference").values_list(
+                "reference", "start_date", "end_date", "cancelled_on", "monthly_value"
+            )
+        ),
+        "interactions": list(
+            Interaction.objects.order_by("occurred_at", "kind", "sentiment")
+            .annotate(present=Count("contacts"))
+            .values_list("kind", "occurred_at", "sentiment", "present")
+        ),
+        "follow_ups": list(FollowUp.objects.order_by("due_on", "done_at").values_list("due_on")),
+    }
+
+
+def test_the_same_seed_tells_the_same_story_in_german():
+    seed_demo(accounts=25, seed=7, today=TODAY, language="en")
+    english = _story()
+    english_names = set(Account.objects.values_list("name", flat=True))
+    flush_demo()
+
+    seed_demo(accounts=25, seed=7, today=TODAY, language="de")
+
+    assert _story() == english
+    assert not english_names & set(Account.objects.values_list("name", flat=True))

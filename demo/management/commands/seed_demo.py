@@ -1,11 +1,13 @@
-"""Fill an empty database with a reproducible demo book of business (see retention/demo.py)."""
+"""Fill an empty database with a reproducible demo book of business (see the demo app)."""
 
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from retention import demo
+from demo import DemoError, writer
+from demo.staff import demo_logins
 
 
 class Command(BaseCommand):
@@ -18,9 +20,19 @@ class Command(BaseCommand):
         parser.add_argument("--accounts", type=int, default=300, help="how many accounts")
         parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
         parser.add_argument(
+            "--language",
+            choices=[code for code, _ in settings.LANGUAGES],
+            help=f"language of names and texts (default {settings.LANGUAGE_CODE}: LANGUAGE_CODE)",
+        )
+        parser.add_argument(
             "--if-empty",
             action="store_true",
-            help="do nothing when any account exists (for `make run`)",
+            help="do nothing when any account exists but print the demo users (for `make run`)",
+        )
+        parser.add_argument(
+            "--users",
+            action="store_true",
+            help="only print the demo users and their passwords (e.g. after the worker's banner)",
         )
         parser.add_argument(
             "--flush",
@@ -29,12 +41,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        if options["users"]:
+            self._print_logins(demo_logins())
+            return
         accounts = options["accounts"]
         if accounts < 1:
             raise CommandError("--accounts must be at least 1.")
-        if not demo.book_is_empty():
+        if not writer.book_is_empty():
             if options["if_empty"]:
                 self.stdout.write("Accounts exist already: demo data not seeded.")
+                self._print_logins(demo_logins())
                 return
             if not options["flush"]:
                 raise CommandError(
@@ -47,13 +63,18 @@ class Command(BaseCommand):
             # Flush and seed together: a failed seed keeps the old data.
             with transaction.atomic():
                 if options["flush"]:
-                    flushed = demo.flush_demo()
+                    flushed = writer.flush_demo()
                     self.stdout.write(
                         f"Deleted {flushed['accounts']:,} accounts and "
                         f"{flushed['users']:,} demo users."
                     )
-                result = demo.seed_demo(accounts=accounts, seed=options["seed"], progress=progress)
-        except demo.DemoError as exc:
+                result = writer.seed_demo(
+                    accounts=accounts,
+                    seed=options["seed"],
+                    language=options["language"],
+                    progress=progress,
+                )
+        except DemoError as exc:
             raise CommandError(str(exc)) from exc
         elapsed = time.perf_counter() - started
         self._report(result, elapsed)
@@ -61,7 +82,7 @@ class Command(BaseCommand):
     def _progress(self, done: int, total: int) -> None:
         self.stdout.write(f"  {done:,} / {total:,} accounts written")
 
-    def _report(self, result: demo.SeedResult, elapsed: float) -> None:
+    def _report(self, result: writer.SeedResult, elapsed: float) -> None:
         out = self.stdout
         out.write(self.style.SUCCESS(f"Demo data seeded in {elapsed:.1f} s."))
         width = max(len(label) for label in result.counts)
@@ -69,10 +90,20 @@ class Command(BaseCommand):
             out.write(f"  {label:<{width}}  {count:>10,}")
         out.write(
             f"  (generate {result.seconds_generate:.1f} s, insert {result.seconds_insert:.1f} s, "
-            f"derived fields {result.seconds_derive:.1f} s)"
+            f"derived fields {result.seconds_derive:.1f} s, "
+            f"score history {result.seconds_history:.1f} s)"
         )
+        self._print_logins(result.logins)
+
+    def _print_logins(self, logins: list[tuple[str, str, str]]) -> None:
+        """The table of demo users, last, so it is what `make run` leaves on the screen."""
+        out = self.stdout
+        if not logins:
+            out.write("No demo users: seed the demo to make them.")
+            return
         out.write("")
-        rows = [("Role", "Username", "Password"), *result.logins]
+        out.write(self.style.SUCCESS("Demo users and their passwords:"))
+        rows = [("Role", "Username", "Password"), *logins]
         widths = [max(len(row[i]) for row in rows) for i in range(3)]
         for i, row in enumerate(rows):
             cells = (cell.ljust(w) for cell, w in zip(row, widths, strict=True))
