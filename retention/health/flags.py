@@ -28,7 +28,8 @@ from crm.i18n import format_money, translate_stored
 from customers.models import Contract
 
 from ..models import Band, RiskFlag, RiskFlagEvent
-from .measures import Facts, Health, active_on, in_range
+from .facts import active_on, in_range
+from .measures import Facts, Health
 
 Reason = RiskFlag.Reason
 Status = RiskFlag.Status

@@ -31,8 +31,9 @@ from ..models import (
     ScoringLock,
     SentimentReading,
 )
+from .facts import gather_facts
 from .flags import flag_conditions, sync_flags
-from .measures import Facts, Health, gather_facts, health_for
+from .measures import Facts, Health, health_for
 
 LOCK_NAME = "score_accounts"
 SCORE_FIELDS = [

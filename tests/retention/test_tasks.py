@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from retention import tasks
 from retention.health import scoring
-from retention.health.measures import day_start
+from retention.health.facts import day_start
 from retention.models import HealthScore, RiskFlag, RiskFlagEvent, ScoringLock
 from tests.factories import HealthScoreFactory, SentimentReadingFactory, make_customer
 from tests.faults.helpers import celery_app_on
