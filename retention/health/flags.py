@@ -25,7 +25,8 @@ from crm import inbox, scoping
 from customers.models import Account
 
 from ..models import Band, RiskFlag, RiskFlagEvent
-from .measures import Facts, Health, in_range
+from .facts import in_range
+from .measures import Facts, Health
 
 Reason = RiskFlag.Reason
 Status = RiskFlag.Status

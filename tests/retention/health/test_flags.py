@@ -9,13 +9,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from customers.models import Contract
+from retention.health.facts import day_start
 from retention.health.flags import (
     acknowledge_flag,
     flag_conditions,
     resolve_flag,
     snooze_flag,
 )
-from retention.health.measures import Facts, Health, day_start
+from retention.health.measures import Facts, Health
 from retention.health.scoring import score_accounts
 from retention.models import RiskFlag, RiskFlagEvent, ScoringConfiguration
 from tests.factories import (
