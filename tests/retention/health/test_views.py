@@ -343,7 +343,7 @@ def test_flags_digest_and_pages_read_the_same_renewals_due(client, csm, team_lea
 
     from customers.services import refresh_ledger
     from retention.digest import send_digest
-    from retention.health.measures import gather_facts
+    from retention.health.facts import gather_facts
     from retention.health.scoring import active_configuration, save_configuration
     from tests.factories import ContractFactory, RiskFlagFactory
 
