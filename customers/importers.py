@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop, ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from crm.db import bulk_update_values, record_bulk_history
 from crm.models import User
@@ -45,8 +45,6 @@ from .services import contract_day_out_of_range, refresh_ledger
 
 CREATE_BATCH = 2000
 UPDATE_BATCH = 1000
-# Stored as the transfer's reason; pages show it translated (see ``CustomersConfig.ready``).
-TRANSFER_REASON = gettext_noop("Changed by CSV import")
 HISTORY_REASON = "CSV import"
 
 
@@ -316,7 +314,7 @@ def import_accounts(*, data: bytes, dry_run: bool = False, by=None) -> ImportRes
                 to_owner_id=c.values["owner_id"],
                 transferred_by=by,
                 transferred_at=now,
-                reason=TRANSFER_REASON,
+                reason=OwnershipTransfer.IMPORT_REASON,
             )
             for c in moves
         )

@@ -5,8 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class RetentionConfig(AppConfig):
     name = "retention"
     verbose_name = _("Retention")
-
-    def ready(self) -> None:
-        from .health import wording
-
-        wording.register()

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers import selectors as customer_selectors
 
-from ..models import Band, RiskFlag
+from ..models import COMMENT_MAX_LENGTH, Band, RiskFlag
 from .selectors import SORTS, flag_owners
 
 RENEWAL_WINDOWS = (30, 60, 90, 180)
@@ -155,6 +155,7 @@ class AcknowledgeFlagForm(forms.Form):
             attrs={
                 "rows": 2,
                 "autofocus": True,
+                "maxlength": COMMENT_MAX_LENGTH,
                 "placeholder": _("e.g. Booked a call with the champion for Friday"),
             }
         ),
@@ -170,6 +171,7 @@ class ResolveFlagForm(forms.Form):
             attrs={
                 "rows": 2,
                 "autofocus": True,
+                "maxlength": COMMENT_MAX_LENGTH,
                 "placeholder": _("e.g. Renewal signed for two more years"),
             }
         ),
@@ -186,7 +188,12 @@ class SnoozeFlagForm(forms.Form):
         label=_("Why can it wait?"),
         required=False,
         strip=True,
-        widget=forms.TextInput(attrs={"placeholder": _("e.g. Budget decision after the board")}),
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": _("e.g. Budget decision after the board"),
+                "maxlength": COMMENT_MAX_LENGTH,
+            }
+        ),
     )
 
 
