@@ -28,7 +28,8 @@ from crm.i18n import format_money
 from customers.models import Contract
 
 from ..models import Band, RiskFlag, RiskFlagEvent, comment_error
-from .measures import Facts, Health, active_on, in_range
+from .facts import active_on, in_range
+from .measures import Facts, Health
 from .wording import Message, message, word
 
 Reason = RiskFlag.Reason

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from customers import selectors as customer_selectors
 
-from ..models import COMMENT_MAX_LENGTH, Band, RiskFlag
+from ..models import Band, RiskFlag
+from ..models.health import COMMENT_MAX_LENGTH
 from .selectors import SORTS, flag_owners
 
 RENEWAL_WINDOWS = (30, 60, 90, 180)

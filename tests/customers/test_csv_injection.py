@@ -23,7 +23,7 @@ from customers.csv_import import ImportFailed, run_import
 from customers.models import Account, Contact, Contract
 from interactions.models import Interaction
 from retention.figures.forms import ACCOUNT_SETS, default_period
-from retention.figures.views import EXPORTS
+from retention.figures.report import EXPORTS
 
 from ..crm.url_walk import endpoints, model_admin_of
 from ..factories import (

@@ -83,7 +83,7 @@ def get(client, user, url, params=None):
 
 
 def rows_of(response):
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
 
 
 # --- who may read it ---
@@ -414,7 +414,7 @@ def test_account_list_export_is_scoped_and_defuses_formulas(client, team_lead, c
 
     response = get(client, team_lead, ACCOUNTS, {"set": "start", "export": "accounts", **Q1_DATES})
 
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = rows_of(response)
     assert rows[0][0] == "account"
     assert [row[0] for row in rows[1:]] == ["'=HYPERLINK(1)"]
 

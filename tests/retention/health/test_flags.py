@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from customers.models import Contract
+from retention.health.facts import day_start
 from retention.health.flags import (
     acknowledge_flag,
     flag_conditions,
@@ -18,7 +19,7 @@ from retention.health.flags import (
     send_flag_digests,
     snooze_flag,
 )
-from retention.health.measures import Facts, Health, day_start
+from retention.health.measures import Facts, Health
 from retention.health.scoring import score_accounts
 from retention.health.wording import word
 from retention.models import COMMENT_MAX_LENGTH, RiskFlag, RiskFlagEvent, ScoringConfiguration
