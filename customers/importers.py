@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop, ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from crm.csv_import.reading import Column
 from crm.csv_import.rows import Row
@@ -35,10 +35,6 @@ from crm.models import User
 
 from . import services
 from .models import Account, Contact, Contract, OwnershipTransfer, Segment
-
-# Stored as the transfer's reason; pages show it translated (see ``CustomersConfig.ready``).
-TRANSFER_REASON = gettext_noop("Changed by CSV import")
-
 
 # --- shared lookups -------------------------------------------------------------------------
 
@@ -259,7 +255,7 @@ class AccountImport(UpsertImport):
                 to_owner_id=c.values["owner_id"],
                 transferred_by=self.by,
                 transferred_at=now,
-                reason=TRANSFER_REASON,
+                reason=OwnershipTransfer.IMPORT_REASON,
             )
             for c in _owner_changes(changes)
         )

@@ -41,11 +41,9 @@ from customers.selectors import renewals_due
 from interactions.models import Feedback, Interaction, OpenProblem
 
 from ..models import HealthScore, ScoringConfiguration, SentimentReading
-from .measures import Facts
+from .measures import INTERACTION_SENTIMENT, Facts
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=14, decimal_places=2))
-# The sentiment a CSM gives a logged interaction, read as their green / amber / red.
-INTERACTION_SENTIMENT = {"positive": "green", "neutral": "amber", "negative": "red"}
 
 
 def day_start(day: dt.date) -> dt.datetime:

@@ -22,67 +22,18 @@ Decisions where DESIGN.md leaves room (also in the report to the product owner):
 
 import datetime as dt
 import functools
-import threading
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-from django.utils import translation
-from django.utils.translation import gettext_noop
-
 from ..models import Band, Rating
+from .wording import Message, message
 
 MEASURES = ("engagement", "sentiment", "problems", "relationship", "voice", "commercial")
+# The sentiment a CSM gives a logged interaction, read as their green / amber / red.
+INTERACTION_SENTIMENT = {"positive": "green", "neutral": "amber", "negative": "red"}
+TONE_OF = {colour: tone for tone, colour in INTERACTION_SENTIMENT.items()}
 GOOD, AVERAGE, POOR = Rating.GOOD.value, Rating.AVERAGE.value, Rating.POOR.value
-
-
-_one_language = threading.local()
-
-
-@functools.lru_cache(maxsize=512)
-def _translated(language: str | None, message: str) -> str:
-    with translation.override(language):
-        return translation.gettext(message)
-
-
-def _(message: str) -> str:
-    """``gettext``, memoised per language: a night's run words the same few dozen phrases for
-    every account, and Django's lookups per call were a third of the scoring time."""
-    language = getattr(_one_language, "code", None) or translation.get_language()
-    return _translated(language, message)
-
-
-@functools.lru_cache(maxsize=512)
-def _translated_plural(language: str | None, singular: str, plural: str, n: int) -> str:
-    with translation.override(language):
-        return translation.ngettext(singular, plural, n)
-
-
-def ngettext(singular: str, plural: str, n: int) -> str:
-    """``ngettext``, memoised per language like ``_``."""
-    language = getattr(_one_language, "code", None) or translation.get_language()
-    return _translated_plural(language, singular, plural, n)
-
-
-# Values that the stored sentences hold as words, translated like the sentences themselves
-# (``crm.i18n`` translates them again for a reader in another language).
-READING_WORDS = {
-    "green": gettext_noop("green"),
-    "amber": gettext_noop("amber"),
-    "red": gettext_noop("red"),
-}
-CATEGORY_WORDS = {
-    "promoter": gettext_noop("promoter"),
-    "passive": gettext_noop("passive"),
-    "detractor": gettext_noop("detractor"),
-}
-MEASURE_WORDS = {
-    "engagement": gettext_noop("engagement"),
-    "sentiment": gettext_noop("CSM sentiment"),
-    "problems": gettext_noop("open problems"),
-    "relationship": gettext_noop("relationship"),
-    "voice": gettext_noop("voice of the customer"),
-    "commercial": gettext_noop("commercial"),
-}
 
 
 # --- the pure model ---------------------------------------------------------------------------
@@ -91,11 +42,11 @@ MEASURE_WORDS = {
 @dataclass(frozen=True, slots=True)
 class Measure:
     """What one measure saw (``value``), what it made of it (``rating``: good / average /
-    poor, None = n/a) and why, in words."""
+    poor, None = n/a) and why (``message``: an id and its parameters, worded when read)."""
 
     rating: str | None
     value: Any
-    explanation: str
+    message: Message
 
 
 @dataclass(slots=True)
@@ -144,7 +95,7 @@ class Health:
     score: int | None
     band: str
     measures: dict[str, dict]
-    guards: list[str] = field(default_factory=list)
+    guards: list[Message] = field(default_factory=list)
     onboarding: bool = False
     on_watch: bool = False
     previous_score: int | None = None
@@ -155,18 +106,15 @@ def rate_engagement(*, days_since: int | None, cadence_days: int, config) -> Mea
     """Days since the last meeting or call against the segment's cadence: ≤ 1× good,
     ≤ 2× average, beyond poor (ratios from the configuration)."""
     if days_since is None:
-        return Measure(None, None, _("no meeting or call logged yet"))
+        return Measure(None, None, message("no_contact_yet"))
     if days_since <= cadence_days * config.engagement_good_ratio:
         rating = GOOD
     elif days_since <= cadence_days * config.engagement_average_ratio:
         rating = AVERAGE
     else:
         rating = POOR
-    if rating == GOOD:
-        text = _("last meeting or call %(days)s days ago (expected every %(cadence)s)")
-    else:
-        text = _("no meeting or call for %(days)s days (expected every %(cadence)s)")
-    return Measure(rating, days_since, text % {"days": days_since, "cadence": cadence_days})
+    said = "last_contact" if rating == GOOD else "no_meeting"
+    return Measure(rating, days_since, message(said, days=days_since, cadence=cadence_days))
 
 
 def rate_sentiment(
@@ -176,17 +124,13 @@ def rate_sentiment(
     gave a logged interaction (positive green, neutral amber, negative red): green good,
     amber average, red poor; n/a when older than ``sentiment_max_age_days`` or never given."""
     if sentiment is None or age_days is None or age_days > config.sentiment_max_age_days:
-        text = _("no CSM sentiment in the last %(days)s days")
-        return Measure(None, None, text % {"days": config.sentiment_max_age_days})
+        return Measure(None, None, message("no_sentiment", days=config.sentiment_max_age_days))
     rating = {"green": GOOD, "amber": AVERAGE, "red": POOR}[sentiment]
     if source == "interaction":
-        text = _("the CSM logged an interaction as %(sentiment)s %(days)s days ago")
-        words = {"green": _("positive"), "amber": _("neutral"), "red": _("negative")}
-        values = {"sentiment": words[sentiment], "days": age_days}
+        said = message("sentiment_logged", sentiment=TONE_OF[sentiment], days=age_days)
     else:
-        text = _("the CSM reads %(sentiment)s (%(days)s days ago)")
-        values = {"sentiment": _(READING_WORDS[sentiment]), "days": age_days}
-    return Measure(rating, sentiment, text % values)
+        said = message("sentiment_read", sentiment=sentiment, days=age_days)
+    return Measure(rating, sentiment, said)
 
 
 def rate_problems(
@@ -195,16 +139,12 @@ def rate_problems(
     """None open: good. Any high severity or any older than ``problem_age_days``: poor.
     Otherwise (low, or medium unless configured as poor, all young): average."""
     if open_count == 0:
-        return Measure(GOOD, 0, _("no open problems"))
+        return Measure(GOOD, 0, message("no_problems"))
     poor = high or old or (medium and config.medium_problem_is_poor)
     rating = POOR if poor else AVERAGE
-    text = ngettext(
-        "%(n)s open problem: %(high)s high severity, %(days)s days old",
-        "%(n)s open problems: %(high)s high severity, the oldest %(days)s days old",
-        open_count,
-    )
-    values = {"n": open_count, "high": high, "days": oldest_days if oldest_days is not None else 0}
-    return Measure(rating, open_count, text % values)
+    days = oldest_days if oldest_days is not None else 0
+    said = message("open_problems", n=open_count, high=high, days=days)
+    return Measure(rating, open_count, said)
 
 
 def rate_relationship(
@@ -223,38 +163,30 @@ def rate_relationship(
     ``relationship_min_colleagues`` caps it at average."""
     window = config.relationship_window_days
     if not has_contacts:
-        return Measure(None, None, _("no contacts recorded"))
+        return Measure(None, None, message("no_contacts"))
     value = {
         "champion_met": champion_met,
         "decision_maker_met": decision_maker_met,
         "colleagues": colleagues,
     }
     if champion_left_on is not None and not champion_named:
-        text = _("the champion left on %(day)s and no new champion is named")
-        return Measure(POOR, value, text % {"day": champion_left_on.isoformat()})
+        return Measure(POOR, value, message("champion_gone", day=champion_left_on))
     met = int(champion_met) + int(decision_maker_met)
     rating = {2: GOOD, 1: AVERAGE, 0: POOR}[met]
     if rating == GOOD and colleagues < config.relationship_min_colleagues:
         rating = AVERAGE
 
     def state(named: bool, was_met: bool) -> str:
-        return _("met") if was_met else _("not met") if named else _("not named")
+        return "met" if was_met else "not_met" if named else "not_named"
 
-    text = _(
-        "champion %(champion)s, decision maker %(dm)s within %(days)s days; "
-        "%(colleagues)s of our team in touch"
+    said = message(
+        "relationship",
+        champion=state(champion_named, champion_met),
+        dm=state(decision_maker_named, decision_maker_met),
+        days=window,
+        colleagues=colleagues,
     )
-    return Measure(
-        rating,
-        value,
-        text
-        % {
-            "champion": state(champion_named, champion_met),
-            "dm": state(decision_maker_named, decision_maker_met),
-            "days": window,
-            "colleagues": colleagues,
-        },
-    )
+    return Measure(rating, value, said)
 
 
 def feedback_category(*, kind: str, score: int, config) -> str:
@@ -275,20 +207,13 @@ def rate_voice(
     """The latest NPS / CSAT within ``voice_max_age_days``: promoter good, passive average,
     detractor poor; left out (n/a) during onboarding."""
     if onboarding:
-        return Measure(None, None, _("left out during onboarding"))
+        return Measure(None, None, message("voice_onboarding"))
     if category is None or age_days is None or age_days > config.voice_max_age_days:
-        text = _("no NPS or CSAT in the last %(days)s days")
-        return Measure(None, None, text % {"days": config.voice_max_age_days})
+        return Measure(None, None, message("no_voice", days=config.voice_max_age_days))
     rating = {"promoter": GOOD, "passive": AVERAGE, "detractor": POOR}[category]
-    text = _("latest %(kind)s %(score)s (%(category)s, %(days)s days ago)")
     label = (kind or "").upper()
-    values = {
-        "kind": label,
-        "score": score,
-        "category": _(CATEGORY_WORDS[category]),
-        "days": age_days,
-    }
-    return Measure(rating, f"{label} {score}", text % values)
+    said = message("voice", kind=label, score=score, category=category, days=age_days)
+    return Measure(rating, f"{label} {score}", said)
 
 
 def rate_commercial(
@@ -306,22 +231,23 @@ def rate_commercial(
     ``downgrade_lookback_days`` ago): poor; an unconfirmed renewal within
     ``renewal_window_days``: average; else good."""
     if not has_contract:
-        return Measure(None, None, _("no active contract"))
+        return Measure(None, None, message("no_contract"))
     if notice_on is not None:
-        return Measure(POOR, "notice", _("notice given on %(day)s") % {"day": notice_on})
+        return Measure(POOR, "notice", message("notice", day=notice_on))
     if cancelled_from is not None:
-        text = _("contract cancelled from %(day)s")
-        return Measure(POOR, "notice", text % {"day": cancelled_from.isoformat()})
+        return Measure(POOR, "notice", message("cancelled", day=cancelled_from))
     if mrr_then and mrr_now < mrr_then:
-        text = _("MRR down from %(then)s to %(now)s within %(days)s days")
-        values = {"then": mrr_then, "now": mrr_now, "days": config.downgrade_lookback_days}
-        return Measure(POOR, "downgrade", text % values)
+        said = message(
+            "downgrade",
+            then=Decimal(mrr_then),
+            now=Decimal(mrr_now),
+            days=config.downgrade_lookback_days,
+        )
+        return Measure(POOR, "downgrade", said)
     if renewal_on is not None and (renewal_on - day).days <= config.renewal_window_days:
-        text = _("renewal on %(day)s (in %(days)s days) not confirmed")
-        values = {"day": renewal_on.isoformat(), "days": (renewal_on - day).days}
-        return Measure(AVERAGE, renewal_on.isoformat(), text % values)
-    text = _("no unconfirmed renewal within %(days)s days")
-    return Measure(GOOD, None, text % {"days": config.renewal_window_days})
+        said = message("renewal_due", day=renewal_on, days=(renewal_on - day).days)
+        return Measure(AVERAGE, renewal_on.isoformat(), said)
+    return Measure(GOOD, None, message("no_renewal_due", days=config.renewal_window_days))
 
 
 def _points(config) -> dict[str, int]:
@@ -359,7 +285,7 @@ def weigh(
             "points": p,
             "weight": scaled[key] / 100 if scaled[key] % 100 else scaled[key] // 100,
             "impact": impact,
-            "explanation": m.explanation,
+            "message": m.message,
         }
     if total == 0:
         return None, detail
@@ -386,14 +312,6 @@ def health_for(facts: Facts, *, day: dt.date, config) -> Health:
     """Score one account from its facts: the six measures, onboarding (voice drops out,
     engagement weighs double), the weighted score, the band with its guard (relationship or
     commercial poor: at best yellow), the watch after an owner change, and the trend."""
-    _one_language.code = translation.get_language()  # asked once, not once per phrase
-    try:
-        return _health_for(facts, day=day, config=config)
-    finally:
-        _one_language.code = None
-
-
-def _health_for(facts: Facts, *, day: dt.date, config) -> Health:
     since = _days(day, facts.customer_since)
     onboarding = since is not None and since < config.onboarding_days
     measures = {
@@ -446,20 +364,12 @@ def _health_for(facts: Facts, *, day: dt.date, config) -> Health:
         ),
     }
     weights = config.weights
-    guards: list[str] = []
+    guards: list[Message] = []
     if onboarding:
-        weights["engagement"] = weights["engagement"] * config.onboarding_engagement_factor
-        text = _(
-            "onboarding (day %(day)s of %(days)s): voice of the customer left out, "
-            "engagement weighs ×%(factor)s"
-        )
+        factor = config.onboarding_engagement_factor
+        weights["engagement"] = weights["engagement"] * factor
         guards.append(
-            text
-            % {
-                "day": since + 1,
-                "days": config.onboarding_days,
-                "factor": f"{config.onboarding_engagement_factor:g}",
-            }
+            message("onboarding", day=since + 1, days=config.onboarding_days, factor=float(factor))
         )
     score, detail = weigh(measures, weights, config)
     band = band_for(score, config)
@@ -467,14 +377,11 @@ def _health_for(facts: Facts, *, day: dt.date, config) -> Health:
     if capped_by and band == Band.GREEN:
         band = Band.YELLOW.value
     if capped_by and score is not None:
-        guards.append(
-            _("band at best yellow: %(measures)s poor")
-            % {"measures": ", ".join(_(MEASURE_WORDS[k]) for k in capped_by)}
-        )
+        guards.append(message("capped", measures=capped_by))
     transfer_days = _days(day, facts.last_transfer_on)
     on_watch = transfer_days is not None and transfer_days <= config.transfer_watch_days
     if on_watch:
-        guards.append(_("on watch: the owner changed %(days)s days ago") % {"days": transfer_days})
+        guards.append(message("on_watch", days=transfer_days))
     trend = None
     if score is not None and facts.previous_score is not None:
         trend = score - facts.previous_score

@@ -32,6 +32,7 @@ from ..models import (
     ScoringConfiguration,
     ScoringLock,
     SentimentReading,
+    comment_error,
 )
 from .facts import gather_facts
 from .flags import flag_conditions, sync_flags
@@ -109,18 +110,19 @@ def record_sentiment(
     *, account: Account, author, sentiment: str, comment: str, at: dt.datetime | None = None
 ) -> SentimentReading:
     """The owner's own read of the account (green / amber / red), always with a reason."""
+    comment = comment.strip()
     errors = {}
     if sentiment not in SentimentReading.Sentiment.values:
         errors["sentiment"] = _("Choose green, amber or red.")
-    if not comment.strip():
-        errors["comment"] = _("Say why you read the account this way.")
+    if error := comment_error(comment, missing=_("Say why you read the account this way.")):
+        errors["comment"] = error
     if errors:
         raise ValidationError(errors)
     return SentimentReading.objects.create(
         account=account,
         author=author,
         sentiment=sentiment,
-        comment=comment.strip(),
+        comment=comment,
         recorded_at=at or timezone.now(),
     )
 

@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from retention.health.measures import (
     Facts,
@@ -20,6 +21,7 @@ from retention.health.measures import (
     rate_voice,
     weigh,
 )
+from retention.health.wording import word
 from retention.models import ScoringConfiguration
 
 DAY = dt.date(2026, 6, 15)
@@ -69,7 +71,9 @@ def test_engagement_compares_days_since_contact_with_the_cadence(days, rating):
 def test_engagement_explains_the_gap_in_days_and_the_expected_cadence():
     measure = rate_engagement(days_since=47, cadence_days=30, config=CONFIG)
     assert measure.value == 47
-    assert measure.explanation == "no meeting or call for 47 days (expected every 30)"
+    assert measure.message == {"id": "no_meeting", "days": 47, "cadence": 30}
+    with translation.override("en"):
+        assert word(measure.message) == "no meeting or call for 47 days (expected every 30)"
 
 
 def test_engagement_without_any_meeting_or_call_is_not_applicable():
@@ -93,7 +97,7 @@ def test_sentiment_maps_the_colour_and_lapses_after_45_days(sentiment, age, rati
 def test_sentiment_from_a_logged_interaction_says_so():
     measure = rate_sentiment(sentiment="red", age_days=2, source="interaction", config=CONFIG)
     assert measure.rating == "poor"
-    assert "logged an interaction as negative" in measure.explanation
+    assert measure.message == {"id": "sentiment_logged", "sentiment": "negative", "days": 2}
 
 
 @pytest.mark.parametrize(
@@ -142,7 +146,7 @@ def test_relationship_both_met_good_one_average_none_poor():
 def test_relationship_is_poor_when_the_champion_left_and_nobody_replaced_them():
     measure = _relationship(champion_left_on=DAY, champion_named=False, champion_met=False)
     assert measure.rating == "poor"
-    assert "champion left" in measure.explanation
+    assert measure.message == {"id": "champion_gone", "day": DAY.isoformat()}
 
 
 def test_relationship_follows_the_usual_rule_once_a_new_champion_is_named():
@@ -314,7 +318,7 @@ def test_poor_relationship_keeps_the_band_at_yellow_even_with_a_green_score():
     health = health_for(facts, day=DAY, config=CONFIG)
     assert health.score >= 76
     assert health.band == "yellow"
-    assert any("relationship" in g for g in health.guards)
+    assert health.guards == [{"id": "capped", "measures": ["relationship"]}]
 
 
 def test_poor_commercial_keeps_the_band_at_yellow_even_with_a_green_score():
