@@ -21,7 +21,8 @@ and filtered, to show that its number of queries stays the same.
 
 Targets: the at-risk list under 300 ms with a constant number of queries; each CSM page
 (portfolio of a CSM with about 300 accounts, account page, handover brief, team dashboard,
-accounts list) under 200 ms.
+accounts list) under 200 ms; so is the account page of a flag with a 50 KB comment (issue 14,
+finding 2: pages parsed stored text back with regular expressions that backtracked on it).
 """
 
 import argparse
@@ -135,12 +136,46 @@ def ensure_scores_and_flags(*, flags_wanted: int) -> None:
                 last_seen_on=today,
                 measured_value=15 + i % 20,
                 threshold=15,
-                explanation=f"score fell {15 + i % 20} points within 30 days (now {score})",
+                explanation_message={
+                    "id": "score_drop",
+                    "drop": 15 + i % 20,
+                    "days": 30,
+                    "peak": score + 15 + i % 20,
+                    "now": score,
+                },
             )
             for i, (account_id, score) in enumerate(candidates)
         ),
         batch_size=2000,
     )
+
+
+def long_comment_account(csm, besides):
+    """An account of ``csm`` (not ``besides``) with an acknowledged flag whose comment and
+    explanation (stored text, as from before messages) are the 50 KB text that pages took
+    forever to parse back (tests/bad_input/nasty.py); its account page shows both."""
+    from django.utils import timezone
+
+    from customers.models import Account
+    from retention.models import RiskFlag
+    from tests.bad_input.nasty import ADVERSARIAL_COMMENT
+
+    account = Account.objects.filter(owner=csm).exclude(pk=besides.pk).order_by("pk").first()
+    flag = account.risk_flags.exclude(status=RiskFlag.Status.RESOLVED).first()
+    if flag is None:
+        today = timezone.localdate()
+        flag = RiskFlag(
+            account=account,
+            reason=RiskFlag.Reason.OWNER_CHANGED,
+            raised_on=today,
+            last_seen_on=today,
+        )
+    flag.status, flag.acknowledged_by = RiskFlag.Status.ACKNOWLEDGED, csm
+    flag.acknowledged_at = timezone.now()
+    flag.explanation_message, flag.explanation = None, ADVERSARIAL_COMMENT
+    flag.acknowledged_comment = ADVERSARIAL_COMMENT
+    flag.save()
+    return account
 
 
 def vacuum() -> None:
@@ -300,6 +335,13 @@ def main() -> None:
         ("at-risk CSV export, team lead", lead, reverse("retention:at_risk_export"), None, ""),
         ("portfolio, CSM", csm, reverse("retention:portfolio"), PAGE_TARGET, "csm"),
         ("account page", csm, account.get_absolute_url(), PAGE_TARGET, "csm"),
+        (
+            "account page, a 50 KB comment on a flag",
+            csm,
+            long_comment_account(csm, besides=account).get_absolute_url(),
+            PAGE_TARGET,
+            "csm",
+        ),
         (
             "handover brief",
             csm,

@@ -1,10 +1,13 @@
 """Database helpers every app may use."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.db.models import DateField, Func
 from django.utils import timezone
+
+CREATE_BATCH = 2000
+UPDATE_BATCH = 1000
 
 
 def bulk_update_values(model, objs: list, fields: Iterable[str], *, batch_size: int = 1000) -> None:
@@ -58,6 +61,45 @@ def record_bulk_history(model, *, created: list, updated_pks: list[int], reason:
         history.bulk_history_create(
             rows, batch_size=1000, update=True, default_change_reason=reason, default_date=when
         )
+
+
+def lookup_chunk_size() -> int:
+    """How many values one ``__in`` lookup may hold on this database."""
+    limit = connection.features.max_query_params or 5000
+    return max(100, min(5000, limit - 50))
+
+
+def chunks(values: Iterable, size: int | None = None) -> Iterator[list]:
+    """``values`` in lists of ``size`` (by default as many as one ``__in`` lookup may hold)."""
+    values = list(values)
+    size = size or lookup_chunk_size()
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def lock_rows(model, pks: list[int]) -> None:
+    """Lock the stored rows a bulk write is about to change, in a stable order; refuse (an
+    ``IntegrityError``) when one of them was deleted since it was read."""
+    locked = 0
+    for chunk in chunks(sorted(pks)):
+        locked += len(model.objects.select_for_update().filter(pk__in=chunk).values_list("pk"))
+    if locked != len(pks):
+        raise IntegrityError(f"{len(pks) - locked} stored rows were deleted meanwhile")
+
+
+def bulk_write(model, *, creates: list, updates: list, fields: Iterable[str], reason: str) -> None:
+    """Insert ``creates`` and update ``fields`` (plus ``updated_at``) of ``updates``, with
+    their audit history (``reason``). Call inside a transaction."""
+    model.objects.bulk_create(creates, batch_size=CREATE_BATCH)
+    if updates:
+        lock_rows(model, [obj.pk for obj in updates])
+        now = timezone.now()
+        for obj in updates:
+            obj.updated_at = now
+        bulk_update_values(model, updates, [*sorted(fields), "updated_at"], batch_size=UPDATE_BATCH)
+    record_bulk_history(
+        model, created=creates, updated_pks=[obj.pk for obj in updates], reason=reason
+    )
 
 
 class AddDays(Func):

@@ -4,9 +4,8 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from customers.admin_import import import_csv_view
-
 from . import views
+from .admin_import import import_csv_view
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -1,8 +1,9 @@
 """The admin for accounts, contacts, contracts, ownership and churn.
 
-Writes that feed the derived ledger go through ``customers.services`` (or are followed by
-``refresh_ledger`` in the same transaction), so an admin can never leave an account's spans,
-MRR or status out of step with its contracts. Ownership changes only through a transfer.
+Contract writes (the contract's own page, the account's inline, deletions) go through
+``customers.services``, which check the terms and refresh the derived ledger in the same
+transaction, so an admin can never leave an account's spans, MRR or status out of step with its
+contracts. Ownership changes only through a transfer.
 """
 
 import datetime as dt
@@ -264,16 +265,7 @@ class ContractInline(admin.TabularInline):
     model = Contract
     form = ContractAdminForm
     extra = 0
-    fields = [
-        "reference",
-        "start_date",
-        "end_date",
-        "cancelled_on",
-        "notice_period_days",
-        "notice_given_on",
-        "renewal_confirmed",
-        "monthly_value",
-    ]
+    fields = [name for name in services.CONTRACT_FIELDS if name != "account"]
     show_change_link = True
 
 
@@ -413,10 +405,16 @@ class AccountAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is not Contract:
+            return super().save_formset(request, form, formset, change)
         with transaction.atomic():
-            super().save_formset(request, form, formset, change)
-            if formset.model is Contract:
-                services.refresh_ledger(account_ids=[form.instance.pk])
+            formset.save(commit=False)  # sorts the forms into new, changed and deleted
+            if formset.deleted_objects:
+                services.delete_contracts(contracts=formset.deleted_objects)
+            for contract, changed in formset.changed_objects:
+                services.update_contract(contract=contract, **_terms(contract, changed))
+            for contract in formset.new_objects:
+                adopt_saved(contract, services.create_contract(**_terms(contract)))
 
     def save_related(self, request, form, formsets, change):
         # The account's own fields (its segment sets the cadence) and its contacts inline:
@@ -513,22 +511,25 @@ class ContractAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
         return obj.is_active_on(timezone.localdate())
 
     def save_model(self, request, obj, form, change):
-        # The contract may have moved from another account: refresh both.
-        previous = form.initial.get("account") if change else None
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            services.refresh_ledger(account_ids={obj.account_id, previous} - {None})
+        # The services check the terms and refresh the ledger (of both accounts, when the
+        # contract moved to another one).
+        if change:
+            saved = services.update_contract(contract=obj, **_terms(obj, form.changed_data))
+        else:
+            saved = services.create_contract(**_terms(obj))
+        adopt_saved(obj, saved)
 
     def delete_model(self, request, obj):
-        with transaction.atomic():
-            super().delete_model(request, obj)
-            services.refresh_ledger(account_ids=[obj.account_id])
+        services.delete_contracts(contracts=[obj])
 
     def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            account_ids = set(queryset.values_list("account_id", flat=True))
-            super().delete_queryset(request, queryset)
-            services.refresh_ledger(account_ids=account_ids)
+        services.delete_contracts(contracts=queryset)
+
+
+def _terms(contract: Contract, names=services.CONTRACT_FIELDS) -> dict:
+    """The contract's values of ``names`` (all by default) that a contract write sets, which
+    the form has put on the unsaved instance, for the services."""
+    return {name: getattr(contract, name) for name in names if name in services.CONTRACT_FIELDS}
 
 
 @admin.register(CustomerSpan)

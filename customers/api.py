@@ -6,7 +6,6 @@ change the account, as on the pages.
 """
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -266,40 +265,16 @@ class ContactViewSet(
 class ContractSerializer(serializers.ModelSerializer):
     account = ScopedRelatedField(queryset=Account.objects.all(), scope="editable")
     account_name = serializers.CharField(source="account.name", read_only=True)
+    # Declared, so DRF does not copy the model's ``MinValueValidator`` with words of its own:
+    # the service refuses a negative value, as it does for the admin and the import.
+    monthly_value = serializers.DecimalField(max_digits=12, decimal_places=2)
 
     class Meta:
         model = Contract
-        fields = [
-            "id",
-            "account",
-            "account_name",
-            "reference",
-            "start_date",
-            "end_date",
-            "cancelled_on",
-            "notice_period_days",
-            "notice_given_on",
-            "renewal_confirmed",
-            "monthly_value",
-            "created_at",
-            "updated_at",
-        ]
-        extra_kwargs = {
-            "reference": {"validators": []},
-            "monthly_value": {"min_value": 0},
-        }
-
-
-# The terms ``create_contract`` takes; the rest is set with ``update_contract`` in the same
-# transaction.
-CONTRACT_CREATE_FIELDS = {
-    "account",
-    "reference",
-    "start_date",
-    "monthly_value",
-    "end_date",
-    "cancelled_on",
-}
+        fields = ["id", *services.CONTRACT_FIELDS, "account_name", "created_at", "updated_at"]
+        # The terms (a value ≥ 0, days in order, a unique reference) are checked by the
+        # services.
+        extra_kwargs = {"reference": {"validators": []}}
 
 
 class ContractFilter(filters.FilterSet):
@@ -344,13 +319,7 @@ class ContractViewSet(
         return Contract.objects.select_related("account")
 
     def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        terms = {k: data.pop(k) for k in list(data) if k in CONTRACT_CREATE_FIELDS}
-        with transaction.atomic():
-            contract = services.create_contract(**terms)
-            if data:
-                contract = services.update_contract(contract=contract, **data)
-        serializer.instance = contract
+        serializer.instance = services.create_contract(**serializer.validated_data)
 
     def perform_update(self, serializer):
         serializer.instance = services.update_contract(

@@ -7,10 +7,6 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from crm.i18n import register_sentences
-
-        from .importers import TRANSFER_REASON
         from .services import register_inbox_messages
 
-        register_sentences(TRANSFER_REASON)
         register_inbox_messages()

@@ -1,55 +1,41 @@
-"""CSV imports of accounts, contacts and contracts (DESIGN.md "Public interfaces").
+"""CSV imports of accounts, contacts and contracts (DESIGN.md "Public interfaces"): their
+columns and how their rows match stored ones. Reading the file, checking every row, refusing
+the whole file, the report and the bulk write are the runner's (``crm.csv_import.runner``). A
+column the file leaves out keeps the stored value; a column that is present but empty clears it
+(except the keys: an empty ``external_id`` or contact ``email`` never removes a stored one).
 
-Each import reads the whole file, checks every row, matches rows to stored ones with a few set
-lookups per chunk of keys, and then writes with ``bulk_create`` / ``bulk_update`` in one
-transaction — or, when any row is bad, writes nothing and reports every bad row. A column the
-file leaves out keeps the stored value; a column that is present but empty clears it (except
-the keys: an empty ``external_id`` or contact ``email`` never removes a stored one).
-
-CSV injection: a text cell that a spreadsheet would run as a formula (it starts with ``=`` or
-``@``, or with ``+`` or ``-`` followed by more than a number or a phone number) is refused with
-the row's line, as a bad value; ``-5`` in a number column is read as a number (and refused only
-where the column takes no negative numbers), and a phone number such as ``+49 30 1234-56`` or a
-note starting with ``- `` is kept. The check is ``Row.text`` in ``customers.csv_import``, so
-every import kind has it. Values typed into a form or sent through the API are stored as they
-are: every CSV export defuses such cells (``crm.exports.csv_cell`` prefixes them with ``'``).
+CSV injection: a text cell that a spreadsheet would run as a formula is refused with the row's
+line, as a bad value (``crm.csv_import.rows.formula_in`` says which: a leading ``=``, ``@``, or
+``+``/``-`` followed by more than a number or phone number, also after a comma, semicolon, tab
+or line break inside the cell). ``-5`` in a number column is read as a number, and a phone
+number such as ``+49 30 1234-56`` or a note starting with ``- `` is kept. Values typed into a
+form or sent through the API are stored as they are: every CSV export defuses such cells
+(``crm.exports``).
 """
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop, ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from crm import events
-from crm.db import bulk_update_values, record_bulk_history
+from crm.csv_import.reading import Column
+from crm.csv_import.rows import Row
+from crm.csv_import.runner import (
+    HISTORY_REASON,
+    Change,
+    Parsed,
+    UpsertImport,
+    register,
+)
+from crm.db import chunks
 from crm.models import User
 
-from .csv_import import (
-    Column,
-    Importer,
-    ImportFailed,
-    ImportResult,
-    Row,
-    RowError,
-    chunks,
-    group_by,
-    read_csv,
-    register,
-    report_duplicates,
-)
+from . import services
 from .models import Account, Contact, Contract, OwnershipTransfer, Segment
-from .services import contract_day_out_of_range, refresh_ledger
-
-CREATE_BATCH = 2000
-UPDATE_BATCH = 1000
-# Stored as the transfer's reason; pages show it translated (see ``CustomersConfig.ready``).
-TRANSFER_REASON = gettext_noop("Changed by CSV import")
-HISTORY_REASON = "CSV import"
-
 
 # --- shared lookups -------------------------------------------------------------------------
 
@@ -57,7 +43,7 @@ HISTORY_REASON = "CSV import"
 def resolve_accounts(rows: list[Row], *, column: str = "account") -> dict[int, int]:
     """The account id of each row (by line), found by external ID first, then by name. Rows
     whose account is missing or unknown get an error."""
-    wanted = {row.values[column] for row in rows if row.values.get(column)}
+    wanted = {row.value(column) for row in rows if row.value(column)}
     found: dict[str, int] = {}
     for chunk in chunks(wanted):
         found.update(
@@ -107,86 +93,10 @@ def users_by_email(emails: set[str]) -> dict[str, UserRef]:
     return users
 
 
-def lock_rows(model, pks: list[int]) -> None:
-    """Lock the stored rows an import is about to change, in a stable order; refuse when one
-    of them was deleted since the file was checked."""
-    locked = 0
-    for chunk in chunks(sorted(pks)):
-        locked += len(model.objects.select_for_update().filter(pk__in=chunk).values_list("pk"))
-    if locked != len(pks):
-        raise IntegrityError(f"{len(pks) - locked} stored rows were deleted meanwhile")
-
-
-def bulk_write(model, *, creates: list, updates: list, fields: set[str]) -> None:
-    """Insert ``creates`` and update ``fields`` (plus ``updated_at``) of ``updates``."""
-    model.objects.bulk_create(creates, batch_size=CREATE_BATCH)
-    if updates:
-        lock_rows(model, [obj.pk for obj in updates])
-        now = timezone.now()
-        for obj in updates:
-            obj.updated_at = now
-        bulk_update_values(model, updates, [*sorted(fields), "updated_at"], batch_size=UPDATE_BATCH)
-    record_bulk_history(
-        model, created=creates, updated_pks=[obj.pk for obj in updates], reason=HISTORY_REASON
-    )
-
-
-def write_atomically(write) -> None:
-    """Run ``write`` in a transaction; a clash with a concurrent change refuses the file."""
-    try:
-        with transaction.atomic():
-            write()
-    except IntegrityError as exc:
-        raise ImportFailed(
-            [
-                RowError(
-                    None,
-                    _(
-                        "The data changed while importing, so nothing was written; run the "
-                        "import again. (%(error)s)"
-                    )
-                    % {"error": exc},
-                )
-            ]
-        ) from exc
-
-
-@dataclass
-class Change:
-    """What one row does to one stored row (or a new one, when ``stored`` is None)."""
-
-    row: Row
-    values: dict[str, Any]
-    stored: dict[str, Any] | None = None
-    changed: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def action(self) -> str:
-        if self.stored is None:
-            return "create"
-        return "update" if self.changed else "unchanged"
-
-    def settle(self) -> None:
-        if self.stored is not None:
-            self.changed = {k: v for k, v in self.values.items() if self.stored[k] != v}
-
-    def merged(self) -> dict[str, Any]:
-        return {**(self.stored or {}), **self.values}
-
-
-def count_changes(result: ImportResult, changes: list[Change]) -> None:
-    for change in sorted(changes, key=lambda c: c.row.line):
-        change.settle()
-        result.count(change.row, change.action)
-
-
-def report_same_target(changes: list[Change], describe) -> None:
-    """Two rows of the file must not update the same stored row."""
-    by_target = group_by(changes, lambda c: c.stored["pk"] if c.stored else None)
-    report_duplicates(
-        {(pk, describe(cs[0].stored)): [c.row for c in cs] for pk, cs in by_target.items()},
-        lambda key: key[1],
-    )
+def stored_rows(model, fields: list[str], **lookup) -> list[dict]:
+    """The stored rows of ``model`` matching ``lookup``, as dicts of ``fields``."""
+    rows = model.objects.filter(**lookup).values_list(*fields)
+    return [dict(zip(fields, values, strict=True)) for values in rows]
 
 
 # --- accounts -------------------------------------------------------------------------------
@@ -209,177 +119,165 @@ ACCOUNT_FIELDS = ["pk", "name", "external_id", "segment_id", "industry", "employ
 ACCOUNT_FIELDS += ["owner_id", "team_id"]
 
 
-def import_accounts(*, data: bytes, dry_run: bool = False, by=None) -> ImportResult:
-    """Create or update accounts from CSV, matched by ``external_id``, else by ``name``.
-    A changed owner is recorded as an ownership transfer (by ``by``)."""
-    table = read_csv(data, ACCOUNT_COLUMNS)
-    rows = table.rows
-    result = ImportResult(kind="accounts", dry_run=dry_run, columns=table.columns)
-    parsed = []
-    for row in rows:
-        parsed.append(
-            (
-                row,
-                row.text("name", max_length=200, required=True),
-                row.text("external_id", max_length=100) or None,
-                {
-                    "segment": row.text("segment", max_length=100),
-                    "industry": row.text("industry", max_length=100),
-                    "employees": row.integer("employees"),
-                    "owner_email": row.email("owner_email"),
-                },
-            )
+@register
+class AccountImport(UpsertImport):
+    """Create or update accounts, matched by ``external_id``, else by ``name``. A changed
+    owner is recorded as an ownership transfer (by ``by``)."""
+
+    kind = "accounts"
+    model = Account
+    columns = ACCOUNT_COLUMNS
+    matched_by = gettext_lazy("external_id when given, else name")
+
+    def parse(self, row: Row) -> Parsed:
+        return Parsed(
+            row,
+            {
+                "name": row.text("name", max_length=200, required=True),
+                "external_id": row.text("external_id", max_length=100) or None,
+                "segment": row.text("segment", max_length=100),
+                "industry": row.text("industry", max_length=100),
+                "employees": row.integer("employees"),
+                "owner_email": row.email("owner_email"),
+            },
         )
-    report_duplicates(
-        group_by(rows, lambda r: r.values.get("external_id") or None),
-        lambda ext: _("external_id %(value)s") % {"value": ext},
-    )
-    report_duplicates(
-        group_by(rows, lambda r: r.values.get("name") or None),
-        lambda name: _("the account name “%(name)s”") % {"name": name},
-    )
 
-    with_segment = {v["segment"].lower(): v["segment"] for _r, _n, _e, v in parsed if v["segment"]}
-    segments = {
-        name.lower(): pk
-        for pk, name in Segment.objects.values_list("pk", "name")
-        if name.lower() in with_segment
-    }
-    new_segments = {key: name for key, name in with_segment.items() if key not in segments}
-    owners = users_by_email({v["owner_email"] for _r, _n, _e, v in parsed})
-    by_ext, by_name = {}, {}
-    exts = {ext for _r, _n, ext, _v in parsed if ext}
-    names = {name for _r, name, _e, _v in parsed if name}
-    for chunk in chunks(exts):
-        by_ext.update((a["external_id"], a) for a in _stored_accounts(external_id__in=chunk))
-    for chunk in chunks(names):
-        by_name.update((a["name"], a) for a in _stored_accounts(name__in=chunk))
+    def unique_keys(self):
+        return [
+            (
+                lambda item: item.row.value("external_id") or None,
+                lambda ext: _("external_id %(value)s") % {"value": ext},
+            ),
+            (
+                lambda item: item.row.value("name") or None,
+                lambda name: _("the account name “%(name)s”") % {"name": name},
+            ),
+        ]
 
-    changes = []
-    for row, name, ext, values in parsed:
-        if not row.ok:
-            continue
-        stored = _match_account(row, name, ext, by_ext, by_name)
+    def load(self, parsed: list[Parsed]) -> None:
+        named = {p.values["segment"].lower(): p.values["segment"] for p in parsed}
+        named.pop("", None)
+        self.segments = {
+            name.lower(): pk
+            for pk, name in Segment.objects.values_list("pk", "name")
+            if name.lower() in named
+        }
+        self.new_segments = {key: name for key, name in named.items() if key not in self.segments}
+        self.owners = users_by_email({p.values["owner_email"] for p in parsed})
+        self.by_ext, self.by_name = {}, {}
+        for chunk in chunks({p.values["external_id"] for p in parsed} - {None}):
+            stored = stored_rows(Account, ACCOUNT_FIELDS, external_id__in=chunk)
+            self.by_ext.update((a["external_id"], a) for a in stored)
+        for chunk in chunks({p.values["name"] for p in parsed}):
+            self.by_name.update(
+                (a["name"], a) for a in stored_rows(Account, ACCOUNT_FIELDS, name__in=chunk)
+            )
+
+    def match(self, item: Parsed) -> Change:
+        row, values = item.row, item.values
+        name, ext = values["name"], values["external_id"]
+        stored = self._stored(row, name, ext)
         new = {"name": name}
         if ext and (stored is None or stored["external_id"] is None):
             new["external_id"] = ext
         if row.has("segment"):
             key = values["segment"].lower()
-            new["segment_id"] = segments.get(key, ("new", key)) if key else None
+            new["segment_id"] = self.segments.get(key, ("new", key)) if key else None
         if row.has("industry"):
             new["industry"] = values["industry"]
         if row.has("employees"):
             new["employees"] = values["employees"]
         if row.has("owner_email"):
-            owner = _owner(row, values["owner_email"], owners)
+            owner = self._owner(row, values["owner_email"])
             new["owner_id"] = owner.pk if owner else None
             new["team_id"] = owner.team_id if owner else None
-        if row.ok:
-            changes.append(Change(row, new, stored))
-    report_same_target(changes, lambda a: _("the account “%(name)s”") % {"name": a["name"]})
-    table.errors.raise_if_any()
-    count_changes(result, changes)
-    if new_segments:
-        names = ", ".join(sorted(new_segments.values()))
-        result.notes.append(_("new segments: %(names)s") % {"names": names})
-    moves = [
-        c
-        for c in changes
-        if c.stored is not None and c.changed.get("owner_id") not in (None, c.stored["owner_id"])
-    ]
-    if moves:
-        result.notes.append(_("ownership transfers recorded: %(n)s") % {"n": len(moves)})
-    if dry_run:
-        return result
+        return Change(row, new, stored)
 
-    def write():
+    def _stored(self, row: Row, name: str, ext: str | None) -> dict | None:
+        """The stored account a row updates: by external ID, else by name (an account found
+        by name takes the row's external ID only if it has none)."""
+        same_name = self.by_name.get(name)
+        if ext is None:
+            return same_name
+        stored = self.by_ext.get(ext)
+        if stored is None:
+            if same_name is not None and same_name["external_id"] is not None:
+                row.error(
+                    _(
+                        "the name “%(name)s” belongs to the account with external_id "
+                        "%(other)s, not %(ext)s"
+                    )
+                    % {"name": name, "other": same_name["external_id"], "ext": ext}
+                )
+            return same_name
+        if same_name is not None and same_name["pk"] != stored["pk"]:
+            row.error(
+                _("cannot rename account %(ext)s to “%(name)s”: another account has that name")
+                % {"ext": ext, "name": name}
+            )
+        return stored
+
+    def _owner(self, row: Row, email: str) -> UserRef | None:
+        if not email:
+            return None
+        owner = self.owners.get(email.lower())
+        if owner is None:
+            row.error(_("owner_email %(email)s is not the email of any user") % {"email": email})
+        elif not owner.is_active:
+            row.error(_("owner_email %(email)s belongs to a deactivated user") % {"email": email})
+        return owner
+
+    def describe_stored(self, stored: dict) -> str:
+        return _("the account “%(name)s”") % {"name": stored["name"]}
+
+    def notes(self, changes: list[Change]) -> list[str]:
+        notes = []
+        if self.new_segments:
+            names = ", ".join(sorted(self.new_segments.values()))
+            notes.append(_("new segments: %(names)s") % {"names": names})
+        if moves := _owner_changes(changes):
+            notes.append(_("ownership transfers recorded: %(n)s") % {"n": len(moves)})
+        return notes
+
+    def write(self, changes: list[Change]) -> None:
         segment_ids = {
-            key: Segment.objects.get_or_create(name=name)[0].pk
-            for key, name in new_segments.items()
+            key: services.get_or_create_segment(name=name).pk
+            for key, name in self.new_segments.items()
         }
         for change in changes:
             if isinstance(change.values.get("segment_id"), tuple):
                 change.values["segment_id"] = segment_ids[change.values["segment_id"][1]]
-        creates = [Account(**change.values) for change in changes if change.stored is None]
-        updates = [c for c in changes if c.action == "update"]
-        fields = {f for c in updates for f in c.changed}
-        bulk_write(
-            Account,
-            creates=creates,
-            updates=[Account(**c.merged()) for c in updates],
-            fields=fields,
-        )
+        super().write(changes)
         now = timezone.now()
         transfers = OwnershipTransfer.objects.bulk_create(
             OwnershipTransfer(
                 account_id=c.stored["pk"],
                 from_owner_id=c.stored["owner_id"],
                 to_owner_id=c.values["owner_id"],
-                transferred_by=by,
+                transferred_by=self.by,
                 transferred_at=now,
-                reason=TRANSFER_REASON,
+                reason=OwnershipTransfer.IMPORT_REASON,
             )
-            for c in moves
+            for c in _owner_changes(changes)
         )
         for transfer in transfers:
             events.publish(events.OwnershipTransferred(transfer.pk))
-        if updates:  # a new owner or segment (its cadence) changes what health sees
-            touched = {c.stored["pk"] for c in updates}
+        # A new owner or segment (its cadence) changes what the health measures see.
+        touched = {c.stored["pk"] for c in changes if c.action == "update"}
+        if touched:
             events.publish(events.AccountsChanged(touched, events.What.ACCOUNT))
 
-    write_atomically(write)
-    return result
+
+def _owner_changes(changes: list[Change]) -> list[Change]:
+    """The rows that give a stored account another owner (recorded as transfers)."""
+    return [
+        c
+        for c in changes
+        if c.stored is not None and c.changed.get("owner_id") not in (None, c.stored["owner_id"])
+    ]
 
 
-def _stored_accounts(**lookup) -> list[dict]:
-    rows = Account.objects.filter(**lookup).values_list(*ACCOUNT_FIELDS)
-    return [dict(zip(ACCOUNT_FIELDS, values, strict=True)) for values in rows]
-
-
-def _match_account(row: Row, name: str, ext: str | None, by_ext, by_name) -> dict | None:
-    """The stored account a row updates: by external ID, else by name (an account found by
-    name takes the row's external ID only if it has none)."""
-    same_name = by_name.get(name)
-    if ext is None:
-        return same_name
-    stored = by_ext.get(ext)
-    if stored is None:
-        if same_name is not None and same_name["external_id"] is not None:
-            row.error(
-                _(
-                    "the name “%(name)s” belongs to the account with external_id %(other)s, "
-                    "not %(ext)s"
-                )
-                % {"name": name, "other": same_name["external_id"], "ext": ext}
-            )
-        return same_name
-    if same_name is not None and same_name["pk"] != stored["pk"]:
-        row.error(
-            _("cannot rename account %(ext)s to “%(name)s”: another account has that name")
-            % {"ext": ext, "name": name}
-        )
-    return stored
-
-
-def _owner(row: Row, email: str, owners: dict[str, UserRef]) -> UserRef | None:
-    if not email:
-        return None
-    owner = owners.get(email.lower())
-    if owner is None:
-        row.error(_("owner_email %(email)s is not the email of any user") % {"email": email})
-    elif not owner.is_active:
-        row.error(_("owner_email %(email)s belongs to a deactivated user") % {"email": email})
-    return owner
-
-
-register(
-    Importer(
-        kind="accounts",
-        columns=ACCOUNT_COLUMNS,
-        matched_by=gettext_lazy("external_id when given, else name"),
-        run=import_accounts,
-    )
-)
+import_accounts = AccountImport.run
 
 
 # --- contacts -------------------------------------------------------------------------------
@@ -394,73 +292,80 @@ CONTACT_COLUMNS = (
     Column("is_champion", help=gettext_lazy("true/false, yes/no, 1/0 or empty (= no)")),
     Column("preferred_channel", help=gettext_lazy("email, phone, video, in_person or chat")),
     Column("preferences", help=gettext_lazy("personal preferences, free text")),
-    Column("left_on", help=gettext_lazy("the date the person left the company (YYYY-MM-DD)")),
+    Column(
+        "left_on",
+        help=gettext_lazy("the date the person left the company (YYYY-MM-DD or DD.MM.YYYY)"),
+    ),
 )
 CONTACT_FIELDS = ["pk", "account_id", "name", "email", "phone", "title", "is_decision_maker"]
 CONTACT_FIELDS += ["is_champion", "preferred_channel", "preferences", "left_on"]
+CONTACT_OPTIONAL = {
+    "phone": lambda r: r.text("phone", max_length=50),
+    "title": lambda r: r.text("title", max_length=200),
+    "is_decision_maker": lambda r: r.boolean("is_decision_maker"),
+    "is_champion": lambda r: r.boolean("is_champion"),
+    "preferred_channel": lambda r: r.choice("preferred_channel", Contact.Channel),
+    "preferences": lambda r: r.text("preferences"),
+    "left_on": lambda r: r.date("left_on"),
+}
 
 
-def import_contacts(*, data: bytes, dry_run: bool = False, by=None) -> ImportResult:
-    """Create or update contacts from CSV, matched by (account, email) when the row has an
-    email, else by (account, name). A stored contact without email is found by name."""
-    table = read_csv(data, CONTACT_COLUMNS)
-    rows = table.rows
-    result = ImportResult(kind="contacts", dry_run=dry_run, columns=table.columns)
-    account_ids = resolve_accounts(rows)
-    parsed = []
-    for row in rows:
+@dataclass
+class ContactRow(Parsed):
+    email: str = ""
+
+
+@register
+class ContactImport(UpsertImport):
+    """Create or update contacts, matched by (account, email) when the row has an email, else
+    by (account, name). A stored contact without email is found by name."""
+
+    kind = "contacts"
+    model = Contact
+    columns = CONTACT_COLUMNS
+    matched_by = gettext_lazy("(account, email) when email is given, else (account, name)")
+
+    def prepare(self, rows: list[Row]) -> None:
+        self.account_ids = resolve_accounts(rows)
+
+    def parse(self, row: Row) -> ContactRow:
         values = {"name": row.text("name", max_length=200, required=True)}
         email = row.email("email")
-        optional = {
-            "phone": lambda r: r.text("phone", max_length=50),
-            "title": lambda r: r.text("title", max_length=200),
-            "is_decision_maker": lambda r: r.boolean("is_decision_maker"),
-            "is_champion": lambda r: r.boolean("is_champion"),
-            "preferred_channel": lambda r: r.choice("preferred_channel", Contact.Channel),
-            "preferences": lambda r: r.text("preferences"),
-            "left_on": lambda r: r.date("left_on"),
-        }
-        values.update((name, read(row)) for name, read in optional.items() if row.has(name))
-        parsed.append((row, account_ids.get(row.line), email, values))
-
-    def key(item):
-        row, account_id, email, _values = item
-        if account_id is None:
-            return None
-        return (
-            (account_id, "email", email.lower())
-            if email
-            else (account_id, "name", row.values["name"])
-        )
-
-    keyed = group_by(parsed, key)
-    report_duplicates(
-        {k: [item[0] for item in items] for k, items in keyed.items()},
-        lambda k: (
-            (
-                _("the contact with email “%(value)s” of this account")
-                if k[1] == "email"
-                else _("the contact named “%(value)s” of this account")
+        values.update((name, read(row)) for name, read in CONTACT_OPTIONAL.items() if row.has(name))
+        account_id = self.account_ids.get(row.line)
+        key = None
+        if account_id is not None:
+            key = (
+                (account_id, "email", email.lower())
+                if email
+                else (account_id, "name", row.value("name"))
             )
-            % {"value": k[2]}
-        ),
-    )
-    stored_by_email, stored_by_name = {}, {}
-    for chunk in chunks({aid for _r, aid, _e, _v in parsed if aid is not None}):
-        for values in Contact.objects.filter(account_id__in=chunk).values_list(*CONTACT_FIELDS):
-            contact = dict(zip(CONTACT_FIELDS, values, strict=True))
-            if contact["email"]:
-                stored_by_email[(contact["account_id"], contact["email"].lower())] = contact
-            stored_by_name.setdefault((contact["account_id"], contact["name"]), []).append(contact)
+        return ContactRow(row, values, key, email)
 
-    changes = []
-    for row, account_id, email, values in parsed:
-        if not row.ok:
-            continue
-        same_name = stored_by_name.get((account_id, values["name"]), [])
+    def describe_key(self, key) -> str:
+        if key[1] == "email":
+            text = _("the contact with email “%(value)s” of this account")
+        else:
+            text = _("the contact named “%(value)s” of this account")
+        return text % {"value": key[2]}
+
+    def load(self, parsed: list[Parsed]) -> None:
+        self.by_email, self.by_name = {}, {}
+        for chunk in chunks({p.key[0] for p in parsed}):
+            for contact in stored_rows(Contact, CONTACT_FIELDS, account_id__in=chunk):
+                if contact["email"]:
+                    self.by_email[(contact["account_id"], contact["email"].lower())] = contact
+                self.by_name.setdefault((contact["account_id"], contact["name"]), []).append(
+                    contact
+                )
+
+    def match(self, item: ContactRow) -> Change | None:
+        row, values, email = item.row, item.values, item.email
+        account_id = item.key[0]
+        same_name = self.by_name.get((account_id, values["name"]), [])
         without_email = [c for c in same_name if not c["email"]]
         if email:
-            stored = stored_by_email.get((account_id, email.lower()))
+            stored = self.by_email.get((account_id, email.lower()))
             if stored is None and len(without_email) == 1:
                 stored = without_email[0]
         else:
@@ -470,130 +375,116 @@ def import_contacts(*, data: bytes, dry_run: bool = False, by=None) -> ImportRes
                     "account “%(account)s” has %(n)s contacts named “%(name)s”: add their "
                     "email to tell them apart"
                 )
-                params = {"account": row.values["account"], "n": len(candidates)}
+                params = {"account": row.value("account"), "n": len(candidates)}
                 row.error(text % {**params, "name": values["name"]})
-                continue
+                return None
             stored = candidates[0] if candidates else None
         if email and (stored is None or not stored["email"]):
             values["email"] = email
         if stored is None:
             values["account_id"] = account_id
-        changes.append(Change(row, values, stored))
-    report_same_target(changes, lambda c: _("the stored contact “%(name)s”") % {"name": c["name"]})
-    table.errors.raise_if_any()
-    count_changes(result, changes)
-    if dry_run:
-        return result
+        return Change(row, values, stored)
 
-    def write():
-        updates = [c for c in changes if c.action == "update"]
-        bulk_write(
-            Contact,
-            creates=[Contact(**c.values) for c in changes if c.stored is None],
-            updates=[Contact(**c.merged()) for c in updates],
-            fields={f for c in updates for f in c.changed},
-        )
+    def describe_stored(self, stored: dict) -> str:
+        return _("the stored contact “%(name)s”") % {"name": stored["name"]}
+
+    def write(self, changes: list[Change]) -> None:
+        super().write(changes)
         touched = {c.merged()["account_id"] for c in changes if c.action != "unchanged"}
-        if touched:
+        if touched:  # the relationship measure reads contacts
             events.publish(events.AccountsChanged(touched, events.What.CONTACT))
 
-    write_atomically(write)
-    return result
 
-
-register(
-    Importer(
-        kind="contacts",
-        columns=CONTACT_COLUMNS,
-        matched_by=gettext_lazy("(account, email) when email is given, else (account, name)"),
-        run=import_contacts,
-    )
-)
+import_contacts = ContactImport.run
 
 
 # --- contracts ------------------------------------------------------------------------------
 
+DATE_HELP = "YYYY-MM-DD / DD.MM.YYYY"
 CONTRACT_COLUMNS = (
     Column("account", True, gettext_lazy("the account's external_id or name")),
     Column("reference", True, gettext_lazy("the contract's unique reference")),
-    Column("start_date", True, "YYYY-MM-DD"),
-    Column("end_date", help=gettext_lazy("YYYY-MM-DD, empty = open-ended")),
+    Column("start_date", True, DATE_HELP),
+    Column("end_date", help=gettext_lazy("a date, empty = open-ended")),
     Column(
         "cancelled_on",
-        help=gettext_lazy("YYYY-MM-DD, the first day it no longer counts; empty = none"),
+        help=gettext_lazy("a date, the first day it no longer counts; empty = none"),
     ),
     Column(
-        "monthly_value", True, gettext_lazy("a number ≥ 0 with at most two decimals, e.g. 1200.50")
+        "monthly_value",
+        True,
+        gettext_lazy(
+            "a number ≥ 0 with at most two decimals, e.g. 1200.50 (1.200,50 in a "
+            "semicolon-separated file)"
+        ),
     ),
 )
 CONTRACT_FIELDS = ["pk", "account_id", "start_date", "end_date", "cancelled_on", "monthly_value"]
+TERMS = ("start_date", "end_date", "cancelled_on", "monthly_value")
 
 
-def import_contracts(*, data: bytes, dry_run: bool = False, by=None) -> ImportResult:
-    """Create or update contracts from CSV, matched by ``reference``, and refresh the ledger
-    (spans and cached status) of every account whose contracts changed, in one transaction."""
-    table = read_csv(data, CONTRACT_COLUMNS)
-    rows = table.rows
-    result = ImportResult(kind="contracts", dry_run=dry_run, columns=table.columns)
-    account_ids = resolve_accounts(rows)
-    parsed = []
-    for row in rows:
+@register
+class ContractImport(UpsertImport):
+    """Create or update contracts, matched by ``reference``; their terms are checked and the
+    ledger refreshed by ``services.import_contracts``, in the import's transaction."""
+
+    kind = "contracts"
+    model = Contract
+    columns = CONTRACT_COLUMNS
+    matched_by = "reference"
+
+    def prepare(self, rows: list[Row]) -> None:
+        self.account_ids = resolve_accounts(rows)
+        self.terms_refused = _("%(column)s %(value)s: %(message)s")  # once, not once a row
+
+    def parse(self, row: Row) -> Parsed:
         values = {
-            "account_id": account_ids.get(row.line),
+            "account_id": self.account_ids.get(row.line),
             "start_date": row.date("start_date", required=True),
             "monthly_value": row.decimal("monthly_value", required=True),
         }
         for name in ("end_date", "cancelled_on"):
             if row.has(name):
                 values[name] = row.date(name)
-        for name in ("start_date", "end_date", "cancelled_on"):
-            if contract_day_out_of_range(values.get(name)):
-                row.error(
-                    _("%(column)s %(day)s is not between 1900 and 2999")
-                    % {"column": name, "day": values[name]}
-                )
-        parsed.append((row, row.text("reference", max_length=100, required=True), values))
-    report_duplicates(
-        group_by(rows, lambda r: r.values.get("reference") or None),
-        lambda ref: _("reference %(value)s") % {"value": ref},
-    )
-    stored = {}
-    for chunk in chunks({ref for _r, ref, _v in parsed if ref}):
-        for ref, *values in Contract.objects.filter(reference__in=chunk).values_list(
-            "reference", *CONTRACT_FIELDS
-        ):
-            stored[ref] = dict(zip(CONTRACT_FIELDS, values, strict=True))
+        return Parsed(row, values, row.text("reference", max_length=100, required=True) or None)
 
-    changes = []
-    for row, reference, values in parsed:
-        if not row.ok:
-            continue
-        change = Change(row, values, stored.get(reference))
+    def describe_key(self, reference) -> str:
+        return _("reference %(value)s") % {"value": reference}
+
+    def load(self, parsed: list[Parsed]) -> None:
+        self.stored = {}
+        for chunk in chunks({p.key for p in parsed}):
+            fields = ["reference", *CONTRACT_FIELDS]
+            for contract in stored_rows(Contract, fields, reference__in=chunk):
+                self.stored[contract.pop("reference")] = contract
+
+    def match(self, item: Parsed) -> Change:
+        change = Change(item.row, item.values, self.stored.get(item.key))
         terms = {"end_date": None, "cancelled_on": None, **change.merged()}
-        start = terms["start_date"]
-        if terms["end_date"] is not None and terms["end_date"] < start:
-            row.error(
-                _("end_date %(day)s is before start_date %(start)s")
-                % {"day": terms["end_date"], "start": start}
-            )
-        if terms["cancelled_on"] is not None and terms["cancelled_on"] < start:
-            row.error(
-                _("cancelled_on %(day)s is before start_date %(start)s")
-                % {"day": terms["cancelled_on"], "start": start}
-            )
+        try:
+            services.validate_contract_terms(*(terms[name] for name in TERMS))
+        except ValidationError as error:
+            for column, messages in error.message_dict.items():
+                written = item.row.value(column) or terms.get(column)
+                for message in messages:
+                    item.row.error(
+                        self.terms_refused
+                        % {"column": column, "value": written, "message": message}
+                    )
         if change.stored is None:
-            values["reference"] = reference
-        changes.append(change)
-    table.errors.raise_if_any()
-    count_changes(result, changes)
-    touched = set()
-    for change in changes:
-        if change.action != "unchanged":
-            touched.add(change.values["account_id"])
-            if change.stored is not None:
-                touched.add(change.stored["account_id"])
-    if touched:
-        if dry_run:
+            item.values["reference"] = item.key
+        return change
+
+    def notes(self, changes: list[Change]) -> list[str]:
+        touched = set()
+        for change in changes:
+            if change.action != "unchanged":
+                touched.add(change.values["account_id"])
+                if change.stored is not None:
+                    touched.add(change.stored["account_id"])
+        if not touched:
+            return []
+        if self.dry_run:
             text = ngettext(
                 "ledger to refresh for %(n)s account",
                 "ledger to refresh for %(n)s accounts",
@@ -605,29 +496,11 @@ def import_contracts(*, data: bytes, dry_run: bool = False, by=None) -> ImportRe
                 "ledger refreshed for %(n)s accounts",
                 len(touched),
             )
-        result.notes.append(text % {"n": len(touched)})
-    if dry_run:
-        return result
+        return [text % {"n": len(touched)}]
 
-    def write():
-        updates = [c for c in changes if c.action == "update"]
-        bulk_write(
-            Contract,
-            creates=[Contract(**c.values) for c in changes if c.stored is None],
-            updates=[Contract(**c.merged()) for c in updates],
-            fields={f for c in updates for f in c.changed},
-        )
-        refresh_ledger(account_ids=touched)
-
-    write_atomically(write)
-    return result
+    def write(self, changes: list[Change]) -> None:
+        new, changed, fields = self.instances(changes)
+        services.import_contracts(new=new, changed=changed, fields=fields, reason=HISTORY_REASON)
 
 
-register(
-    Importer(
-        kind="contracts",
-        columns=CONTRACT_COLUMNS,
-        matched_by="reference",
-        run=import_contracts,
-    )
-)
+import_contracts = ContractImport.run

@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -463,6 +464,9 @@ class LedgerRevision(models.Model):
 class OwnershipTransfer(models.Model):
     """A change of owner, with the handover the new owner acknowledges."""
 
+    # The reason the CSV import gives; stored as its msgid, worded when read (``reason_text``).
+    IMPORT_REASON = gettext_noop("Changed by CSV import")
+
     account = models.ForeignKey(
         Account, verbose_name=_("account"), related_name="transfers", on_delete=models.CASCADE
     )
@@ -517,6 +521,12 @@ class OwnershipTransfer(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("customers:account_detail", args=[self.account_id]) + "#transfers"
+
+    @property
+    def reason_text(self) -> str:
+        """Why, in the reader's language when the CSV import gave the reason; a person's
+        reason as they wrote it."""
+        return gettext(self.reason) if self.reason == self.IMPORT_REASON else self.reason
 
 
 class HandoverRequest(models.Model):

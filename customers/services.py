@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from crm import events, inbox, scoping
-from crm.db import bulk_update_values
+from crm.db import bulk_update_values, bulk_write, chunks
 
 from .ledger import ContractTerms, DerivedStatus, derive_status, merge_spans, mrr_pieces
 from .models import (
@@ -179,6 +179,11 @@ def create_account(*, name: str, owner=None, segment: Segment | None = None, **f
 EARLIEST_CONTRACT_DAY, LATEST_CONTRACT_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 
 
+# What a contract write sets (``create_contract`` takes them all, ``update_contract`` any).
+CONTRACT_FIELDS = ("account", "reference", "start_date", "end_date", "cancelled_on")
+CONTRACT_FIELDS += ("notice_period_days", "notice_given_on", "renewal_confirmed", "monthly_value")
+
+
 def contract_day_out_of_range(day: dt.date | None) -> bool:
     return day is not None and not EARLIEST_CONTRACT_DAY <= day <= LATEST_CONTRACT_DAY
 
@@ -210,6 +215,9 @@ def create_contract(
     monthly_value: Decimal,
     end_date: dt.date | None = None,
     cancelled_on: dt.date | None = None,
+    notice_period_days: int | None = None,
+    notice_given_on: dt.date | None = None,
+    renewal_confirmed: bool = False,
     today: dt.date | None = None,
 ) -> Contract:
     """Add a contract to the ledger and refresh the account's spans and status."""
@@ -221,6 +229,9 @@ def create_contract(
         start_date=start_date,
         end_date=end_date,
         cancelled_on=cancelled_on,
+        notice_period_days=notice_period_days,
+        notice_given_on=notice_given_on,
+        renewal_confirmed=renewal_confirmed,
         monthly_value=monthly_value,
     )
     contract.full_clean()
@@ -244,6 +255,41 @@ def update_contract(*, contract: Contract, today: dt.date | None = None, **chang
     contract.save()
     refresh_ledger(account_ids={old_account_id, contract.account_id}, today=today)
     return contract
+
+
+@transaction.atomic
+def delete_contracts(*, contracts: Iterable[Contract], today: dt.date | None = None) -> int:
+    """Remove contracts from the ledger and refresh their accounts' spans and status. Returns
+    how many were deleted."""
+    rows = Contract.objects.filter(pk__in=[contract.pk for contract in contracts])
+    account_ids = set(rows.select_for_update().values_list("account_id", flat=True))
+    _total, deleted = rows.delete()
+    refresh_ledger(account_ids=account_ids, today=today)
+    return deleted.get(Contract._meta.label, 0)
+
+
+@transaction.atomic
+def import_contracts(
+    *,
+    new: list[Contract],
+    changed: list[Contract],
+    fields: Iterable[str],
+    reason: str,
+    today: dt.date | None = None,
+) -> int:
+    """Write many contracts at once (the CSV import): insert ``new`` and update ``fields`` of
+    ``changed``, each checked by ``validate_contract_terms``, then refresh the ledger of every
+    account they touch (the previous one too, when a contract moved), once. Returns how many
+    accounts were refreshed."""
+    for contract in (*new, *changed):
+        validate_contract_terms(
+            contract.start_date, contract.end_date, contract.cancelled_on, contract.monthly_value
+        )
+    touched = {contract.account_id for contract in (*new, *changed)}
+    for chunk in chunks([contract.pk for contract in changed]):
+        touched.update(Contract.objects.filter(pk__in=chunk).values_list("account_id", flat=True))
+    bulk_write(Contract, creates=new, updates=changed, fields=fields, reason=reason)
+    return refresh_ledger(account_ids=touched, today=today)
 
 
 @transaction.atomic

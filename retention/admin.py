@@ -15,19 +15,20 @@ from crm import events
 from crm.admin import AnnouncesAccountChanges
 from crm.admin_actions import export_as_csv
 from crm.admin_widgets import TolerantAutocomplete
-from crm.i18n import translate_stored
 from crm.queue import enqueue_safely
 
 from .health import flags as flag_services
 from .health import scoring
-from .health.measures import MEASURE_WORDS
+from .health.wording import MEASURE_WORDS, word, word_for
 from .models import (
+    COMMENT_MAX_LENGTH,
     HealthScore,
     Rating,
     RiskFlag,
     RiskFlagEvent,
     ScoringConfiguration,
     SentimentReading,
+    said,
 )
 from .tasks import score_accounts as score_accounts_task
 
@@ -175,11 +176,11 @@ class HealthScoreAdmin(ReadOnlyAdmin):
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
-                    _(MEASURE_WORDS[key]) if key in MEASURE_WORDS else key,
+                    word_for(MEASURE_WORDS, key),
                     Rating(m["rating"]).label if m.get("rating") in Rating.values else _("n/a"),
                     m.get("weight"),
                     m.get("impact"),
-                    translate_stored(m.get("explanation")),
+                    word(said(m)),
                 )
                 for key, m in obj.measures.items()
             ),
@@ -196,16 +197,21 @@ class RiskFlagEventInline(admin.TabularInline):
     model = RiskFlagEvent
     extra = 0
     can_delete = False
-    fields = ["at", "by", "from_status", "to_status", "comment"]
+    fields = ["at", "by", "from_status", "to_status", "worded_note"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    @admin.display(description=gettext_lazy("comment"))
+    def worded_note(self, obj):
+        return word(obj.note)
+
 
 class CommentForm(forms.Form):
     comment = forms.CharField(
-        label=gettext_lazy("Comment"), widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("Comment"),
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": COMMENT_MAX_LENGTH}),
     )
 
 
@@ -248,12 +254,13 @@ class RiskFlagAdmin(ReadOnlyAdmin):
         "last_seen_on",
         "measured_value",
         "threshold",
-        "explanation",
+        "worded_explanation",
         "owner",
     ]
     list_filter = ["status", "reason", "auto_resolved", "raised_on"]
     list_select_related = ["account__owner"]
-    search_fields = ["account__name", "explanation"]
+    search_fields = ["account__name"]
+    readonly_fields = ["worded_explanation"]
     date_hierarchy = "raised_on"
     show_full_result_count = False
     inlines = [RiskFlagEventInline]
@@ -262,6 +269,10 @@ class RiskFlagAdmin(ReadOnlyAdmin):
     @admin.display(description=gettext_lazy("owner"), ordering="account__owner__username")
     def owner(self, obj):
         return obj.account.owner
+
+    @admin.display(description=gettext_lazy("explanation"))
+    def worded_explanation(self, obj):
+        return word(obj.why)
 
     @admin.action(description=gettext_lazy("Acknowledge with a comment"), permissions=["change"])
     def acknowledge(self, request, queryset):

@@ -32,7 +32,14 @@ from .figures.metrics import RetentionError, retention_figures
 from .figures.periods import parse_period
 from .health import flags
 from .health import selectors as flag_selectors
-from .models import Band, HealthScore, Rating, RiskFlag, RiskFlagEvent
+from .health.wording import word
+from .models import Band, HealthScore, Rating, RiskFlag, RiskFlagEvent, said
+
+MESSAGE_HELP = _(
+    'What the scoring said, as a message id and its parameters (e.g. {"id": "no_meeting", '
+    '"days": 47, "cadence": 30}); null on rows from before messages were stored.'
+)
+WORDED_HELP = _("The same in the request's language.")
 
 # --- health scores ------------------------------------------------------------------------
 
@@ -47,7 +54,11 @@ class MeasureSerializer(serializers.Serializer):
     points = serializers.IntegerField(allow_null=True)
     weight = serializers.FloatField()
     impact = serializers.IntegerField(help_text=_("Points it cost against a perfect score."))
-    explanation = serializers.CharField()
+    message = serializers.JSONField(allow_null=True, default=None, help_text=MESSAGE_HELP)
+    explanation = serializers.SerializerMethodField(help_text=WORDED_HELP)
+
+    def get_explanation(self, measure: dict) -> str:
+        return word(said(measure))
 
 
 class ReasonSerializer(MeasureSerializer):
@@ -59,7 +70,10 @@ class HealthScoreSerializer(serializers.ModelSerializer):
     band = serializers.ChoiceField(choices=Band.choices, allow_blank=True, read_only=True)
     measures = serializers.DictField(child=MeasureSerializer(), read_only=True)
     reasons = ReasonSerializer(many=True, read_only=True)
-    guards = serializers.ListField(child=serializers.CharField(), read_only=True)
+    guards = serializers.SerializerMethodField(help_text=_("The guard notes, worded."))
+    guard_messages = serializers.SerializerMethodField(
+        help_text=_("The guard notes as messages (null for a note from before messages).")
+    )
 
     class Meta:
         model = HealthScore
@@ -75,11 +89,18 @@ class HealthScoreSerializer(serializers.ModelSerializer):
             "onboarding",
             "on_watch",
             "guards",
+            "guard_messages",
             "measures",
             "reasons",
             "computed_at",
         ]
         read_only_fields = fields
+
+    def get_guards(self, health: HealthScore) -> list[str]:
+        return [word(g) for g in health.guards]
+
+    def get_guard_messages(self, health: HealthScore) -> list[dict | None]:
+        return [g if isinstance(g, dict) else None for g in health.guards]
 
 
 class HealthScoreFilter(filters.FilterSet):
@@ -143,11 +164,18 @@ class AccountHealthView(GenericAPIView):
 
 class RiskFlagEventSerializer(serializers.ModelSerializer):
     by_name = serializers.StringRelatedField(source="by", read_only=True, allow_null=True)
+    comment = serializers.SerializerMethodField(
+        help_text=_("A person's comment, or what the scoring said, in the request's language.")
+    )
+    message = serializers.JSONField(read_only=True, allow_null=True, help_text=MESSAGE_HELP)
 
     class Meta:
         model = RiskFlagEvent
-        fields = ["at", "by", "by_name", "from_status", "to_status", "comment"]
+        fields = ["at", "by", "by_name", "from_status", "to_status", "comment", "message"]
         read_only_fields = fields
+
+    def get_comment(self, event: RiskFlagEvent) -> str:
+        return word(event.note)
 
 
 class RiskFlagSerializer(serializers.ModelSerializer):
@@ -159,6 +187,16 @@ class RiskFlagSerializer(serializers.ModelSerializer):
         source="resolved_by", read_only=True, allow_null=True
     )
     events = RiskFlagEventSerializer(many=True, read_only=True)
+    explanation = serializers.SerializerMethodField(help_text=WORDED_HELP)
+    explanation_message = serializers.JSONField(
+        read_only=True, allow_null=True, help_text=MESSAGE_HELP
+    )
+    resolved_comment = serializers.SerializerMethodField(
+        help_text=_("How a person dealt with it, or why it resolved itself, worded.")
+    )
+    resolved_message = serializers.JSONField(
+        read_only=True, allow_null=True, help_text=MESSAGE_HELP
+    )
 
     class Meta:
         model = RiskFlag
@@ -174,6 +212,7 @@ class RiskFlagSerializer(serializers.ModelSerializer):
             "measured_value",
             "threshold",
             "explanation",
+            "explanation_message",
             "acknowledged_by",
             "acknowledged_by_name",
             "acknowledged_at",
@@ -182,12 +221,19 @@ class RiskFlagSerializer(serializers.ModelSerializer):
             "resolved_by_name",
             "resolved_at",
             "resolved_comment",
+            "resolved_message",
             "auto_resolved",
             "snoozed_until",
             "snooze_reason",
             "events",
         ]
         read_only_fields = fields
+
+    def get_explanation(self, flag: RiskFlag) -> str:
+        return word(flag.why)
+
+    def get_resolved_comment(self, flag: RiskFlag) -> str:
+        return word(flag.resolution)
 
 
 class FlagCommentSerializer(serializers.Serializer):

@@ -11,10 +11,9 @@ class RetentionConfig(AppConfig):
         from interactions import feedback
 
         from . import follow
-        from .health import flags, wording
+        from .health import flags
         from .models import ScoringConfiguration
 
-        wording.register()
         flags.register_inbox_messages()
         # Thresholds an admin edits here (feedback categories, the default cadence) are read
         # by the lower apps everywhere; they cannot import this one, so they are handed the reader.

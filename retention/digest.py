@@ -24,12 +24,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from crm import inbox
-from crm.i18n import format_money, translate_stored
+from crm.i18n import format_money
 from customers.selectors import pending_handovers_for, renewals_due
 from interactions.calendar import entries as calendar
 from interactions.calendar.reminders import post_due_follow_ups
 
 from .health.scoring import active_configuration
+from .health.wording import word
 from .models import AccountHealth, Band, HealthScore, RiskFlag
 
 
@@ -215,8 +216,7 @@ def _lines(d: Digest) -> list[str]:
     if d.flags:
         lines.append(_("New risk flags on your accounts:"))
         for flag in d.flags:
-            explanation = translate_stored(flag.explanation)
-            lines.append(f"- {flag.account} — {flag.get_reason_display()}: {explanation}")
+            lines.append(f"- {flag.account} — {flag.get_reason_display()}: {word(flag.why)}")
             lines.append(f"  {site}{flag.account.get_absolute_url()}")
         lines.append("")
     if d.renewals:

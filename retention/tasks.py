@@ -25,28 +25,23 @@ logger = logging.getLogger(__name__)
 
 @shared_task
 def score_accounts(day: str | None = None, chunk_size: int = 2000) -> dict:
-    """Score every customer account for ``day`` (ISO date, default today) in chunks run by
-    as many workers as there are. Skips when another run holds the lock."""
+    """``scoring.score_accounts`` for ``day`` (ISO date, default today), its chunks run by as
+    many workers as there are. Skips when another run holds the lock."""
     day_ = dt.date.fromisoformat(day) if day else timezone.localdate()
-    token = scoring.acquire_scoring_lock()
-    if token is None:
+    try:
+        return scoring.score_accounts(today=day_, chunk_size=chunk_size, hand_off=_on_workers)
+    except scoring.ScoringLocked:
         logger.info("Scoring for %s skipped: another run holds the lock", day_)
         return {"day": day_.isoformat(), "skipped": "locked"}
-    try:
-        config = scoring.active_configuration()
-        ranges = scoring.chunk_ranges(day=day_, chunk_size=chunk_size)
-        header = [score_chunk.si(s, e, day_.isoformat(), config.pk) for s, e in ranges]
-        body = finish_scoring.s(day=day_.isoformat(), token=token)
-        finish = chord(header)(body.on_error(release_scoring_lock.si(token)))
-    except Exception:
-        scoring.release_scoring_lock(token=token)
-        raise
-    return {
-        "day": day_.isoformat(),
-        "chunks": len(ranges),
-        "configuration": config.version,
-        "finish_id": finish.id,
-    }
+
+
+def _on_workers(*, ranges, day: dt.date, configuration, token: str) -> dict:
+    """A chord: one ``score_chunk`` per range, then ``finish_scoring`` releases the lock (or
+    ``release_scoring_lock`` does when a chunk failed for good)."""
+    header = [score_chunk.si(s, e, day.isoformat(), configuration.pk) for s, e in ranges]
+    body = finish_scoring.s(day=day.isoformat(), token=token)
+    finish = chord(header)(body.on_error(release_scoring_lock.si(token)))
+    return {"finish_id": finish.id}
 
 
 # A chunk of scoring is idempotent, so acknowledged late: a killed worker's chunk runs again.

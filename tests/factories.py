@@ -319,7 +319,22 @@ class RiskFlagFactory(factory.django.DjangoModelFactory):
     last_seen_on = factory.LazyAttribute(lambda f: f.raised_on)
     measured_value = Decimal("42")
     threshold = Decimal("51")
-    explanation = "score 42 is red (below 51)"
+    # Given an ``explanation``, a flag as raised before messages were stored (text only).
+    explanation = ""
+    explanation_message = factory.LazyAttribute(
+        lambda f: (
+            None
+            if f.explanation
+            else {
+                "id": "entered_red",
+                "score": 42,
+                "yellow": 51,
+                "reasons": [
+                    {"impact": -30, "message": {"id": "no_meeting", "days": 70, "cadence": 30}}
+                ],
+            }
+        )
+    )
 
 
 # --- retention figures ---

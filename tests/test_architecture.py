@@ -22,11 +22,7 @@ RETENTION_TOP = 9
 
 # (importing module, imported module): why it is allowed for now. Keep this empty; an entry
 # names the branch that removes it, and fails once that branch is merged (see below).
-ALLOWED = {
-    # The admin's CSV import page is wired in crm/urls.py; branch `importers` moves it into
-    # customers, after which this entry fails as stale: delete it then.
-    ("crm.urls", "customers.admin_import"): "moved by branch `importers` (issue 12)",
-}
+ALLOWED: dict[tuple[str, str], str] = {}
 
 
 def layer(module: str) -> tuple[int, int] | None:

@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from crm import scoping
 from customers.models import Account, CustomerSpan, Segment
 
+from .breakdowns import SIZE_BANDS, UNKNOWN
 from .metrics import ONE_DAY, check_period, customer_on, resolve_segment
 
 
@@ -87,3 +88,49 @@ ACCOUNTS_BEHIND: dict[str, Callable[..., QuerySet[Account]]] = {
     "retained_customers": retained_customers,
     "churned_customers": churned_customers,
 }
+
+
+def in_group(accounts: QuerySet[Account], *, by: str, key: str) -> QuerySet[Account]:
+    """Narrow ``accounts`` to one group of a breakdown (the keys ``retention.figures.breakdowns``
+    gives its rows). Raises ``LookupError`` for a dimension or key that names no group."""
+    if (
+        by in ("segment", "owner")
+        and key
+        and not (key.isascii() and key.isdigit() and len(key) < 19)
+    ):
+        raise LookupError(key)  # the keys of these groups are ids: anything else is no group
+    if by == "segment":
+        return accounts.filter(segment_id=key) if key else accounts.filter(segment__isnull=True)
+    if by == "industry":
+        return accounts.filter(industry=key)
+    if by == "budget":
+        return accounts.filter(budget_band=key)
+    if by == "owner":
+        return accounts.filter(owner_id=key) if key else accounts.filter(owner__isnull=True)
+    if by == "size":
+        if key == UNKNOWN:
+            return accounts.filter(employees__isnull=True)
+        for label, low, high in SIZE_BANDS:
+            if label == key:
+                band = Q(employees__gte=low)
+                return accounts.filter(band if high is None else band & Q(employees__lte=high))
+    raise LookupError(by)
+
+
+def accounts_behind(
+    which: str,
+    *,
+    start: dt.date,
+    end: dt.date,
+    segment: Segment | None = None,
+    user=None,
+    by: str = "",
+    key: str = "",
+) -> QuerySet[Account]:
+    """The accounts behind one count of the report (``which``: start, new, end, retained or
+    churned), of one breakdown group when ``by`` names its dimension, that ``user`` may see.
+    Raises ``LookupError`` for a count or group that does not exist."""
+    accounts = ACCOUNTS_BEHIND[f"{which}_customers"](
+        start=start, end=end, segment=segment, user=user
+    )
+    return in_group(accounts, by=by, key=key) if by else accounts

@@ -30,13 +30,13 @@ from django_htmx.http import trigger_client_event
 
 from crm import scoping
 from crm.exports import Echo, csv_cell
-from crm.i18n import translate_stored
 from crm.views import add_service_errors, safe_next
 
 from ..models import RiskFlag
 from . import flags
 from . import selectors as flag_selectors
 from .forms import ACTION_FORMS, AtRiskFilterForm
+from .wording import word
 
 PAGE_SIZE = 50
 MOVES_TO = {
@@ -190,7 +190,7 @@ def at_risk_export(request):
                 csv_cell(account.segment or ""),
                 reasons.get(f.reason, f.reason),
                 statuses.get(f.status, f.status),
-                csv_cell(translate_stored(f.explanation)),
+                csv_cell(word(f.why)),
                 "" if f.measured_value is None else f.measured_value,
                 "" if f.threshold is None else f.threshold,
                 timezone.localdate(f.raised_at).isoformat(),

@@ -21,104 +21,83 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy
 
 from crm import events as crm_events
 from crm import inbox, scoping
 from customers.models import Account
 
-from ..models import Band, RiskFlag, RiskFlagEvent
-from .measures import Facts, Health, in_range
+from ..models import Band, RiskFlag, RiskFlagEvent, comment_error
+from .facts import in_range
+from .measures import Facts, Health
+from .wording import Message, message
 
 Reason = RiskFlag.Reason
 Status = RiskFlag.Status
 NOT_GREEN = (Band.YELLOW.value, Band.RED.value)
-# The band as the word a stored sentence holds ("the account is red").
-BAND_WORDS = {
-    Band.GREEN.value: gettext_noop("green"),
-    Band.YELLOW.value: gettext_noop("yellow"),
-    Band.RED.value: gettext_noop("red"),
-}
 
 
 @dataclass(frozen=True, slots=True)
 class Condition:
-    """Why a flag's condition holds: what was measured, against which threshold, in words."""
+    """Why a flag's condition holds: what was measured, against which threshold, and why
+    (``message``: an id and its parameters, worded when read)."""
 
     measured_value: Decimal | int | None
     threshold: Decimal | int | None
-    explanation: str
+    message: Message
 
 
-def _score_words(health: Health) -> str:
-    return _("the account is %(band)s (score %(score)s)") % {
-        "band": _(BAND_WORDS[health.band]) if health.band in BAND_WORDS else health.band,
-        "score": health.score,
-    }
+def _band_state(health: Health) -> Message:
+    return message("band_state", band=health.band, score=health.score)
 
 
 def flag_conditions(*, facts: Facts, health: Health, day: dt.date, config) -> dict[str, Condition]:
     """The flag reasons whose condition holds for one scored account (pure)."""
     found: dict[str, Condition] = {}
     if health.band == Band.RED:
-        reasons = "; ".join(
-            f"{m['impact']}: {m['explanation']}"
+        costs = [
+            {"impact": m["impact"], "message": m["message"]}
             for m in sorted(health.measures.values(), key=lambda m: m["impact"])[:2]
             if m["impact"] < 0
-        )
-        text = _("score %(score)s is red (below %(yellow)s): %(reasons)s")
-        found[Reason.ENTERED_RED] = Condition(
-            health.score,
-            config.yellow_from,
-            text % {"score": health.score, "yellow": config.yellow_from, "reasons": reasons},
-        )
+        ]
+        said = message("entered_red", score=health.score, yellow=config.yellow_from, reasons=costs)
+        found[Reason.ENTERED_RED] = Condition(health.score, config.yellow_from, said)
     if health.score is not None and facts.peak_score is not None:
         drop = facts.peak_score - health.score
         if drop >= config.flag_drop_points:
-            text = _("score fell %(drop)s points within %(days)s days (from %(peak)s to %(now)s)")
-            values = {
-                "drop": drop,
-                "days": config.trend_days,
-                "peak": facts.peak_score,
-                "now": health.score,
-            }
-            found[Reason.SCORE_DROP] = Condition(drop, config.flag_drop_points, text % values)
+            said = message(
+                "score_drop",
+                drop=drop,
+                days=config.trend_days,
+                peak=facts.peak_score,
+                now=health.score,
+            )
+            found[Reason.SCORE_DROP] = Condition(drop, config.flag_drop_points, said)
     if facts.champion_left_on is not None and not facts.champion_named:
         days = (day - facts.champion_left_on).days
-        text = _("the champion left on %(day)s (%(days)s days ago); no new champion is named")
-        found[Reason.CHAMPION_LEFT] = Condition(
-            days,
-            config.relationship_window_days,
-            text % {"day": facts.champion_left_on.isoformat(), "days": days},
-        )
+        said = message("champion_left", day=facts.champion_left_on, days=days)
+        found[Reason.CHAMPION_LEFT] = Condition(days, config.relationship_window_days, said)
     if facts.renewal_on is not None and health.band in NOT_GREEN:
         days = (facts.renewal_on - day).days
         if days <= config.renewal_window_days:
-            text = _("renewal on %(day)s (in %(days)s days) is not confirmed and %(state)s")
-            values = {
-                "day": facts.renewal_on.isoformat(),
-                "days": days,
-                "state": _score_words(health),
-            }
-            found[Reason.RENEWAL_AT_RISK] = Condition(
-                days, config.renewal_window_days, text % values
+            said = message(
+                "renewal_at_risk", day=facts.renewal_on, days=days, state=_band_state(health)
             )
+            found[Reason.RENEWAL_AT_RISK] = Condition(days, config.renewal_window_days, said)
     if facts.last_transfer_on is not None and health.band in NOT_GREEN:
         days = (day - facts.last_transfer_on).days
         if days <= config.transfer_watch_days:
-            text = _("the owner changed %(days)s days ago (on %(day)s) and %(state)s")
-            values = {
-                "days": days,
-                "day": facts.last_transfer_on.isoformat(),
-                "state": _score_words(health),
-            }
-            found[Reason.OWNER_CHANGED] = Condition(days, config.transfer_watch_days, text % values)
+            said = message(
+                "owner_changed", days=days, day=facts.last_transfer_on, state=_band_state(health)
+            )
+            found[Reason.OWNER_CHANGED] = Condition(days, config.transfer_watch_days, said)
     return found
 
 
-def _event(flag: RiskFlag, *, at, to_status: str, from_status: str = "", by=None, comment=""):
+def _event(flag: RiskFlag, *, at, to_status: str, from_status: str = "", said: Message):
+    """A change the nightly run made, saying why."""
     return RiskFlagEvent(
-        flag=flag, at=at, by=by, from_status=from_status, to_status=to_status, comment=comment
+        flag=flag, at=at, from_status=from_status, to_status=to_status, message=said
     )
 
 
@@ -153,11 +132,9 @@ def sync_flags(
             flag.status = Status.OPEN
             changed[flag.pk] = flag
             counts["reopened"] += 1
-            text = _("the snooze ended on %(day)s") % {"day": flag.snoozed_until.isoformat()}
+            said = message("snooze_ended", day=flag.snoozed_until)
             events.append(
-                _event(
-                    flag, at=now, from_status=Status.SNOOZED, to_status=Status.OPEN, comment=text
-                )
+                _event(flag, at=now, from_status=Status.SNOOZED, to_status=Status.OPEN, said=said)
             )
 
     # Flags a person resolved while the condition held at the previous run keep it quiet.
@@ -184,19 +161,21 @@ def sync_flags(
                         last_seen_on=day,
                         measured_value=c.measured_value,
                         threshold=c.threshold,
-                        explanation=c.explanation,
+                        explanation_message=c.message,
                     )
                 )
                 continue
-            current = (flag.measured_value, flag.threshold, flag.explanation, flag.last_seen_on)
-            if current != (
-                c.measured_value,
-                c.threshold,
-                c.explanation,
-                max(day, flag.last_seen_on),
-            ):
+            current = (
+                flag.measured_value,
+                flag.threshold,
+                flag.explanation_message,
+                flag.last_seen_on,
+            )
+            if current != (c.measured_value, c.threshold, c.message, max(day, flag.last_seen_on)):
                 flag.measured_value, flag.threshold = c.measured_value, c.threshold
-                flag.explanation, flag.last_seen_on = c.explanation, max(day, flag.last_seen_on)
+                # the text of a flag raised before messages were stored gives way to one
+                flag.explanation_message, flag.explanation = c.message, ""
+                flag.last_seen_on = max(day, flag.last_seen_on)
                 changed[flag.pk] = flag
                 counts["updated"] += 1
 
@@ -206,17 +185,17 @@ def sync_flags(
             continue
         health = scored.get(account_id)
         if health is None:
-            state = _("no longer a customer")
+            state = message("no_longer_customer")
         elif health.score is None:
-            state = _("no score (no measure has data)")
+            state = message("no_score")
         else:
-            state = _score_words(health)
-        text = _("resolved itself: the condition no longer holds (%(state)s)") % {"state": state}
+            state = _band_state(health)
+        said = message("resolved_itself", state=state)
         events.append(
-            _event(flag, at=now, from_status=flag.status, to_status=Status.RESOLVED, comment=text)
+            _event(flag, at=now, from_status=flag.status, to_status=Status.RESOLVED, said=said)
         )
         flag.status, flag.resolved_at, flag.auto_resolved = Status.RESOLVED, now, True
-        flag.resolved_comment = text
+        flag.resolved_message = said
         changed[flag.pk] = flag
         counts["resolved"] += 1
 
@@ -227,9 +206,10 @@ def sync_flags(
                 "status",
                 "resolved_at",
                 "auto_resolved",
-                "resolved_comment",
+                "resolved_message",
                 "measured_value",
                 "threshold",
+                "explanation_message",
                 "explanation",
                 "last_seen_on",
             ],
@@ -238,7 +218,9 @@ def sync_flags(
         # The partial unique constraint stops a second insert for the same account and
         # reason; the chunk then rolls back and its retry sees the flag that won.
         RiskFlag.objects.bulk_create(new)
-        events.extend(_event(f, at=now, to_status=Status.OPEN, comment=f.explanation) for f in new)
+        events.extend(
+            _event(f, at=now, to_status=Status.OPEN, said=f.explanation_message) for f in new
+        )
         counts["raised"] = len(new)
         tell_owners(new)
     settled = [f.pk for f in changed.values() if f.status == Status.RESOLVED]
@@ -298,8 +280,9 @@ def _locked(flag: RiskFlag, by) -> RiskFlag:
 def acknowledge_flag(*, flag: RiskFlag, by, comment: str) -> RiskFlag:
     """A person says they have seen the flag and are on it (with a comment)."""
     flag = _locked(flag, by)
-    if not comment.strip():
-        raise ValidationError({"comment": _("Say what you are doing about it.")})
+    comment = comment.strip()
+    if error := comment_error(comment, missing=_("Say what you are doing about it.")):
+        raise ValidationError({"comment": error})
     if flag.status == Status.RESOLVED:
         raise ValidationError(_("This flag is resolved already."))
     now = timezone.now()
@@ -309,11 +292,11 @@ def acknowledge_flag(*, flag: RiskFlag, by, comment: str) -> RiskFlag:
         by=by,
         from_status=flag.status,
         to_status=Status.ACKNOWLEDGED,
-        comment=comment.strip(),
+        comment=comment,
     )
     flag.status = Status.ACKNOWLEDGED
     flag.acknowledged_by, flag.acknowledged_at = by, now
-    flag.acknowledged_comment = comment.strip()
+    flag.acknowledged_comment = comment
     flag.save(
         update_fields=["status", "acknowledged_by", "acknowledged_at", "acknowledged_comment"]
     )
@@ -326,8 +309,9 @@ def resolve_flag(*, flag: RiskFlag, by, comment: str) -> RiskFlag:
     """A person closes the flag, saying how it was dealt with (the comment is required). It
     is not raised again while its condition holds without a break."""
     flag = _locked(flag, by)
-    if not comment.strip():
-        raise ValidationError({"comment": _("Say how the risk was dealt with.")})
+    comment = comment.strip()
+    if error := comment_error(comment, missing=_("Say how the risk was dealt with.")):
+        raise ValidationError({"comment": error})
     if flag.status == Status.RESOLVED:
         raise ValidationError(_("This flag is resolved already."))
     now = timezone.now()
@@ -337,10 +321,10 @@ def resolve_flag(*, flag: RiskFlag, by, comment: str) -> RiskFlag:
         by=by,
         from_status=flag.status,
         to_status=Status.RESOLVED,
-        comment=comment.strip(),
+        comment=comment,
     )
     flag.status, flag.resolved_at, flag.resolved_by = Status.RESOLVED, now, by
-    flag.resolved_comment, flag.auto_resolved = comment.strip(), False
+    flag.resolved_comment, flag.auto_resolved = comment, False
     flag.save(
         update_fields=["status", "resolved_at", "resolved_by", "resolved_comment", "auto_resolved"]
     )
@@ -356,24 +340,24 @@ def snooze_flag(
     again once that day has passed (if its condition still holds)."""
     flag = _locked(flag, by)
     today = today or timezone.localdate()
+    reason = reason.strip()
     errors = {}
     if until is None or until <= today:
         errors["until"] = _("Snooze until a day after today.")
-    if not reason.strip():
-        errors["reason"] = _("Say why the flag can wait.")
+    if error := comment_error(reason, missing=_("Say why the flag can wait.")):
+        errors["reason"] = error
     if errors:
         raise ValidationError(errors)
     if flag.status == Status.RESOLVED:
         raise ValidationError(_("This flag is resolved already."))
-    comment = _("until %(day)s: %(reason)s") % {"day": until.isoformat(), "reason": reason.strip()}
     RiskFlagEvent.objects.create(
         flag=flag,
         at=timezone.now(),
         by=by,
         from_status=flag.status,
         to_status=Status.SNOOZED,
-        comment=comment,
+        message=message("snoozed", day=until, reason=reason),
     )
-    flag.status, flag.snoozed_until, flag.snooze_reason = Status.SNOOZED, until, reason.strip()
+    flag.status, flag.snoozed_until, flag.snooze_reason = Status.SNOOZED, until, reason
     flag.save(update_fields=["status", "snoozed_until", "snooze_reason"])
     return flag

@@ -15,6 +15,7 @@ from crm import scoping
 from customers import selectors as customer_selectors
 
 from ..models import Band, RiskFlag
+from ..models.health import COMMENT_MAX_LENGTH
 from .selectors import SORTS, flag_owners
 
 RENEWAL_WINDOWS = (30, 60, 90, 180)
@@ -158,6 +159,7 @@ class AcknowledgeFlagForm(forms.Form):
             attrs={
                 "rows": 2,
                 "autofocus": True,
+                "maxlength": COMMENT_MAX_LENGTH,
                 "placeholder": _("e.g. Booked a call with the champion for Friday"),
             }
         ),
@@ -173,6 +175,7 @@ class ResolveFlagForm(forms.Form):
             attrs={
                 "rows": 2,
                 "autofocus": True,
+                "maxlength": COMMENT_MAX_LENGTH,
                 "placeholder": _("e.g. Renewal signed for two more years"),
             }
         ),
@@ -189,7 +192,12 @@ class SnoozeFlagForm(forms.Form):
         label=_("Why can it wait?"),
         required=False,
         strip=True,
-        widget=forms.TextInput(attrs={"placeholder": _("e.g. Budget decision after the board")}),
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": _("e.g. Budget decision after the board"),
+                "maxlength": COMMENT_MAX_LENGTH,
+            }
+        ),
     )
 
 

@@ -1,13 +1,9 @@
 """The health model (DESIGN.md "Health model"): what each measure sees, the points it gives,
 the weighted score with n/a handling, the guards, the band and the trend.
 
-Two halves:
-- pure functions (``rate_*``, ``weigh``, ``band_for``, ``health_for``) that turn the facts of one
-  account into a ``Health``; every boundary is unit-tested without a database;
-- ``gather_facts``: the facts of every customer account in an account-id range, as of a day,
-  in nine set-based queries (one per measure, two for the relationship — contacts and
-  interactions — and two for the trend and the drop), so a night's run costs the same number
-  of queries per chunk whatever the number of accounts.
+Pure functions (``rate_*``, ``weigh``, ``band_for``, ``health_for``) that turn the facts of one
+account into a ``Health``; every boundary is unit-tested without a database. The facts are
+gathered set-based by ``facts.gather_facts``.
 
 Decisions where DESIGN.md leaves room (also in the report to the product owner):
 - a medium-severity problem younger than the age limit counts as *average* (the poor cases of
@@ -26,99 +22,18 @@ Decisions where DESIGN.md leaves room (also in the report to the product owner):
 
 import datetime as dt
 import functools
-import threading
-from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import (
-    Case,
-    Count,
-    DecimalField,
-    F,
-    Max,
-    Min,
-    OuterRef,
-    Q,
-    Subquery,
-    Sum,
-    Value,
-    When,
-    Window,
-)
-from django.db.models.functions import Coalesce, RowNumber, TruncDate
-from django.utils import timezone, translation
-from django.utils.translation import gettext_noop
-
-from customers.models import (
-    Account,
-    Contact,
-    Contract,
-    OwnershipTransfer,
-    contract_active_on,
-    span_covers,
-)
-from customers.selectors import renewals_due
-from interactions.models import Feedback, Interaction, OpenProblem
-
-from ..models import Band, HealthScore, Rating, SentimentReading
+from ..models import Band, Rating
+from .wording import Message, message
 
 MEASURES = ("engagement", "sentiment", "problems", "relationship", "voice", "commercial")
-ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=14, decimal_places=2))
 # The sentiment a CSM gives a logged interaction, read as their green / amber / red.
 INTERACTION_SENTIMENT = {"positive": "green", "neutral": "amber", "negative": "red"}
+TONE_OF = {colour: tone for tone, colour in INTERACTION_SENTIMENT.items()}
 GOOD, AVERAGE, POOR = Rating.GOOD.value, Rating.AVERAGE.value, Rating.POOR.value
-
-
-_one_language = threading.local()
-
-
-@functools.lru_cache(maxsize=512)
-def _translated(language: str | None, message: str) -> str:
-    with translation.override(language):
-        return translation.gettext(message)
-
-
-def _(message: str) -> str:
-    """``gettext``, memoised per language: a night's run words the same few dozen phrases for
-    every account, and Django's lookups per call were a third of the scoring time."""
-    language = getattr(_one_language, "code", None) or translation.get_language()
-    return _translated(language, message)
-
-
-@functools.lru_cache(maxsize=512)
-def _translated_plural(language: str | None, singular: str, plural: str, n: int) -> str:
-    with translation.override(language):
-        return translation.ngettext(singular, plural, n)
-
-
-def ngettext(singular: str, plural: str, n: int) -> str:
-    """``ngettext``, memoised per language like ``_``."""
-    language = getattr(_one_language, "code", None) or translation.get_language()
-    return _translated_plural(language, singular, plural, n)
-
-
-# Values that the stored sentences hold as words, translated like the sentences themselves
-# (``crm.i18n`` translates them again for a reader in another language).
-READING_WORDS = {
-    "green": gettext_noop("green"),
-    "amber": gettext_noop("amber"),
-    "red": gettext_noop("red"),
-}
-CATEGORY_WORDS = {
-    "promoter": gettext_noop("promoter"),
-    "passive": gettext_noop("passive"),
-    "detractor": gettext_noop("detractor"),
-}
-MEASURE_WORDS = {
-    "engagement": gettext_noop("engagement"),
-    "sentiment": gettext_noop("CSM sentiment"),
-    "problems": gettext_noop("open problems"),
-    "relationship": gettext_noop("relationship"),
-    "voice": gettext_noop("voice of the customer"),
-    "commercial": gettext_noop("commercial"),
-}
 
 
 # --- the pure model ---------------------------------------------------------------------------
@@ -127,11 +42,11 @@ MEASURE_WORDS = {
 @dataclass(frozen=True, slots=True)
 class Measure:
     """What one measure saw (``value``), what it made of it (``rating``: good / average /
-    poor, None = n/a) and why, in words."""
+    poor, None = n/a) and why (``message``: an id and its parameters, worded when read)."""
 
     rating: str | None
     value: Any
-    explanation: str
+    message: Message
 
 
 @dataclass(slots=True)
@@ -180,7 +95,7 @@ class Health:
     score: int | None
     band: str
     measures: dict[str, dict]
-    guards: list[str] = field(default_factory=list)
+    guards: list[Message] = field(default_factory=list)
     onboarding: bool = False
     on_watch: bool = False
     previous_score: int | None = None
@@ -191,18 +106,15 @@ def rate_engagement(*, days_since: int | None, cadence_days: int, config) -> Mea
     """Days since the last meeting or call against the segment's cadence: ≤ 1× good,
     ≤ 2× average, beyond poor (ratios from the configuration)."""
     if days_since is None:
-        return Measure(None, None, _("no meeting or call logged yet"))
+        return Measure(None, None, message("no_contact_yet"))
     if days_since <= cadence_days * config.engagement_good_ratio:
         rating = GOOD
     elif days_since <= cadence_days * config.engagement_average_ratio:
         rating = AVERAGE
     else:
         rating = POOR
-    if rating == GOOD:
-        text = _("last meeting or call %(days)s days ago (expected every %(cadence)s)")
-    else:
-        text = _("no meeting or call for %(days)s days (expected every %(cadence)s)")
-    return Measure(rating, days_since, text % {"days": days_since, "cadence": cadence_days})
+    said = "last_contact" if rating == GOOD else "no_meeting"
+    return Measure(rating, days_since, message(said, days=days_since, cadence=cadence_days))
 
 
 def rate_sentiment(
@@ -212,17 +124,13 @@ def rate_sentiment(
     gave a logged interaction (positive green, neutral amber, negative red): green good,
     amber average, red poor; n/a when older than ``sentiment_max_age_days`` or never given."""
     if sentiment is None or age_days is None or age_days > config.sentiment_max_age_days:
-        text = _("no CSM sentiment in the last %(days)s days")
-        return Measure(None, None, text % {"days": config.sentiment_max_age_days})
+        return Measure(None, None, message("no_sentiment", days=config.sentiment_max_age_days))
     rating = {"green": GOOD, "amber": AVERAGE, "red": POOR}[sentiment]
     if source == "interaction":
-        text = _("the CSM logged an interaction as %(sentiment)s %(days)s days ago")
-        words = {"green": _("positive"), "amber": _("neutral"), "red": _("negative")}
-        values = {"sentiment": words[sentiment], "days": age_days}
+        said = message("sentiment_logged", sentiment=TONE_OF[sentiment], days=age_days)
     else:
-        text = _("the CSM reads %(sentiment)s (%(days)s days ago)")
-        values = {"sentiment": _(READING_WORDS[sentiment]), "days": age_days}
-    return Measure(rating, sentiment, text % values)
+        said = message("sentiment_read", sentiment=sentiment, days=age_days)
+    return Measure(rating, sentiment, said)
 
 
 def rate_problems(
@@ -231,16 +139,12 @@ def rate_problems(
     """None open: good. Any high severity or any older than ``problem_age_days``: poor.
     Otherwise (low, or medium unless configured as poor, all young): average."""
     if open_count == 0:
-        return Measure(GOOD, 0, _("no open problems"))
+        return Measure(GOOD, 0, message("no_problems"))
     poor = high or old or (medium and config.medium_problem_is_poor)
     rating = POOR if poor else AVERAGE
-    text = ngettext(
-        "%(n)s open problem: %(high)s high severity, %(days)s days old",
-        "%(n)s open problems: %(high)s high severity, the oldest %(days)s days old",
-        open_count,
-    )
-    values = {"n": open_count, "high": high, "days": oldest_days if oldest_days is not None else 0}
-    return Measure(rating, open_count, text % values)
+    days = oldest_days if oldest_days is not None else 0
+    said = message("open_problems", n=open_count, high=high, days=days)
+    return Measure(rating, open_count, said)
 
 
 def rate_relationship(
@@ -259,38 +163,30 @@ def rate_relationship(
     ``relationship_min_colleagues`` caps it at average."""
     window = config.relationship_window_days
     if not has_contacts:
-        return Measure(None, None, _("no contacts recorded"))
+        return Measure(None, None, message("no_contacts"))
     value = {
         "champion_met": champion_met,
         "decision_maker_met": decision_maker_met,
         "colleagues": colleagues,
     }
     if champion_left_on is not None and not champion_named:
-        text = _("the champion left on %(day)s and no new champion is named")
-        return Measure(POOR, value, text % {"day": champion_left_on.isoformat()})
+        return Measure(POOR, value, message("champion_gone", day=champion_left_on))
     met = int(champion_met) + int(decision_maker_met)
     rating = {2: GOOD, 1: AVERAGE, 0: POOR}[met]
     if rating == GOOD and colleagues < config.relationship_min_colleagues:
         rating = AVERAGE
 
     def state(named: bool, was_met: bool) -> str:
-        return _("met") if was_met else _("not met") if named else _("not named")
+        return "met" if was_met else "not_met" if named else "not_named"
 
-    text = _(
-        "champion %(champion)s, decision maker %(dm)s within %(days)s days; "
-        "%(colleagues)s of our team in touch"
+    said = message(
+        "relationship",
+        champion=state(champion_named, champion_met),
+        dm=state(decision_maker_named, decision_maker_met),
+        days=window,
+        colleagues=colleagues,
     )
-    return Measure(
-        rating,
-        value,
-        text
-        % {
-            "champion": state(champion_named, champion_met),
-            "dm": state(decision_maker_named, decision_maker_met),
-            "days": window,
-            "colleagues": colleagues,
-        },
-    )
+    return Measure(rating, value, said)
 
 
 def feedback_category(*, kind: str, score: int, config) -> str:
@@ -311,20 +207,13 @@ def rate_voice(
     """The latest NPS / CSAT within ``voice_max_age_days``: promoter good, passive average,
     detractor poor; left out (n/a) during onboarding."""
     if onboarding:
-        return Measure(None, None, _("left out during onboarding"))
+        return Measure(None, None, message("voice_onboarding"))
     if category is None or age_days is None or age_days > config.voice_max_age_days:
-        text = _("no NPS or CSAT in the last %(days)s days")
-        return Measure(None, None, text % {"days": config.voice_max_age_days})
+        return Measure(None, None, message("no_voice", days=config.voice_max_age_days))
     rating = {"promoter": GOOD, "passive": AVERAGE, "detractor": POOR}[category]
-    text = _("latest %(kind)s %(score)s (%(category)s, %(days)s days ago)")
     label = (kind or "").upper()
-    values = {
-        "kind": label,
-        "score": score,
-        "category": _(CATEGORY_WORDS[category]),
-        "days": age_days,
-    }
-    return Measure(rating, f"{label} {score}", text % values)
+    said = message("voice", kind=label, score=score, category=category, days=age_days)
+    return Measure(rating, f"{label} {score}", said)
 
 
 def rate_commercial(
@@ -342,22 +231,23 @@ def rate_commercial(
     ``downgrade_lookback_days`` ago): poor; an unconfirmed renewal within
     ``renewal_window_days``: average; else good."""
     if not has_contract:
-        return Measure(None, None, _("no active contract"))
+        return Measure(None, None, message("no_contract"))
     if notice_on is not None:
-        return Measure(POOR, "notice", _("notice given on %(day)s") % {"day": notice_on})
+        return Measure(POOR, "notice", message("notice", day=notice_on))
     if cancelled_from is not None:
-        text = _("contract cancelled from %(day)s")
-        return Measure(POOR, "notice", text % {"day": cancelled_from.isoformat()})
+        return Measure(POOR, "notice", message("cancelled", day=cancelled_from))
     if mrr_then and mrr_now < mrr_then:
-        text = _("MRR down from %(then)s to %(now)s within %(days)s days")
-        values = {"then": mrr_then, "now": mrr_now, "days": config.downgrade_lookback_days}
-        return Measure(POOR, "downgrade", text % values)
+        said = message(
+            "downgrade",
+            then=Decimal(mrr_then),
+            now=Decimal(mrr_now),
+            days=config.downgrade_lookback_days,
+        )
+        return Measure(POOR, "downgrade", said)
     if renewal_on is not None and (renewal_on - day).days <= config.renewal_window_days:
-        text = _("renewal on %(day)s (in %(days)s days) not confirmed")
-        values = {"day": renewal_on.isoformat(), "days": (renewal_on - day).days}
-        return Measure(AVERAGE, renewal_on.isoformat(), text % values)
-    text = _("no unconfirmed renewal within %(days)s days")
-    return Measure(GOOD, None, text % {"days": config.renewal_window_days})
+        said = message("renewal_due", day=renewal_on, days=(renewal_on - day).days)
+        return Measure(AVERAGE, renewal_on.isoformat(), said)
+    return Measure(GOOD, None, message("no_renewal_due", days=config.renewal_window_days))
 
 
 def _points(config) -> dict[str, int]:
@@ -395,7 +285,7 @@ def weigh(
             "points": p,
             "weight": scaled[key] / 100 if scaled[key] % 100 else scaled[key] // 100,
             "impact": impact,
-            "explanation": m.explanation,
+            "message": m.message,
         }
     if total == 0:
         return None, detail
@@ -422,14 +312,6 @@ def health_for(facts: Facts, *, day: dt.date, config) -> Health:
     """Score one account from its facts: the six measures, onboarding (voice drops out,
     engagement weighs double), the weighted score, the band with its guard (relationship or
     commercial poor: at best yellow), the watch after an owner change, and the trend."""
-    _one_language.code = translation.get_language()  # asked once, not once per phrase
-    try:
-        return _health_for(facts, day=day, config=config)
-    finally:
-        _one_language.code = None
-
-
-def _health_for(facts: Facts, *, day: dt.date, config) -> Health:
     since = _days(day, facts.customer_since)
     onboarding = since is not None and since < config.onboarding_days
     measures = {
@@ -482,20 +364,12 @@ def _health_for(facts: Facts, *, day: dt.date, config) -> Health:
         ),
     }
     weights = config.weights
-    guards: list[str] = []
+    guards: list[Message] = []
     if onboarding:
-        weights["engagement"] = weights["engagement"] * config.onboarding_engagement_factor
-        text = _(
-            "onboarding (day %(day)s of %(days)s): voice of the customer left out, "
-            "engagement weighs ×%(factor)s"
-        )
+        factor = config.onboarding_engagement_factor
+        weights["engagement"] = weights["engagement"] * factor
         guards.append(
-            text
-            % {
-                "day": since + 1,
-                "days": config.onboarding_days,
-                "factor": f"{config.onboarding_engagement_factor:g}",
-            }
+            message("onboarding", day=since + 1, days=config.onboarding_days, factor=float(factor))
         )
     score, detail = weigh(measures, weights, config)
     band = band_for(score, config)
@@ -503,14 +377,11 @@ def _health_for(facts: Facts, *, day: dt.date, config) -> Health:
     if capped_by and band == Band.GREEN:
         band = Band.YELLOW.value
     if capped_by and score is not None:
-        guards.append(
-            _("band at best yellow: %(measures)s poor")
-            % {"measures": ", ".join(_(MEASURE_WORDS[k]) for k in capped_by)}
-        )
+        guards.append(message("capped", measures=capped_by))
     transfer_days = _days(day, facts.last_transfer_on)
     on_watch = transfer_days is not None and transfer_days <= config.transfer_watch_days
     if on_watch:
-        guards.append(_("on watch: the owner changed %(days)s days ago") % {"days": transfer_days})
+        guards.append(message("on_watch", days=transfer_days))
     trend = None
     if score is not None and facts.previous_score is not None:
         trend = score - facts.previous_score
@@ -524,264 +395,3 @@ def _health_for(facts: Facts, *, day: dt.date, config) -> Health:
         previous_score=facts.previous_score,
         trend=trend,
     )
-
-
-# --- the facts, set-based ---------------------------------------------------------------------
-
-
-def day_start(day: dt.date) -> dt.datetime:
-    """Midnight at the start of ``day`` in the installation's time zone."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-def in_range(field: str, start_id: int, end_id: int | None) -> Q:
-    q = Q(**{f"{field}__gte": start_id})
-    return q & Q(**{f"{field}__lt": end_id}) if end_id is not None else q
-
-
-def _latest(qs, order: list):
-    """Keep the first row per account of ``qs`` by ``order`` (a window function, portable)."""
-    rank = Window(RowNumber(), partition_by=[F("account_id")], order_by=order)
-    return qs.annotate(rank=rank).filter(rank=1)
-
-
-def gather_facts(
-    *,
-    start_id: int,
-    end_id: int | None,
-    day: dt.date,
-    config,
-    only: Collection[int] | None = None,
-) -> dict[int, Facts]:
-    """The facts of every account that is a customer on ``day`` with ``start_id <= id <
-    end_id`` (no upper bound when None), as of the end of ``day``, in nine queries whatever
-    the number of accounts. ``only`` narrows it to these accounts (the backtest). Past days
-    are computed from history; today uses the cached ``Account.last_interaction_at``."""
-    end = day_start(day + dt.timedelta(days=1))
-    live = day >= timezone.localdate()
-    zone = timezone.get_current_timezone()
-
-    def local(value: dt.datetime | None) -> dt.date | None:
-        return None if value is None else value.astimezone(zone).date()
-
-    ids = in_range("account_id", start_id, end_id)
-    if only is not None:
-        ids &= Q(account_id__in=list(only))
-
-    # 1. Who is a customer (a span covers the day), since when, owner, cadence, engagement,
-    #    recent owner change. Driven from the accounts so the id range narrows both tables.
-    accounts = in_range("pk", start_id, end_id)
-    if only is not None:
-        accounts &= Q(pk__in=list(only))
-    transfer_since = day_start(day - dt.timedelta(days=config.transfer_watch_days))
-    last_transfer = (
-        OwnershipTransfer.objects.filter(
-            account_id=OuterRef("pk"),
-            transferred_at__gte=transfer_since,
-            transferred_at__lt=end,
-        )
-        .order_by("-transferred_at")
-        .values("transferred_at")[:1]
-    )
-    if live:
-        last_contact = F("last_interaction_at")
-    else:
-        last_contact = Subquery(
-            Interaction.objects.contacts_made()
-            .filter(account_id=OuterRef("pk"), occurred_at__lt=end)
-            .order_by("-occurred_at")
-            .values("occurred_at")[:1]
-        )
-    # Local dates computed by the database: Django parses timestamps in Python, dates not.
-    rows = (
-        Account.objects.filter(accounts)
-        # One filter() call: the span that covers the day, the join values() reads. The id
-        # range is repeated on the spans: PostgreSQL does not carry it across the join.
-        .filter(in_range("spans__account_id", start_id, end_id) & span_covers(day, "spans__"))
-        .order_by()
-        .annotate(
-            cadence=Coalesce("segment__expected_cadence_days", Value(config.default_cadence_days)),
-            last_contact=TruncDate(last_contact, tzinfo=zone),
-            last_transfer=TruncDate(Subquery(last_transfer), tzinfo=zone),
-        )
-        .values_list(
-            "pk", "spans__start_date", "owner_id", "cadence", "last_contact", "last_transfer"
-        )
-    )
-    facts: dict[int, Facts] = {}
-    for account_id, since, owner_id, cadence, contact_on, transfer_on in rows:
-        f = Facts(account_id, owner_id=owner_id, customer_since=since, cadence_days=cadence)
-        if contact_on is not None and contact_on <= day:
-            f.last_contact_on = contact_on
-        f.last_transfer_on = transfer_on
-        facts[account_id] = f
-    if not facts:
-        return facts
-
-    # 2. CSM sentiment: the latest of the owner's own readings and the sentiments CSMs gave
-    #    logged interactions, within its window (both sources in one UNION ALL).
-    sentiment_since = day_start(day - dt.timedelta(days=config.sentiment_max_age_days))
-    readings = (
-        SentimentReading.objects.filter(ids, recorded_at__gte=sentiment_since, recorded_at__lt=end)
-        .order_by()
-        .values_list("account_id", "sentiment", "recorded_at", Value("reading"))
-    )
-    colour = Case(
-        *(When(sentiment=k, then=Value(v)) for k, v in INTERACTION_SENTIMENT.items()),
-        default=Value(""),
-    )
-    noted = (
-        Interaction.objects.alive()
-        .filter(ids, occurred_at__gte=sentiment_since, occurred_at__lt=end)
-        .exclude(sentiment="")
-        .annotate(colour=colour, source=Value("interaction"))
-        .order_by()
-        .values_list("account_id", "colour", "occurred_at", "source")
-    )
-    latest: dict[int, tuple] = {}
-    for account_id, sentiment, at, source in readings.union(noted, all=True):
-        seen = latest.get(account_id)
-        # the later read wins; on the same instant the CSM's own reading does
-        if seen is None or at > seen[1] or (at == seen[1] and source == "reading"):
-            latest[account_id] = (sentiment, at, source)
-    for account_id, (sentiment, at, source) in latest.items():
-        if (f := facts.get(account_id)) is not None and sentiment:
-            f.sentiment, f.sentiment_on, f.sentiment_source = sentiment, local(at), source
-
-    # 3. Open problems as of the day (opened before its end, not resolved by then).
-    old_before = day_start(day - dt.timedelta(days=config.problem_age_days))
-    problems = (
-        OpenProblem.objects.filter(ids, opened_at__lt=end)
-        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=end))
-        .values("account_id")
-        .annotate(
-            n=Count("pk"),
-            high=Count("pk", filter=Q(severity=OpenProblem.Severity.HIGH)),
-            medium=Count("pk", filter=Q(severity=OpenProblem.Severity.MEDIUM)),
-            old=Count("pk", filter=Q(opened_at__lt=old_before)),
-            oldest=TruncDate(Min("opened_at"), tzinfo=zone),
-        )
-        .values_list("account_id", "n", "high", "medium", "old", "oldest")
-    )
-    for account_id, n, high, medium, old, oldest in problems:
-        if (f := facts.get(account_id)) is not None:
-            f.problems_open, f.problems_high, f.problems_medium = n, high, medium
-            f.problems_old, f.oldest_problem_on = old, oldest
-
-    # 4. Relationship, in two queries: from the contacts (current, or left within the window)
-    #    who is named champion and decision maker and whether a champion left; from the
-    #    interactions of the window whether each was met at a meeting or call, and how many
-    #    of us wrote one. (One query joining both was three times slower.)
-    window = day - dt.timedelta(days=config.relationship_window_days)
-    window_start = day_start(window)
-    current = Q(left_on__isnull=True) | Q(left_on__gt=day)
-    champion, decision_maker = Q(is_champion=True), Q(is_decision_maker=True)
-    named = (
-        Contact.objects.filter(ids)
-        .filter(Q(left_on__isnull=True) | Q(left_on__gte=window))
-        .order_by()
-        .values("account_id")
-        .annotate(
-            champion_named=Count("pk", filter=current & champion),
-            dm_named=Count("pk", filter=current & decision_maker),
-            champion_left_on=Max("left_on", filter=champion & Q(left_on__lte=day)),
-        )
-        .values_list("account_id", "champion_named", "dm_named", "champion_left_on")
-    )
-    for account_id, champ, dm, left_on in named:
-        if (f := facts.get(account_id)) is not None:
-            f.has_contacts, f.champion_named, f.decision_maker_named = True, champ > 0, dm > 0
-            f.champion_left_on = left_on
-    present = Q(kind__in=Interaction.CONTACT_KINDS) & (
-        Q(contacts__left_on__isnull=True) | Q(contacts__left_on__gt=day)
-    )
-    met = (
-        Interaction.objects.alive()
-        .filter(ids, occurred_at__gte=window_start, occurred_at__lt=end)
-        .order_by()
-        .values("account_id")
-        .annotate(
-            colleagues=Count("author_id", distinct=True),
-            champion_met=Count("contacts", filter=present & Q(contacts__is_champion=True)),
-            dm_met=Count("contacts", filter=present & Q(contacts__is_decision_maker=True)),
-        )
-        .values_list("account_id", "colleagues", "champion_met", "dm_met")
-    )
-    for account_id, colleagues, champ_met, dm_met in met:
-        if (f := facts.get(account_id)) is not None:
-            f.colleagues = colleagues
-            f.champion_met, f.decision_maker_met = champ_met > 0, dm_met > 0
-
-    # 5. Voice of the customer: the latest NPS / CSAT within its window, categorised in SQL.
-    feedback = _latest(
-        Feedback.objects.filter(
-            ids,
-            received_on__gte=day - dt.timedelta(days=config.voice_max_age_days),
-            received_on__lte=day,
-        ).with_category(config.feedback_thresholds()),
-        [F("received_on").desc(), F("pk").desc()],
-    ).values_list("account_id", "kind", "score", "category_in_force", "received_on")
-    for account_id, kind, score, category, received_on in feedback:
-        if (f := facts.get(account_id)) is not None:
-            f.feedback_kind, f.feedback_score = kind, score
-            f.feedback_category, f.feedback_on = category, received_on
-
-    # 6. Commercial: notice, downgrade (MRR now against the lookback), unconfirmed renewal.
-    then = day - dt.timedelta(days=config.downgrade_lookback_days)
-    active_now = contract_active_on(day)
-    # A hashed IN, no extra query; narrowed to the range, or scoring one account would hash
-    # every renewal due in the book (70 ms of a save's 100 on the 100,000-account demo).
-    due = renewals_due(day, config.renewal_window_days).filter(ids)
-    commercial = (
-        Contract.objects.filter(ids)
-        .filter(active_now | contract_active_on(then))
-        .values("account_id")
-        .annotate(
-            active=Count("pk", filter=active_now),
-            mrr_now=Coalesce(Sum("monthly_value", filter=active_now), ZERO),
-            mrr_then=Coalesce(Sum("monthly_value", filter=contract_active_on(then)), ZERO),
-            notice_on=Min("notice_given_on", filter=active_now & Q(notice_given_on__lte=day)),
-            cancelled_from=Min("cancelled_on", filter=active_now),
-            renewal_on=Min("end_date", filter=Q(pk__in=due.values("pk"))),
-        )
-        .values_list(
-            "account_id",
-            "active",
-            "mrr_now",
-            "mrr_then",
-            "notice_on",
-            "cancelled_from",
-            "renewal_on",
-        )
-    )
-    for account_id, active, mrr_now, mrr_then, notice_on, cancelled, renewal_on in commercial:
-        if (f := facts.get(account_id)) is not None:
-            f.has_contract, f.mrr_now, f.mrr_then = active > 0, mrr_now, mrr_then
-            f.notice_on, f.renewal_on = notice_on, renewal_on
-            # A scheduled cancellation is notice today; in the past only a dated notice counts,
-            # so a backtest does not see a cancellation recorded after the day it scores.
-            f.cancelled_from = cancelled if live else None
-
-    # 7. The score about ``trend_days`` earlier (up to a week older when a night was missed).
-    back = day - dt.timedelta(days=config.trend_days)
-    previous = _latest(
-        HealthScore.objects.filter(
-            ids, scored_on__gte=back - dt.timedelta(days=7), scored_on__lte=back
-        ),
-        [F("scored_on").desc()],
-    ).values_list("account_id", "score")
-    for account_id, score in previous:
-        if (f := facts.get(account_id)) is not None:
-            f.previous_score = score
-
-    # 8. The highest score of the last ``trend_days`` (before today), for the drop flag.
-    peaks = (
-        HealthScore.objects.filter(ids, scored_on__gte=back, scored_on__lt=day)
-        .values("account_id")
-        .annotate(peak=Max("score"))
-        .values_list("account_id", "peak")
-    )
-    for account_id, peak in peaks:
-        if (f := facts.get(account_id)) is not None:
-            f.peak_score = peak
-    return facts

@@ -4,8 +4,9 @@ the chunks, and the backtest.
 ``score_accounts`` scores every customer account for a day, chunk by chunk (account-id
 ranges of ``chunk_size`` customers), one transaction per chunk: a bulk upsert of the day's
 ``HealthScore`` rows, the accounts' current health (``AccountHealth``) and the flags of the
-chunk. Running it twice on the same day changes nothing. The Celery tasks
-(``retention.tasks``) call the same ``score_chunk`` from a group.
+chunk. Running it twice on the same day changes nothing. The Celery task of the same name
+(``retention.tasks.score_accounts``) calls it with a ``hand_off`` that runs ``score_chunk`` on
+the workers, in a chord.
 """
 
 import datetime as dt
@@ -13,6 +14,7 @@ import json
 import uuid
 from collections import Counter
 from collections.abc import Collection
+from typing import Protocol
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -31,9 +33,11 @@ from ..models import (
     ScoringConfiguration,
     ScoringLock,
     SentimentReading,
+    comment_error,
 )
+from .facts import gather_facts
 from .flags import flag_conditions, sync_flags
-from .measures import Facts, Health, gather_facts, health_for
+from .measures import Facts, Health, health_for
 
 LOCK_NAME = "score_accounts"
 SCORE_FIELDS = [
@@ -108,18 +112,19 @@ def record_sentiment(
     *, account: Account, author, sentiment: str, comment: str, at: dt.datetime | None = None
 ) -> SentimentReading:
     """The owner's own read of the account (green / amber / red), always with a reason."""
+    comment = comment.strip()
     errors = {}
     if sentiment not in SentimentReading.Sentiment.values:
         errors["sentiment"] = _("Choose green, amber or red.")
-    if not comment.strip():
-        errors["comment"] = _("Say why you read the account this way.")
+    if error := comment_error(comment, missing=_("Say why you read the account this way.")):
+        errors["comment"] = error
     if errors:
         raise ValidationError(errors)
     reading = SentimentReading.objects.create(
         account=account,
         author=author,
         sentiment=sentiment,
-        comment=comment.strip(),
+        comment=comment,
         recorded_at=at or timezone.now(),
     )
     events.publish(events.AccountChanged(account.pk, events.What.SENTIMENT))
@@ -366,30 +371,51 @@ def _rescore_once(ids: list[int], day: dt.date) -> dict[str, int]:
         return score_chunk(start_id=ids[0], end_id=ids[-1] + 1, day=day, only=only)
 
 
-def score_accounts(*, today: dt.date | None = None, chunk_size: int = 2000) -> dict:
+class HandOff(Protocol):
+    """Runs the chunks elsewhere (the Celery task: a chord over the workers) and releases the
+    scoring lock, ``token``, when they are done; returns what to add to the run's summary."""
+
+    def __call__(
+        self,
+        *,
+        ranges: list[tuple[int, int | None]],
+        day: dt.date,
+        configuration: ScoringConfiguration,
+        token: str,
+    ) -> dict: ...
+
+
+def score_accounts(
+    *, today: dt.date | None = None, chunk_size: int = 2000, hand_off: HandOff | None = None
+) -> dict:
     """Score every customer account on ``today`` (default: today) and raise, update or
     resolve its flags, chunk by chunk, under the scoring lock. Raises ``ScoringLocked`` when
-    another run is under way. A day in the past is scored from the history as of that day."""
+    another run is under way. A day in the past is scored from the history as of that day.
+
+    The chunks run here, one after the other, unless ``hand_off`` takes them (and the lock)
+    to run elsewhere; then the summary says how many were handed off, not what they did."""
     day = today or timezone.localdate()
     token = acquire_scoring_lock()
     if token is None:
         raise ScoringLocked(_("Another scoring run is under way; try again when it has finished."))
+    handed_off = False
     try:
         config = active_configuration()
         ranges = chunk_ranges(day=day, chunk_size=chunk_size)
+        summary = {"day": day.isoformat(), "chunks": len(ranges), "configuration": config.version}
+        if hand_off is not None:
+            outcome = hand_off(ranges=ranges, day=day, configuration=config, token=token)
+            handed_off = True
+            return {**summary, **outcome}
         totals: Counter = Counter()
         for start_id, end_id in ranges:
             totals.update(
                 score_chunk(start_id=start_id, end_id=end_id, day=day, configuration=config)
             )
+        return {**summary, **totals}
     finally:
-        release_scoring_lock(token=token)
-    return {
-        "day": day.isoformat(),
-        "chunks": len(ranges),
-        "configuration": config.version,
-        **totals,
-    }
+        if not handed_off:
+            release_scoring_lock(token=token)
 
 
 # --- the backtest -------------------------------------------------------------------------

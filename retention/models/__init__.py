@@ -3,6 +3,7 @@
 
 from .figures import MonthlySnapshot
 from .health import (
+    COMMENT_MAX_LENGTH,
     AccountHealth,
     Band,
     HealthScore,
@@ -13,9 +14,12 @@ from .health import (
     ScoringLock,
     SentimentReading,
     band_rank,
+    comment_error,
+    said,
 )
 
 __all__ = [
+    "COMMENT_MAX_LENGTH",
     "AccountHealth",
     "Band",
     "HealthScore",
@@ -27,4 +31,6 @@ __all__ = [
     "ScoringLock",
     "SentimentReading",
     "band_rank",
+    "comment_error",
+    "said",
 ]

@@ -9,11 +9,28 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from interactions.feedback import FeedbackThresholds
 
 DAYS = {"validators": [MinValueValidator(1)]}
+# A person's comment (on a flag, with a sentiment reading): room for a paragraph, bounded so
+# that one comment cannot weigh on every page that shows it.
+COMMENT_MAX_LENGTH = 4000
+
+
+def comment_error(text: str, *, missing: str) -> str | None:
+    """What is wrong with a person's comment (already stripped): empty (``missing``) or longer
+    than ``COMMENT_MAX_LENGTH``; None when nothing is."""
+    if not text:
+        return missing
+    if len(text) > COMMENT_MAX_LENGTH:
+        return gettext("Keep it to %(limit)s characters (this has %(length)s).") % {
+            "limit": COMMENT_MAX_LENGTH,
+            "length": len(text),
+        }
+    return None
 
 
 class Rating(models.TextChoices):
@@ -281,7 +298,7 @@ class SentimentReading(models.Model):
         on_delete=models.PROTECT,
     )
     sentiment = models.CharField(_("sentiment"), max_length=5, choices=Sentiment.choices)
-    comment = models.TextField(_("why"))
+    comment = models.TextField(_("why"), max_length=COMMENT_MAX_LENGTH)
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
     class Meta:
@@ -300,16 +317,24 @@ class SentimentReading(models.Model):
         return f"{self.account}: {self.get_sentiment_display()} ({self.recorded_at:%Y-%m-%d})"
 
 
+def said(measure: dict) -> dict | str:
+    """Why a measure of a stored score rated as it did: its message, or its sentence."""
+    return measure.get("message") or measure.get("explanation", "")
+
+
 class HealthScore(models.Model):
     """An account's health on one day: the score, its band, the trend and, per measure, what
     it saw and what it gave (``measures``).
 
     ``measures`` maps a measure key to ``{"rating", "value", "points", "weight", "impact",
-    "explanation"}``. It is a JSON column rather than a row per measure: the scoring run writes
-    one row per account (one bulk upsert per chunk instead of six times as many rows), and the
-    account page renders "−18: no meeting for 47 days (expected every 30)" from the one row
-    it already loads. Nothing filters or sorts across accounts by a single measure; what lists
-    filter on (score, band, trend) are columns.
+    "message"}``, the message being why, as an id and its parameters (``{"id": "no_meeting",
+    "days": 47, "cadence": 30}``), worded when read (``retention.health.wording``); scores
+    from before messages were stored hold their sentence as ``"explanation"`` instead, and
+    ``guards`` holds messages, or such sentences. It is a JSON column rather than a row per
+    measure: the scoring run writes one row per account (one bulk upsert per chunk instead of
+    six times as many rows), and the account page renders "−18: no meeting for 47 days
+    (expected every 30)" from the one row it already loads. Nothing filters or sorts across
+    accounts by a single measure; what lists filter on (score, band, trend) are columns.
     """
 
     account = models.ForeignKey(
@@ -368,10 +393,13 @@ class HealthScore(models.Model):
 
     @property
     def reasons(self) -> list[dict]:
-        """The measures that cost points, worst first, each with ``impact`` and
-        ``explanation`` (e.g. −18, "no meeting or call for 47 days (expected every 30)")."""
+        """The measures that cost points, worst first, each with ``impact`` and ``said``: its
+        message, or the sentence of a score from before messages were stored (e.g. −18,
+        ``{"id": "no_meeting", "days": 47, "cadence": 30}``)."""
         costly = [
-            {"measure": key, **m} for key, m in self.measures.items() if m.get("impact", 0) < 0
+            {"measure": key, **m, "said": said(m)}
+            for key, m in self.measures.items()
+            if m.get("impact", 0) < 0
         ]
         return sorted(costly, key=lambda m: m["impact"])
 
@@ -470,7 +498,14 @@ class RiskFlag(models.Model):
     threshold = models.DecimalField(
         _("threshold"), max_digits=12, decimal_places=2, null=True, blank=True
     )
-    explanation = models.TextField(_("explanation"))
+    explanation_message = models.JSONField(
+        _("explanation"),
+        null=True,
+        blank=True,
+        help_text=_("Why, as a message id and its parameters, worded when read."),
+    )
+    # Flags raised before messages were stored: their explanation as it was worded then.
+    explanation = models.TextField(_("explanation as worded then"), blank=True)
 
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -481,7 +516,9 @@ class RiskFlag(models.Model):
         on_delete=models.SET_NULL,
     )
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
-    acknowledged_comment = models.TextField(_("acknowledgement"), blank=True)
+    acknowledged_comment = models.TextField(
+        _("acknowledgement"), blank=True, max_length=COMMENT_MAX_LENGTH
+    )
 
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -492,13 +529,19 @@ class RiskFlag(models.Model):
         on_delete=models.SET_NULL,
     )
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
-    resolved_comment = models.TextField(_("resolution"), blank=True)
+    resolved_comment = models.TextField(_("resolution"), blank=True, max_length=COMMENT_MAX_LENGTH)
+    resolved_message = models.JSONField(
+        _("resolution by the scoring"),
+        null=True,
+        blank=True,
+        help_text=_("Why the flag resolved itself, as a message id and its parameters."),
+    )
     auto_resolved = models.BooleanField(
         _("resolved itself"), default=False, help_text=_("Its condition no longer held.")
     )
 
     snoozed_until = models.DateField(_("snoozed until"), null=True, blank=True)
-    snooze_reason = models.TextField(_("snooze reason"), blank=True)
+    snooze_reason = models.TextField(_("snooze reason"), blank=True, max_length=COMMENT_MAX_LENGTH)
 
     notified_at = models.DateTimeField(_("owner notified at"), null=True, blank=True)
 
@@ -538,6 +581,10 @@ class RiskFlag(models.Model):
                 condition=~Q(status="snoozed") | Q(snoozed_until__isnull=False),
                 name="riskflag_snooze_has_end",
             ),
+            models.CheckConstraint(
+                condition=Q(explanation_message__isnull=False) | ~Q(explanation=""),
+                name="riskflag_says_why",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -549,6 +596,18 @@ class RiskFlag(models.Model):
 
     def age_days(self, today: dt.date) -> int:
         return (today - timezone.localdate(self.raised_at)).days
+
+    # What a flag says, for ``retention.health.wording.word`` (or ``|worded`` in a template):
+    # the message the scoring stored, or the text of a flag from before messages were stored.
+
+    @property
+    def why(self) -> dict | str:
+        return self.explanation_message or self.explanation
+
+    @property
+    def resolution(self) -> dict | str:
+        """Why the flag resolved itself, or how a person dealt with it (their comment)."""
+        return self.resolved_message or self.resolved_comment
 
 
 class RiskFlagEvent(models.Model):
@@ -571,7 +630,13 @@ class RiskFlagEvent(models.Model):
         _("from"), max_length=12, choices=RiskFlag.Status.choices, blank=True
     )
     to_status = models.CharField(_("to"), max_length=12, choices=RiskFlag.Status.choices)
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, max_length=COMMENT_MAX_LENGTH)
+    message = models.JSONField(
+        _("message"),
+        null=True,
+        blank=True,
+        help_text=_("What the scoring (or a snooze) said, as a message id and its parameters."),
+    )
 
     class Meta:
         ordering = ["at", "pk"]
@@ -581,6 +646,12 @@ class RiskFlagEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '—'} → {self.to_status} ({self.at:%Y-%m-%d %H:%M})"
+
+    @property
+    def note(self) -> dict | str:
+        """What the change says: a stored message, or a person's comment (and the text of a
+        change from before messages were stored), for ``retention.health.wording.word``."""
+        return self.message or self.comment
 
 
 class ScoringLock(models.Model):

@@ -19,6 +19,15 @@ EXAMPLES_PER_CASE = int(os.environ.get("BAD_INPUT_EXAMPLES", 40 if IN_CI else 6)
 XSS_SCRIPT = "<script>alert(1)</script>"
 XSS_ATTR = '"><img src=x onerror=alert(1)>'
 HUGE = "x" * 100_000
+# A 50 KB flag comment that held every page showing it while stored text was parsed back
+# (issue 14, finding 2): "latest %(kind)s %(score)s (%(category)s, %(days)s days ago)" was
+# matched with four lazy groups, so every " (" and ", " of a text that never ends in " days
+# ago)" was tried against each other (32 s for 1 KB). Mixed with the "; " and "−1: " the parser
+# split reasons on, digits, and characters that must be escaped.
+ADVERSARIAL_UNIT = "1 (2, −1: 3; <i>&\"x' "
+ADVERSARIAL_COMMENT = ("latest " + ADVERSARIAL_UNIT * (50_000 // len(ADVERSARIAL_UNIT) + 1))[
+    :50_000
+]
 
 NASTY_TEXT = [
     "",

@@ -1,4 +1,4 @@
-"""The CSV importers (``customers.csv_import.run_import``, the ``import_csv`` command and the
+"""The CSV importers (``crm.csv_import.runner.run_import``, the ``import_csv`` command and the
 admin's import page), fed hostile files: random bytes and encodings, BOMs, ragged rows, huge
 cells, formulas, malformed dates and numbers. A file is imported whole or refused whole with
 every problem listed (README "Importing data"); no other exception escapes."""
@@ -13,7 +13,8 @@ from django.urls import reverse
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from customers.csv_import import ImportFailed, ImportResult, importers, run_import
+from crm.csv_import.errors import ImportFailed
+from crm.csv_import.runner import ImportResult, importers, run_import
 
 from .nasty import (
     EXAMPLES_PER_CASE,

@@ -1,8 +1,8 @@
 """German and English: the ``de`` catalogue is complete and compiled, the main pages render in
-German with nothing of the English catalogue left, stored sentences (health reasons, flag
-explanations) are shown in the reader's language, and money is formatted per locale."""
+German with nothing of the English catalogue left, what the scoring stored (health reasons,
+guard notes, flag explanations, as message ids and parameters) is worded in the reader's
+language while older stored text is shown as it is, and money is formatted per locale."""
 
-import ast
 import datetime as dt
 import html
 import re
@@ -17,10 +17,10 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from crm.i18n import format_money, translate_stored
+from crm.i18n import format_money
 from interactions.services import update_interaction
 from retention import digest
-from retention.health import wording
+from retention.health.wording import MESSAGES, message, word
 from tests.factories import (
     ContactFactory,
     FeedbackFactory,
@@ -128,15 +128,20 @@ def book(csm, team_lead):
                 "points": 0,
                 "weight": 25,
                 "impact": -18,
-                "explanation": "no meeting or call for 47 days (expected every 30)",
+                "message": {"id": "no_meeting", "days": 47, "cadence": 30},
             }
         },
-        guards=["on watch: the owner changed 12 days ago"],
+        guards=[{"id": "on_watch", "days": 12}],
     )
     RiskFlagFactory(
         account=account,
-        explanation="renewal on 2026-12-01 (in 40 days) is not confirmed and "
-        "the account is red (score 40)",
+        reason="renewal_at_risk",
+        explanation_message={
+            "id": "renewal_at_risk",
+            "day": "2026-12-01",
+            "days": 40,
+            "state": {"id": "band_state", "band": "red", "score": 40},
+        },
     )
     return account
 
@@ -268,12 +273,32 @@ def test_the_account_page_shows_money_dates_and_stored_reasons_in_german(client,
 
 
 @pytest.mark.django_db
-def test_the_account_page_in_english_shows_what_was_stored(client, book, csm):
+def test_the_account_page_in_english_words_the_same_stored_reasons_in_english(client, book, csm):
     client.force_login(csm)
     page = _text(client.get(book.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
     assert "€1,235" in page and "€1,234.50" in page
     assert "no meeting or call for 47 days (expected every 30)" in page
-    assert "renewal on 2026-12-01 (in 40 days) is not confirmed" in page
+    assert "on watch: the owner changed 12 days ago" in page
+    assert "renewal on 1 Dec 2026 (in 40 days) is not confirmed and the account is red" in page
+    assert "Tagen" not in page
+
+
+@pytest.mark.django_db
+def test_text_stored_before_messages_is_shown_as_stored_on_a_german_page(client, book, csm):
+    """Older rows hold the sentence the scoring wrote then: shown as it is, never parsed."""
+    old = "renewal on 2026-12-01 (in 40 days) is not confirmed and the account is red (score 40)"
+    RiskFlagFactory(account=book, reason="owner_changed", explanation=old)
+    book.health_scores.update(
+        measures={"engagement": {"impact": -18, "explanation": "no meeting for 47 days"}},
+        guards=["on watch: the owner changed 12 days ago"],
+    )
+    csm.language = "de"
+    csm.save(update_fields=["language"])
+    client.force_login(csm)
+    page = _text(client.get(book.get_absolute_url()))
+    assert old in page
+    assert "no meeting for 47 days" in page
+    assert "on watch: the owner changed 12 days ago" in page
 
 
 @pytest.mark.django_db
@@ -297,86 +322,135 @@ def test_an_interaction_can_be_logged_from_the_german_form(client, book, csm):
     assert book.follow_ups.filter(title="Angebot schicken").exists()
 
 
-# --- stored sentences ---------------------------------------------------------------------
+# --- what the scoring stored, worded when read --------------------------------------------
 
 
-def test_a_stored_reason_is_worded_again_in_the_readers_language():
-    stored = "no meeting or call for 47 days (expected every 30)"
-    with translation.override("de"):
-        assert (
-            translate_stored(stored)
-            == "kein Meeting oder Telefonat seit 47 Tagen (erwartet alle 30)"
-        )
+def test_the_same_stored_reason_reads_in_english_and_in_german():
+    stored = {"id": "no_meeting", "days": 47, "cadence": 30}
     with translation.override("en"):
-        assert translate_stored(stored) == stored
-
-
-def test_nested_reasons_words_and_numbers_are_translated_too():
-    stored = (
-        "score 36 is red (below 51): -18: no meeting or call for 200 days (expected every 30); "
-        "-12: the CSM reads red (3 days ago)"
-    )
+        assert word(stored) == "no meeting or call for 47 days (expected every 30)"
     with translation.override("de"):
-        german = translate_stored(stored)
-        assert german == (
+        assert word(stored) == "kein Meeting oder Telefonat seit 47 Tagen (erwartet alle 30)"
+
+
+def test_a_date_parameter_is_written_in_the_readers_date_format():
+    stored = {"id": "notice", "day": "2026-03-01"}
+    with translation.override("en"):
+        assert word(stored) == "notice given on 1 Mar 2026"
+    with translation.override("de"):
+        assert word(stored) == "Kündigung eingegangen am 01.03.2026"
+
+
+def test_money_bands_and_nested_reasons_are_worded_for_the_reader():
+    red = {
+        "id": "entered_red",
+        "score": 36,
+        "yellow": 51,
+        "reasons": [
+            {"impact": -18, "message": {"id": "no_meeting", "days": 200, "cadence": 30}},
+            {"impact": -12, "message": {"id": "sentiment_read", "sentiment": "red", "days": 3}},
+        ],
+    }
+    downgrade = {"id": "downgrade", "then": "1200.00", "now": "800.50", "days": 90}
+    with translation.override("de"):
+        assert word(red) == (
             "Score 36 ist rot (unter 51): -18: kein Meeting oder Telefonat seit 200 Tagen "
             "(erwartet alle 30); -12: der CSM schätzt den Account als rot ein (vor 3 Tagen)"
         )
-        assert translate_stored("MRR down from 1200.00 to 800.50 within 90 days") == (
-            "MRR innerhalb von 90 Tagen von 1.200,00 auf 800,50 gesunken"
+        assert word(downgrade) == (
+            "MRR innerhalb von 90 Tagen von 1.200,00\xa0€ auf 800,50\xa0€ gesunken"
         )
     with translation.override("en"):
-        assert translate_stored(german) == stored
+        assert word(downgrade) == "MRR down from €1,200.00 to €800.50 within 90 days"
 
 
 def test_the_plural_form_follows_the_stored_count():
+    one = {"id": "open_problems", "n": 1, "high": 1, "days": 12}
+    three = {"id": "open_problems", "n": 3, "high": 0, "days": 40}
     with translation.override("de"):
-        one = translate_stored("1 open problem: 1 high severity, 12 days old")
-        three = translate_stored("3 open problems: 0 high severity, the oldest 40 days old")
-    assert one == "1 offenes Problem: 1 mit hohem Schweregrad, 12 Tage alt"
-    assert three == "3 offene Probleme: 0 mit hohem Schweregrad, das älteste 40 Tage alt"
+        assert word(one) == "1 offenes Problem: 1 mit hohem Schweregrad, 12 Tage alt"
+        assert word(three) == "3 offene Probleme: 0 mit hohem Schweregrad, das älteste 40 Tage alt"
+        assert word({"id": "on_watch", "days": 1}) == (
+            "unter Beobachtung: die Betreuung hat vor 1 Tag gewechselt"
+        )
+    with translation.override("en"):
+        assert word({"id": "on_watch", "days": 1}) == "on watch: the owner changed 1 day ago"
 
 
-def test_text_that_is_not_a_registered_sentence_is_left_alone():
+def test_stored_text_and_a_persons_words_are_shown_as_they_are():
     with translation.override("de"):
-        assert translate_stored("Called Mia, all good") == "Called Mia, all good"
-        assert translate_stored("") == ""
+        assert word("no meeting or call for 47 days (expected every 30)") == (
+            "no meeting or call for 47 days (expected every 30)"
+        )
+        assert word("Called Mia, all good") == "Called Mia, all good"
+        assert word("") == ""
+        snoozed = {"id": "snoozed", "day": "2026-05-04", "reason": "<b>budget</b> 47 days"}
+        assert word(snoozed) == "bis 04.05.2026: <b>budget</b> 47 days"
 
 
-def _literals(path: Path, *, skip_functions=()) -> tuple[set[str], set[tuple[str, str]]]:
-    """The msgids ``_()`` and ``ngettext()`` are called with in a module."""
-    singles, plurals = set(), set()
-    tree = ast.parse(path.read_text())
-    skipped = {
-        id(node)
-        for fn in ast.walk(tree)
-        if isinstance(fn, ast.FunctionDef) and fn.name in skip_functions
-        for node in ast.walk(fn)
-    }
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call) or id(node) in skipped:
-            continue
-        name = getattr(node.func, "id", None)
-        args = [a.value for a in node.args if isinstance(a, ast.Constant)]
-        if name == "_" and args:
-            singles.add(args[0])
-        elif name == "ngettext" and len(args) == 2:
-            plurals.add((args[0], args[1]))
-    return singles, plurals
+EXAMPLES = {
+    "date": "2026-03-01",
+    "money": "1234.50",
+    "text": "NPS",
+    "band": "red",
+    "reading": "amber",
+    "tone": "negative",
+    "category": "detractor",
+    "contact": "not_met",
+    "measures": ["relationship"],
+    "message": {"id": "no_score"},
+    "costs": [{"impact": -18, "message": {"id": "no_contacts"}}],
+}
+# Every parameter name a message has (a new one must be added here).
+PARAMETERS = [
+    "days",
+    "cadence",
+    "sentiment",
+    "n",
+    "high",
+    "day",
+    "champion",
+    "dm",
+    "colleagues",
+    "kind",
+    "score",
+    "category",
+    "then",
+    "now",
+    "factor",
+    "measures",
+    "band",
+    "yellow",
+    "reasons",
+    "drop",
+    "peak",
+    "state",
+    "reason",
+]
 
 
-def test_every_sentence_the_scoring_stores_is_registered_for_translation():
-    base = Path(settings.BASE_DIR) / "retention" / "health"
-    registered = set(wording.SENTENCES) | set(wording.WORDS)
-    health, health_plurals = _literals(base / "measures.py")
-    assert health - registered == set()
-    assert health_plurals <= {(s, p) for s, p, _count in wording.PLURALS}
-    stored, _plurals = _literals(base / "flags.py", skip_functions={"register_inbox_messages"})
-    sentences = {s for s in stored if "%(" in s} | {
-        "no longer a customer",
-        "no score (no measure has data)",
-    }
-    assert sentences - registered == set()
+@pytest.mark.parametrize("message_id", sorted(MESSAGES))
+@pytest.mark.parametrize("count", [1, 3])
+def test_every_message_is_worded_in_german(message_id, count):
+    """Each id words in German (both plural forms), with every word it holds translated."""
+    kinds = MESSAGES[message_id].kinds
+    stored = {"id": message_id}
+    stored |= {name: EXAMPLES.get(kinds.get(name), count) for name in PARAMETERS}
+    with translation.override("en"):
+        english = word(stored)
+    with translation.override("de"):
+        german = word(stored)
+    assert message_id not in (english, german)  # worded, with every parameter it needs
+    assert german != english
+
+
+def test_a_message_is_made_only_with_an_id_that_is_worded():
+    assert message("notice", day=dt.date(2026, 3, 1)) == {"id": "notice", "day": "2026-03-01"}
+    with pytest.raises(KeyError):
+        message("no_such_message", days=3)
+    with translation.override("de"):
+        # an id this version does not know (another version's): shown by its id
+        assert word({"id": "no_such_message", "days": 3}) == "no_such_message"
 
 
 # --- the digest ---------------------------------------------------------------------------
@@ -388,7 +462,7 @@ def test_the_daily_digest_is_written_in_the_owners_language(csm):
     csm.save(update_fields=["language"])
     RiskFlagFactory(
         account=make_customer(owner=csm, name="Brightline GmbH"),
-        explanation="the champion left on 2026-03-01 (10 days ago); no new champion is named",
+        explanation_message={"id": "champion_left", "day": "2026-03-01", "days": 10},
     )
     assert digest.send_digest(user_id=csm.pk, day=dt.date(2026, 3, 11))
     (message,) = mail.outbox

@@ -45,7 +45,7 @@ from customers.models import (
 from customers.services import refresh_ledger
 from interactions.models import Feedback, FollowUp, Interaction, OpenProblem, PlannedMeeting
 from retention.figures.forms import ACCOUNT_SETS, default_period
-from retention.figures.views import EXPORTS
+from retention.figures.report import EXPORTS
 from retention.models import HealthScore, RiskFlag, SentimentReading
 
 from ..factories import (

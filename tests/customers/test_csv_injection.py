@@ -18,12 +18,13 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from crm.csv_import.errors import ImportFailed
+from crm.csv_import.runner import run_import
 from crm.exports import FORMULA_PREFIXES
-from customers.csv_import import ImportFailed, run_import
 from customers.models import Account, Contact, Contract
 from interactions.models import Interaction
 from retention.figures.forms import ACCOUNT_SETS, default_period
-from retention.figures.views import EXPORTS
+from retention.figures.report import EXPORTS
 
 from ..crm.url_walk import endpoints, model_admin_of
 from ..factories import (
@@ -284,5 +285,5 @@ def test_a_negative_number_is_read_as_a_number_not_refused_as_a_formula(csm):
         "contracts",
         lines("account,reference,start_date,monthly_value", "Acme GmbH,C-9,2026-01-01,-5"),
     )
-    # Refused because a contract's value cannot be negative (the ledger's rule), as before.
-    assert errors == ["line 2: monthly_value -5 is negative"]
+    # Refused because a contract's value cannot be negative (the service's rule and words).
+    assert errors == ["line 2: monthly_value -5: The monthly value cannot be negative."]

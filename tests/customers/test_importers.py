@@ -3,8 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from customers import importers
-from customers.csv_import import ImportFailed, run_import
+from crm.csv_import import runner
+from crm.csv_import.errors import ImportFailed
+from crm.csv_import.runner import run_import
 from customers.importers import import_accounts, import_contacts, import_contracts
 from customers.models import Account, Contact, Contract, CustomerSpan, OwnershipTransfer, Segment
 
@@ -371,14 +372,14 @@ def test_bad_contact_values_are_all_reported():
     AccountFactory(name="Acme")
     data = csv(
         "account,name,email,is_champion,preferred_channel,left_on",
-        "Acme,Jane,not-an-email,maybe,pigeon,31.03.2025",
+        "Acme,Jane,not-an-email,maybe,pigeon,31/03/2025",
         "Nowhere,John,,,,",
         "Acme,,,,,",
     )
     assert problems(import_contacts, data) == [
         "line 2: email “not-an-email” is not an email address",
         "line 2: is_champion “maybe” is not yes or no (use true/false, yes/no or 1/0)",
-        "line 2: left_on “31.03.2025” is not a date (use YYYY-MM-DD)",
+        "line 2: left_on “31/03/2025” is not a date (use YYYY-MM-DD or DD.MM.YYYY)",
         "line 2: preferred_channel “pigeon” is not one of: email, phone, video, in_person, chat",
         "line 3: account “Nowhere” not found: no account has this external_id or name",
         "line 4: name is required",
@@ -456,23 +457,26 @@ def test_dates_left_out_keep_the_stored_ones_and_are_checked_against_them():
     assert import_contracts(data=csv(header, "Acme,C-1,2025-02-01,1000")).updated == 1
     assert Contract.objects.get().end_date == D(2025, 6, 30)
     assert problems(import_contracts, csv(header, "Acme,C-1,2025-07-01,1000")) == [
-        "line 2: end_date 2025-06-30 is before start_date 2025-07-01"
+        "line 2: end_date 2025-06-30: The end date is before the start date."
     ]
 
 
 NOT_A_NUMBER = "is not a number (write it like 1200.50)"
-BEFORE_START = "is before start_date 2025-01-01"
+NOT_A_DATE = "is not a date (use YYYY-MM-DD or DD.MM.YYYY)"
+END_BEFORE_START = "The end date is before the start date."
+CANCELLED_EARLY = "The cancellation is before the start date."
 NOT_FOUND = "not found: no account has this external_id or name"
 
 
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        ("Acme,C-1,2025-01-01,2024-01-01,,10", f"end_date 2024-01-01 {BEFORE_START}"),
-        ("Acme,C-1,2025-01-01,,2024-12-31,10", f"cancelled_on 2024-12-31 {BEFORE_START}"),
-        ("Acme,C-1,2025-02-30,,,10", "start_date “2025-02-30” is not a date (use YYYY-MM-DD)"),
-        ("Acme,C-1,01/02/2025,,,10", "start_date “01/02/2025” is not a date (use YYYY-MM-DD)"),
-        ("Acme,C-1,2025-01-01,,,-10", "monthly_value -10 is negative"),
+        ("Acme,C-1,2025-01-01,2024-01-01,,10", f"end_date 2024-01-01: {END_BEFORE_START}"),
+        ("Acme,C-1,2025-01-01,,2024-12-31,10", f"cancelled_on 2024-12-31: {CANCELLED_EARLY}"),
+        ("Acme,C-1,2025-02-30,,,10", f"start_date “2025-02-30” {NOT_A_DATE}"),
+        ("Acme,C-1,30.02.2025,,,10", f"start_date “30.02.2025” {NOT_A_DATE}"),
+        ("Acme,C-1,01/02/2025,,,10", f"start_date “01/02/2025” {NOT_A_DATE}"),
+        ("Acme,C-1,2025-01-01,,,-10", "monthly_value -10: The monthly value cannot be negative."),
         ("Acme,C-1,2025-01-01,,,ten", f"monthly_value “ten” {NOT_A_NUMBER}"),
         ("Acme,C-1,2025-01-01,,,NaN", f"monthly_value “NaN” {NOT_A_NUMBER}"),
         ("Acme,C-1,2025-01-01,,,10.005", "monthly_value 10.005 has more than 2 decimal places"),
@@ -497,8 +501,8 @@ def test_every_bad_contract_row_is_reported_and_nothing_is_written():
         "Acme,C-4,2025-01-01,,,-1",
     )
     assert problems(import_contracts, data) == [
-        "line 3: end_date 2024-01-01 is before start_date 2025-01-01",
-        "line 5: monthly_value -1 is negative",
+        "line 3: end_date 2024-01-01: The end date is before the start date.",
+        "line 5: monthly_value -1: The monthly value cannot be negative.",
     ]
     assert not Contract.objects.exists()
     assert not CustomerSpan.objects.exists()
@@ -527,13 +531,13 @@ def test_contracts_dry_run_writes_nothing():
 def test_contract_deleted_while_importing_refuses_the_file(monkeypatch):
     account = AccountFactory(name="Acme")
     contract = ContractFactory(account=account, reference="C-1", monthly_value=Decimal("10"))
-    planned = importers.count_changes
+    planned = runner.count_changes
 
     def plan_then_delete(result, changes):
         planned(result, changes)
         Contract.objects.filter(pk=contract.pk).delete()
 
-    monkeypatch.setattr(importers, "count_changes", plan_then_delete)
+    monkeypatch.setattr(runner, "count_changes", plan_then_delete)
     data = csv(CONTRACT_HEADER, "Acme,C-1,2025-01-01,,,20", "Acme,C-2,2025-01-01,,,30")
     errors = problems(import_contracts, data)
     assert len(errors) == 1
@@ -543,13 +547,13 @@ def test_contract_deleted_while_importing_refuses_the_file(monkeypatch):
 
 def test_contract_created_elsewhere_while_importing_refuses_the_file(monkeypatch):
     account = AccountFactory(name="Acme")
-    planned = importers.count_changes
+    planned = runner.count_changes
 
     def plan_then_create(result, changes):
         planned(result, changes)
         ContractFactory(account=account, reference="C-2")
 
-    monkeypatch.setattr(importers, "count_changes", plan_then_create)
+    monkeypatch.setattr(runner, "count_changes", plan_then_create)
     data = csv(CONTRACT_HEADER, "Acme,C-1,2025-01-01,,,20", "Acme,C-2,2025-01-01,,,30")
     errors = problems(import_contracts, data)
     assert errors[0].startswith("The data changed while importing, so nothing was written")

@@ -40,7 +40,7 @@ MEASURES = {
         "points": 0,
         "weight": 25,
         "impact": -18,
-        "explanation": "no meeting or call for 47 days (expected every 30)",
+        "message": {"id": "no_meeting", "days": 47, "cadence": 30},
     },
     "voice": {
         "rating": None,
@@ -48,6 +48,7 @@ MEASURES = {
         "points": None,
         "weight": 15,
         "impact": 0,
+        # a score stored before messages were: its sentence
         "explanation": "no NPS or CSAT within 180 days",
     },
 }
@@ -69,7 +70,37 @@ def test_token_client_reads_an_accounts_current_health(csm, book):
     assert (data["score"], data["band"], data["trend"]) == (48, "red", -42)
     assert data["measures"]["engagement"]["impact"] == -18
     assert data["measures"]["voice"]["rating"] is None
-    assert data["reasons"] == [{"measure": "engagement", **MEASURES["engagement"]}]
+    assert data["reasons"] == [
+        {
+            "measure": "engagement",
+            **MEASURES["engagement"],
+            "explanation": "no meeting or call for 47 days (expected every 30)",
+        }
+    ]
+    voice = data["measures"]["voice"]
+    assert (voice["message"], voice["explanation"]) == (None, "no NPS or CSAT within 180 days")
+
+
+def test_the_api_words_reasons_in_the_requests_language_and_gives_their_ids(csm, book):
+    HealthScoreFactory(
+        account=book["mine"],
+        score=48,
+        band="red",
+        measures=MEASURES,
+        guards=[{"id": "on_watch", "days": 12}, "a guard note from before messages"],
+    )
+    url = f"/api/v1/accounts/{book['mine'].pk}/health/"
+    german = client_for(csm).get(url, HTTP_ACCEPT_LANGUAGE="de").json()
+    (reason,) = german["reasons"]
+    assert reason["message"] == {"id": "no_meeting", "days": 47, "cadence": 30}
+    assert reason["explanation"] == "kein Meeting oder Telefonat seit 47 Tagen (erwartet alle 30)"
+    assert german["guards"] == [
+        "unter Beobachtung: die Betreuung hat vor 12 Tagen gewechselt",
+        "a guard note from before messages",
+    ]
+    assert german["guard_messages"] == [{"id": "on_watch", "days": 12}, None]
+    english = client_for(csm).get(url, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["guards"][0] == "on watch: the owner changed 12 days ago"
 
 
 def test_health_of_an_account_of_another_team_is_not_found(csm, book):
@@ -152,7 +183,10 @@ def test_flag_says_why_and_since_when(csm, book):
     flag = RiskFlagFactory(account=book["mine"])
     data = client_for(csm).get(f"{FLAGS}{flag.pk}/").json()
     assert data["reason"] == "entered_red"
-    assert data["explanation"] == "score 42 is red (below 51)"
+    assert data["explanation"] == (
+        "score 42 is red (below 51): -30: no meeting or call for 70 days (expected every 30)"
+    )
+    assert data["explanation_message"] == flag.explanation_message
     assert Decimal(data["measured_value"]) == 42
     assert Decimal(data["threshold"]) == 51
     assert data["raised_on"] == flag.raised_on.isoformat()

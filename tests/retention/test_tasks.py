@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from retention import tasks
 from retention.health import scoring
-from retention.health.measures import day_start
+from retention.health.facts import day_start
 from retention.models import HealthScore, RiskFlag, RiskFlagEvent, ScoringLock
 from tests.factories import HealthScoreFactory, SentimentReadingFactory, make_customer
 from tests.faults.helpers import celery_app_on
@@ -159,6 +159,35 @@ def test_only_the_holder_releases_the_lock():
     assert not scoring.release_scoring_lock(token="someone-else")
     assert scoring.acquire_scoring_lock() is None
     assert scoring.release_scoring_lock(token=token)
+
+
+@pytest.mark.django_db
+def test_a_run_handed_off_keeps_the_lock_for_its_chunks_until_they_release_it(csm):
+    book(3, csm)
+    handed = {}
+
+    def hand_off(*, ranges, day, configuration, token):
+        handed.update(ranges=ranges, token=token)
+        return {"finish_id": "elsewhere"}
+
+    result = scoring.score_accounts(chunk_size=2, hand_off=hand_off)
+    assert (result["chunks"], result["finish_id"]) == (2, "elsewhere")
+    assert len(handed["ranges"]) == 2
+    assert not HealthScore.objects.exists()  # the chunks were not run here
+    assert scoring.acquire_scoring_lock() is None
+    assert scoring.release_scoring_lock(token=handed["token"])
+
+
+@pytest.mark.django_db
+def test_a_hand_off_that_fails_releases_the_lock(csm):
+    book(1, csm)
+
+    def broken(**kwargs):
+        raise ConnectionError("broker gone")
+
+    with pytest.raises(ConnectionError):
+        scoring.score_accounts(hand_off=broken)
+    assert scoring.acquire_scoring_lock() is not None
 
 
 @pytest.mark.django_db

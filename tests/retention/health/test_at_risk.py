@@ -15,7 +15,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from crm.i18n import translate_stored
 from crm.models import Role
 from customers.models import Account
 from retention.health.scoring import active_configuration, rebuild_current_health
@@ -175,7 +174,12 @@ def test_a_row_says_why_in_words_since_when_and_links_to_the_account(client, csm
         reason=Reason.RENEWAL_AT_RISK,
         measured_value=Decimal("40"),
         threshold=Decimal("90"),
-        explanation="renewal on 2026-12-01 (in 40 days) is not confirmed and the account is red",
+        explanation_message={
+            "id": "renewal_at_risk",
+            "day": "2026-12-01",
+            "days": 40,
+            "state": {"id": "band_state", "band": "red", "score": 38},
+        },
     )
     RiskFlag.objects.filter(pk=flag.pk).update(
         raised_at=timezone.make_aware(
@@ -183,7 +187,10 @@ def test_a_row_says_why_in_words_since_when_and_links_to_the_account(client, csm
         )
     )
     html = page_of(client, team_lead)
-    assert "Renewal on 2026-12-01 (in 40 days) is not confirmed and the account is red" in html
+    assert (
+        "Renewal on 1 Dec 2026 (in 40 days) is not confirmed and the account is red (score 38)"
+        in html
+    )
     assert "renewal in <b>40</b> days, window <b>90</b> days" in html
     since = (today() - dt.timedelta(days=12)).strftime("%-d %b %Y")
     assert f"since {since}" in html and "12 days" in html
@@ -583,7 +590,10 @@ def test_the_export_has_every_filtered_flag_of_the_scope(client, team_lead, mixe
     assert {r["Account"] for r in rows} == {"Red Co", "Champion Co"}
     red = next(r for r in rows if r["Account"] == "Red Co")
     assert red["Reason"] == "Entered red" and red["Status"] == "Open"
-    assert red["Why"] == "score 42 is red (below 51)"
+    assert (
+        red["Why"]
+        == "score 42 is red (below 51): -30: no meeting or call for 70 days (expected every 30)"
+    )
     assert (red["Measured value"], red["Threshold"]) == ("42.00", "51.00")
     assert (red["Band"], red["Score"], red["Drop (30 days)"]) == ("red", "30", "40")
     assert red["ARR at risk"] == "1200.00" and red["Owner"] == "Carla CSM"
@@ -625,11 +635,14 @@ def test_the_filter_form_shows_the_choices_made(client, team_lead, teammate, mix
 
 
 def test_a_german_reader_reads_why_in_german_on_the_page_and_in_the_export(client, team_lead, csm):
-    stored = "score 38 is red (below 51): -18: no meeting or call for 47 days (expected every 30)"
-    flagged(csm, "Acme", explanation=stored)
-    with translation.override("de"):
-        german = translate_stored(stored)
-    assert german != stored
+    cost = {"impact": -18, "message": {"id": "no_meeting", "days": 47, "cadence": 30}}
+    flagged(
+        csm,
+        "Acme",
+        explanation_message={"id": "entered_red", "score": 38, "yellow": 51, "reasons": [cost]},
+    )
+    german = "Score 38 ist rot (unter 51): -18: kein Meeting oder Telefonat seit 47 Tagen"
+    german += " (erwartet alle 30)"
     team_lead.language = "de"
     team_lead.save(update_fields=["language"])
     # The user's language stays active in this thread after a request: keep it in here.

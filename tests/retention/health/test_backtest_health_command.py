@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from retention.health.measures import day_start
+from retention.health.facts import day_start
 from retention.health.scoring import backtest
 from retention.models import HealthScore, RiskFlag
 from tests.factories import (

@@ -9,15 +9,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from customers.models import Contract
+from retention.health.facts import day_start
 from retention.health.flags import (
     acknowledge_flag,
     flag_conditions,
     resolve_flag,
     snooze_flag,
 )
-from retention.health.measures import Facts, Health, day_start
+from retention.health.measures import Facts, Health
 from retention.health.scoring import score_accounts
-from retention.models import RiskFlag, RiskFlagEvent, ScoringConfiguration
+from retention.health.wording import word
+from retention.models import COMMENT_MAX_LENGTH, RiskFlag, RiskFlagEvent, ScoringConfiguration
 from tests.factories import (
     ContactFactory,
     HealthScoreFactory,
@@ -82,10 +84,20 @@ def test_an_account_in_red_gets_one_flag_that_says_why(account):
     assert flag.status == Status.OPEN
     assert flag.measured_value == 36
     assert flag.threshold == 51
-    assert "no meeting or call for 200 days" in flag.explanation
+    assert flag.explanation_message == {
+        "id": "entered_red",
+        "score": 36,
+        "yellow": 51,
+        "reasons": [
+            {"impact": -36, "message": {"id": "no_meeting", "days": 200, "cadence": 30}},
+            {"impact": -29, "message": {"id": "sentiment_read", "sentiment": "red", "days": 0}},
+        ],
+    }
+    assert flag.explanation == ""  # the text is worded when read, not stored
     assert flag.raised_on == today()
     (event,) = flag.events.all()
     assert (event.from_status, event.to_status, event.by) == ("", Status.OPEN, None)
+    assert event.message == flag.explanation_message
 
 
 def test_running_again_raises_no_second_flag_and_writes_no_event(account):
@@ -109,8 +121,12 @@ def test_a_flag_resolves_itself_when_its_condition_no_longer_holds(account):
     assert flag.resolved_by is None
     last = flag.events.last()
     assert (last.from_status, last.to_status, last.by) == (Status.OPEN, Status.RESOLVED, None)
-    assert "resolved itself" in last.comment
-    assert "green" in last.comment
+    assert last.message == {
+        "id": "resolved_itself",
+        "state": {"id": "band_state", "band": "green", "score": 100},
+    }
+    assert flag.resolved_message == last.message
+    assert flag.resolved_comment == ""
 
 
 def test_flags_of_an_account_that_stopped_being_a_customer_resolve_themselves(account):
@@ -123,7 +139,7 @@ def test_flags_of_an_account_that_stopped_being_a_customer_resolve_themselves(ac
     score_accounts(today=later(1))
     (flag,) = flags_of(account)
     assert flag.status == Status.RESOLVED
-    assert "no longer a customer" in flag.resolved_comment
+    assert flag.resolved_message == {"id": "resolved_itself", "state": {"id": "no_longer_customer"}}
 
 
 def test_the_same_reason_is_raised_again_after_it_resolved_itself(account):
@@ -134,6 +150,16 @@ def test_the_same_reason_is_raised_again_after_it_resolved_itself(account):
     make_red(account)
     score_accounts(today=later(2))
     assert [f.status for f in flags_of(account)] == [Status.RESOLVED, Status.OPEN]
+
+
+def test_a_flag_raised_before_messages_were_stored_gets_one_from_the_next_run(account):
+    make_red(account)
+    old = RiskFlagFactory(account=account, explanation="score 36 is red (below 51): -36: …")
+    score_accounts()
+    (flag,) = flags_of(account)
+    assert flag.pk == old.pk
+    assert (flag.explanation_message["id"], flag.explanation) == ("entered_red", "")
+    assert flag.why == flag.explanation_message
 
 
 def test_an_acknowledged_flag_stays_acknowledged_while_its_condition_holds(account, csm):
@@ -156,7 +182,13 @@ def test_a_score_drop_of_15_points_within_30_days_is_flagged(account):
     (flag,) = flags_of(account, Reason.SCORE_DROP)
     assert flag.measured_value == 15
     assert flag.threshold == 15
-    assert "from 89 to 74" in flag.explanation
+    assert flag.explanation_message == {
+        "id": "score_drop",
+        "drop": 15,
+        "days": 30,
+        "peak": 89,
+        "now": 74,
+    }
 
 
 def test_a_drop_of_14_points_or_one_older_than_30_days_is_not(csm):
@@ -188,7 +220,12 @@ def test_a_renewal_within_90_days_is_flagged_unless_the_account_is_green(csm):
     score_accounts()
     (flag,) = flags_of(yellow, Reason.RENEWAL_AT_RISK)
     assert flag.measured_value == 30
-    assert "not confirmed" in flag.explanation
+    assert flag.explanation_message == {
+        "id": "renewal_at_risk",
+        "day": later(30).isoformat(),
+        "days": 30,
+        "state": {"id": "band_state", "band": "yellow", "score": 69},
+    }
     assert not flags_of(green, Reason.RENEWAL_AT_RISK)
 
 
@@ -241,6 +278,27 @@ def test_a_person_resolves_a_flag_with_a_comment_in_its_history(account, team_le
     )
     (event,) = flag.events.all()
     assert (event.by, event.to_status, event.comment) == (team_lead, Status.RESOLVED, "Renewed")
+
+
+@pytest.mark.parametrize("action", ["acknowledge", "resolve", "snooze"])
+def test_a_comment_is_at_most_4000_characters(account, csm, action):
+    def act(text):
+        flag = RiskFlagFactory(account=account)
+        if action == "snooze":
+            return snooze_flag(flag=flag, by=csm, until=later(3), reason=text)
+        service = acknowledge_flag if action == "acknowledge" else resolve_flag
+        return service(flag=flag, by=csm, comment=text)
+
+    with pytest.raises(ValidationError) as exc:
+        act("x" * (COMMENT_MAX_LENGTH + 1))
+    (field,) = exc.value.message_dict
+    assert "4001" in exc.value.message_dict[field][0]
+    assert RiskFlag.objects.get().status == Status.OPEN
+    RiskFlag.objects.all().delete()
+    # the spaces around a comment do not count
+    flag = act(f"  {'x' * COMMENT_MAX_LENGTH}  ")
+    assert flag.status != Status.OPEN
+    assert "x" * COMMENT_MAX_LENGTH in word(flag.events.get().note)
 
 
 def test_acknowledging_needs_a_comment(account, csm):
@@ -303,7 +361,7 @@ def test_a_snoozed_flag_opens_again_once_its_day_has_passed(account, csm):
     assert flag.status == Status.OPEN
     last = flag.events.last()
     assert (last.from_status, last.to_status) == (Status.SNOOZED, Status.OPEN)
-    assert "snooze ended" in last.comment
+    assert last.message == {"id": "snooze_ended", "day": later(2).isoformat()}
 
 
 def test_a_snoozed_flag_whose_condition_cleared_resolves_itself(account, csm):

@@ -361,8 +361,8 @@ def test_flags_digest_and_pages_read_the_same_renewals_due(client, csm, team_lea
     from django.core import mail
 
     from customers.services import refresh_ledger
-    from retention.health.flags import send_flag_digests
-    from retention.health.measures import gather_facts
+    from retention.digest import send_digest
+    from retention.health.facts import gather_facts
     from retention.health.scoring import active_configuration, save_configuration
     from tests.factories import ContractFactory, RiskFlagFactory
 
@@ -387,7 +387,7 @@ def test_flags_digest_and_pages_read_the_same_renewals_due(client, csm, team_lea
     assert {f.account_id for f in facts.values() if f.renewal_on} == {due.pk}
 
     RiskFlagFactory(account=due)
-    send_flag_digests(today=today)
+    send_digest(user_id=csm.pk, day=today)
     (digest,) = mail.outbox
     assert "Due Co" in digest.body and "within 30 days" in digest.body
     # The digest listed contracts with notice given; the rule (and the health model) do not.

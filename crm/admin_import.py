@@ -1,5 +1,10 @@
-"""The admin's CSV import page: upload a file, see the dry run (every bad row with its line, or
-the counts and the first rows), then "Import now" commits it.
+"""The admin's CSV import page (``/admin/import/``): upload a file, see the dry run (every bad
+row with its line, or the counts and the first rows), then "Import now" commits it. It knows no
+app: the kinds come from the registry (``crm.csv_import.runner.importers``).
+
+An upload over ``IMPORT_MAX_BYTES`` is refused from the request's length, before its body is
+read: the view is exempt from the CSRF middleware (which would read the body to find the token)
+and checks the token itself once the length is known to be fine.
 
 Between the two steps the upload stays on the server under ``MEDIA_ROOT/csv_imports/``, named
 by a random token kept in the session; the browser only echoes the token back so a stale tab
@@ -19,14 +24,18 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from .csv_import import ImportFailed, importers, run_import
+from .csv_import.errors import ImportFailed
+from .csv_import.reading import check_size, max_bytes
+from .csv_import.runner import importers, run_import
 
 SESSION_KEY = "csv_import"
 UPLOAD_DIR = "csv_imports"
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32}$")
 STALE_SECONDS = 24 * 60 * 60
-ERRORS_SHOWN = 500
+# What a request may hold besides the file: the form's other fields and the multipart framing.
+FORM_OVERHEAD_BYTES = 64 * 1024
 
 
 class UploadForm(forms.Form):
@@ -38,10 +47,25 @@ class UploadForm(forms.Form):
         self.fields["kind"].choices = [(kind, kind) for kind in importers()]
 
 
+@csrf_exempt  # checked below, after the length: the CSRF middleware would read the body
 def import_csv_view(request):
     """Upload and preview (POST with a file) or commit the previewed file (POST "commit")."""
     if not request.user.is_admin_role:
         raise PermissionDenied
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > max_bytes() + FORM_OVERHEAD_BYTES:
+        try:
+            check_size(length)
+        except ImportFailed as failed:
+            return _render(request, UploadForm(), _failure_context(failed), status=413)
+    return _import_csv(request)
+
+
+@csrf_protect
+def _import_csv(request):
     if request.method == "POST" and "commit" in request.POST:
         return _commit(request)
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -49,6 +73,10 @@ def import_csv_view(request):
     if request.method == "POST" and form.is_valid():
         kind = form.cleaned_data["kind"]
         upload = form.cleaned_data["file"]
+        try:
+            check_size(upload.size)
+        except ImportFailed as failed:
+            return _render(request, UploadForm(initial={"kind": kind}), _failure_context(failed))
         token = _store(request, upload)
         request.session[SESSION_KEY] = {"token": token, "kind": kind, "name": upload.name}
         try:
@@ -86,7 +114,7 @@ def _commit(request):
     return redirect("admin_import_csv")
 
 
-def _render(request, form, context):
+def _render(request, form, context, status=200):
     return TemplateResponse(
         request,
         "admin/import_csv.html",
@@ -96,17 +124,15 @@ def _render(request, form, context):
             "form": form,
             "importers": importers().values(),
             "action_url": reverse("admin_import_csv"),
+            "max_size": max_bytes(),
             **context,
         },
+        status=status,
     )
 
 
 def _failure_context(failed: ImportFailed) -> dict:
-    return {
-        "errors": failed.errors[:ERRORS_SHOWN],
-        "error_count": len(failed.errors),
-        "errors_hidden": max(0, len(failed.errors) - ERRORS_SHOWN),
-    }
+    return {"errors": failed.errors, "error_count": failed.total, "errors_hidden": failed.more}
 
 
 def _upload_dir() -> Path:

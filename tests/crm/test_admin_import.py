@@ -1,8 +1,9 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
-from customers.admin_import import SESSION_KEY, UPLOAD_DIR
+from crm.admin_import import SESSION_KEY, UPLOAD_DIR
 from customers.models import Account, Contract
 
 from ..factories import AccountFactory, UserFactory
@@ -135,3 +136,22 @@ def test_commit_that_finds_the_data_changed_reports_it_and_writes_nothing(admin_
     )
     assert Account.objects.get().external_id == "A-9"
     assert list(media.iterdir()) == []
+
+
+def test_the_page_checks_the_csrf_token_itself(admin_user, media):
+    # The view is exempt from the CSRF middleware (so an oversized upload is refused unread)
+    # and checks the token after the length: without it nothing is previewed or committed.
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+    assert upload(client, "accounts", "name\nAcme\n").status_code == 403
+    assert not media.exists() or list(media.iterdir()) == []
+    assert client.post(URL, {"commit": "1", "token": "x" * 32}).status_code == 403
+    page = client.get(URL)
+    token = page.cookies["csrftoken"].value
+    response = client.post(
+        URL,
+        {"kind": "accounts", "file": SimpleUploadedFile("a.csv", b"name\nAcme\n")},
+        HTTP_X_CSRFTOKEN=token,
+    )
+    assert "accounts: 1 created" in response.content.decode()
+    assert not Account.objects.exists()
