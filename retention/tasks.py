@@ -15,6 +15,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from crm.queue import enqueue_safely
+from customers.selectors import customer_ids_on
 from retention import digest
 from retention.figures import snapshots
 from retention.health import scoring
@@ -108,10 +109,13 @@ def send_daily_digest(user_id: int, day: str) -> dict:
 
 @beat_init.connect
 def score_today_when_beat_starts(sender=None, **kwargs) -> None:
-    """When beat starts (``make run``) and nothing is scored for today yet, score now rather
-    than wait for the night."""
+    """When beat starts (``make run``) and today's run has not scored every customer yet,
+    score now rather than wait for the night. (A save scores its one account at once
+    (``retention.follow``): a score of today alone does not mean the run happened.)"""
+    day = timezone.localdate()
     try:
-        if HealthScore.objects.filter(scored_on=timezone.localdate()).exists():
+        scored = HealthScore.objects.filter(scored_on=day).count()
+        if scored and scored >= customer_ids_on(day).count():
             return
     except DatabaseError:
         logger.exception("Could not check today's health scores at beat start")

@@ -136,8 +136,9 @@ def flagged_accounts_for(user, *, order: str = "-arr", **filters) -> QuerySet[Ac
 
 
 def flagged_account_count(user, **filters) -> int:
-    """How many accounts ``flagged_accounts_for`` lists (one COUNT, without its annotations)."""
-    return Account.objects.filter(pk__in=_matching(user, **filters).values("account_id")).count()
+    """How many accounts ``flagged_accounts_for`` lists: the distinct accounts of the matching
+    flags, counted from the flags alone (no second pass over the accounts)."""
+    return _matching(user, **filters).values("account_id").distinct().count()
 
 
 def flags_on(user, account_ids, **filters) -> dict[int, list[RiskFlag]]:
@@ -174,8 +175,8 @@ def _matching(
         qs = qs.filter(reason__in=reasons)
     if owner is not None:
         qs = qs.filter(account__owner=owner)
-    if band:  # a join here: the band picks a few flags before any is sorted
-        qs = qs.filter(account__current_health__band=band)
+    if band:  # by the current health's key alone, without joining the accounts
+        qs = qs.filter(account_id__in=AccountHealth.objects.filter(band=band).values("pk"))
     if segment is not None:
         qs = qs.filter(account__segment=segment)
     if renewal_within_days is not None:

@@ -32,6 +32,8 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.celery,
     pytest.mark.django_db(transaction=True),
+    # The night's run from a book without scores: writing the book scores nothing.
+    pytest.mark.usefixtures("health_waits_for_the_night"),
 ]
 
 ROOT = Path(__file__).resolve().parents[2]

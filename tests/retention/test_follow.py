@@ -304,3 +304,20 @@ def test_a_contract_of_a_new_customer_says_a_span_started(csm, listen):
         events.CustomerSpanStarted(account.pk, dt.date(2026, 1, 1)),
         events.CustomerSpanStarted(account.pk, dt.date(2030, 1, 1)),
     ]
+
+
+def test_a_clash_with_the_nights_chunk_is_tried_once_more(csm, monkeypatch):
+    from django.db import IntegrityError
+
+    account = make_customer(owner=csm)
+    real, calls = scoring.score_chunk, []
+
+    def clashing(**kwargs):
+        calls.append(kwargs["start_id"])
+        if len(calls) == 1:  # the night's chunk inserted the same flag first
+            raise IntegrityError("duplicate key value violates riskflag_one_unresolved")
+        return real(**kwargs)
+
+    monkeypatch.setattr(scoring, "score_chunk", clashing)
+    assert scoring.rescore(account_ids=[account.pk])["accounts"] == 1
+    assert calls == [account.pk, account.pk]

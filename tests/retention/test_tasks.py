@@ -346,6 +346,16 @@ def test_beat_start_scores_today_only_when_nothing_is_scored_yet(monkeypatch, cs
     assert queued == ["retention.tasks.score_accounts"]
 
 
+@pytest.mark.django_db
+def test_beat_start_scores_today_when_only_a_save_scored_one_account(monkeypatch, csm):
+    queued = []
+    monkeypatch.setattr(tasks, "enqueue_safely", lambda task, *a, **kw: queued.append(task.name))
+    make_customer(owner=csm)
+    HealthScoreFactory(account=make_customer(owner=csm))  # a save scored this one at once
+    tasks.score_today_when_beat_starts()
+    assert queued == ["retention.tasks.score_accounts"]
+
+
 # --- end to end on a real worker ------------------------------------------------------------
 
 

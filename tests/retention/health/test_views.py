@@ -321,8 +321,8 @@ def test_dashboard_queries_are_constant(
         FollowUpFactory(account=account, due_on=timezone.localdate() - dt.timedelta(days=1))
         InteractionFactory(account=account)
     login(client, team_lead)
-    # 15: the page's, the configuration's renewal window, and the navigation's (handovers,
-    # handover requests to decide, unread inbox count).
+    # 15: the page's, the configuration's renewal window, and the navigation's (its handovers
+    # to acknowledge, the handover requests a lead decides, and the unread inbox count).
     with django_assert_max_num_queries(15):
         assert client.get(DASHBOARD).status_code == 200
 
