@@ -126,7 +126,7 @@ def main() -> None:
                 "kind": "call",
                 "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
                 "summary": f"bench_follows.py call {i}",
-                "sentiment": "positive",
+                "tone": "positive",
             },
         )
         assert response.status_code == 302, (response.status_code, response.content[:300])

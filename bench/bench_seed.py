@@ -34,7 +34,10 @@ DERIVE_STATEMENTS = (
     ("insert spans", re.compile(r'^INSERT INTO "customers_customerspan"')),
     # Django's bulk_update (CASE WHEN) or crm.db.bulk_update_values (UPDATE ... FROM VALUES)
     ("write status", re.compile(r'^UPDATE "customers_account" (AS t )?SET "customer_since"')),
-    ("last_interaction_at", re.compile(r'^UPDATE "customers_account" SET "last_interaction_at"')),
+    (
+        "last_meeting_or_call_at",
+        re.compile(r'^UPDATE "customers_account" SET "last_meeting_or_call_at"'),
+    ),
 )
 
 

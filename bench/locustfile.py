@@ -199,7 +199,7 @@ class CSM(FastHttpUser):
             "occurred_at": occurred.isoformat(),
             "summary": f"{RUN_TAG} · {self.username} #{self.serial}",
             "notes": "Walked through the renewal; they want the usage report first.",
-            "sentiment": random.choice(["", "positive", "neutral", "negative"]),
+            "tone": random.choice(["", "positive", "neutral", "negative"]),
             "next_steps": "",
             "follow_up_title": "",
             "follow_up_due": "",

@@ -40,7 +40,7 @@ from .models import (
 )
 
 DERIVED_FIELDS = (
-    "last_interaction_at",
+    "last_meeting_or_call_at",
     "customer_since",
     "churned_on",
     "mrr",
@@ -117,16 +117,16 @@ class LastContactFilter(admin.SimpleListFilter):
         now = timezone.now()
         match self.value():
             case "30":
-                return queryset.filter(last_interaction_at__gte=now - dt.timedelta(days=30))
+                return queryset.filter(last_meeting_or_call_at__gte=now - dt.timedelta(days=30))
             case "90":
                 return queryset.filter(
-                    last_interaction_at__lt=now - dt.timedelta(days=30),
-                    last_interaction_at__gte=now - dt.timedelta(days=90),
+                    last_meeting_or_call_at__lt=now - dt.timedelta(days=30),
+                    last_meeting_or_call_at__gte=now - dt.timedelta(days=90),
                 )
             case "older":
-                return queryset.filter(last_interaction_at__lt=now - dt.timedelta(days=90))
+                return queryset.filter(last_meeting_or_call_at__lt=now - dt.timedelta(days=90))
             case "never":
-                return queryset.filter(last_interaction_at__isnull=True)
+                return queryset.filter(last_meeting_or_call_at__isnull=True)
         return queryset
 
 
@@ -324,7 +324,7 @@ class AccountAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
         "customer_since",
         "churned_on",
         "next_renewal_on",
-        "last_interaction_at",
+        "last_meeting_or_call_at",
     ]
     list_select_related = ["segment", "owner", "team"]
     search_fields = ["name", "external_id", "industry"]

@@ -62,6 +62,13 @@ class AccountSerializer(serializers.ModelSerializer):
         queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
     )
     owner_name = serializers.StringRelatedField(source="owner", read_only=True, allow_null=True)
+    # The field's name until it was called what it means; kept so existing clients keep working.
+    last_interaction_at = serializers.DateTimeField(
+        source="last_meeting_or_call_at",
+        read_only=True,
+        allow_null=True,
+        help_text=_("Deprecated: the same as last_meeting_or_call_at."),
+    )
     team = serializers.PrimaryKeyRelatedField(
         queryset=Team.objects.all(), required=False, allow_null=True
     )
@@ -90,6 +97,7 @@ class AccountSerializer(serializers.ModelSerializer):
             "churned_on",
             "mrr",
             "next_renewal_on",
+            "last_meeting_or_call_at",
             "last_interaction_at",
             "created_at",
             "updated_at",
@@ -130,8 +138,8 @@ class AccountFilter(filters.FilterSet):
         return queryset.filter(customer_since__isnull=True, churned_on__isnull=True)
 
     def filter_no_contact_since(self, queryset, name, value):
-        never = Q(last_interaction_at__isnull=True)
-        return queryset.filter(never | Q(last_interaction_at__lt=value))
+        never = Q(last_meeting_or_call_at__isnull=True)
+        return queryset.filter(never | Q(last_meeting_or_call_at__lt=value))
 
 
 @extend_schema_view(
@@ -157,7 +165,7 @@ class AccountViewSet(
         "name",
         "mrr",
         "next_renewal_on",
-        "last_interaction_at",
+        "last_meeting_or_call_at",
         "customer_since",
         "created_at",
     ]

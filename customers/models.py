@@ -111,7 +111,7 @@ class Account(models.Model):
 
     # Derived from the ledger and the interactions; maintained by services, rebuilt by
     # ``manage.py rebuild_derived``. Never edited by hand.
-    last_interaction_at = models.DateTimeField(
+    last_meeting_or_call_at = models.DateTimeField(
         _("last meeting or call"), null=True, blank=True, editable=False
     )
     customer_since = models.DateField(_("customer since"), null=True, blank=True, editable=False)
@@ -129,7 +129,7 @@ class Account(models.Model):
     history = HistoricalRecords(
         excluded_fields=[
             "updated_at",
-            "last_interaction_at",
+            "last_meeting_or_call_at",
             "customer_since",
             "churned_on",
             "mrr",
@@ -145,7 +145,7 @@ class Account(models.Model):
         indexes = [
             models.Index(fields=["owner", "name"], name="account_owner_name_idx"),
             models.Index(fields=["team", "name"], name="account_team_name_idx"),
-            models.Index(fields=["last_interaction_at"], name="account_last_interaction_idx"),
+            models.Index(fields=["last_meeting_or_call_at"], name="account_last_touch_idx"),
             models.Index(fields=["next_renewal_on"], name="account_next_renewal_idx"),
             models.Index(fields=["customer_since"], name="account_customer_since_idx"),
             models.Index(fields=["churned_on"], name="account_churned_on_idx"),
@@ -167,13 +167,13 @@ class Account(models.Model):
         return self.customer_since is not None
 
     def mark_contacted(self, at: dt.datetime) -> bool:
-        """Move ``last_interaction_at`` forward to ``at`` (never backwards). Writes the row;
+        """Move ``last_meeting_or_call_at`` forward to ``at`` (never backwards). Writes the row;
         returns whether it changed."""
-        if self.last_interaction_at is not None and self.last_interaction_at >= at:
+        if self.last_meeting_or_call_at is not None and self.last_meeting_or_call_at >= at:
             return False
-        self.last_interaction_at = at
+        self.last_meeting_or_call_at = at
         # A queryset update: a derived field moving is not an edit for the audit history.
-        type(self).objects.filter(pk=self.pk).update(last_interaction_at=at)
+        type(self).objects.filter(pk=self.pk).update(last_meeting_or_call_at=at)
         return True
 
 

@@ -118,7 +118,7 @@ def ledger_revision() -> int:
 
 
 def rebuild_derived(*, today: dt.date | None = None) -> dict[str, int]:
-    """Rebuild every account's spans, cached status and ``last_interaction_at`` from the
+    """Rebuild every account's spans, cached status and ``last_meeting_or_call_at`` from the
     source of truth. Safe to run at any time; used nightly and by ``manage.py rebuild_derived``."""
     from django.db.models import Max, OuterRef, Q, Subquery
 
@@ -126,7 +126,7 @@ def rebuild_derived(*, today: dt.date | None = None) -> dict[str, int]:
     changed = _refresh_ledger(ids, today=today or timezone.localdate())
     # Only the newest revision is ever read: the others can go.
     LedgerRevision.objects.filter(pk__lt=ledger_revision()).delete()
-    # last_interaction_at comes from interactions, an app above this one: read through the
+    # last_meeting_or_call_at comes from interactions, an app above this one: read through the
     # reverse relation by name so this module does not import it.
     last = (
         Account.objects.filter(pk=OuterRef("pk"))
@@ -142,9 +142,9 @@ def rebuild_derived(*, today: dt.date | None = None) -> dict[str, int]:
         .values("last")
     )
     with transaction.atomic():
-        Account.objects.update(last_interaction_at=Subquery(last))
+        Account.objects.update(last_meeting_or_call_at=Subquery(last))
         # Only what moved is scored again (most nights: the contracts that ended or began);
-        # a healed ``last_interaction_at`` waits for the night's scoring.
+        # a healed ``last_meeting_or_call_at`` waits for the night's scoring.
         if changed:
             events.publish(events.AccountsChanged(changed, events.What.CONTRACT))
     return {"accounts": len(ids), "changed": len(changed)}

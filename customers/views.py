@@ -72,7 +72,7 @@ def account_list_export(request):
             a.customer_since,
             a.churned_on,
             a.next_renewal_on,
-            a.last_interaction_at,
+            a.last_meeting_or_call_at,
         ]
         for a in accounts.iterator(chunk_size=500)
     )

@@ -7,7 +7,7 @@ Pure, like ``demo.story``: rows are appended to the chunk's ``Book``; ids come f
 
 import datetime as dt
 
-from interactions.models import Interaction, Sentiment
+from interactions.models import Interaction, Tone
 
 from .draw import ONE_DAY, Draws, pick, poisson
 from .vocabulary import BAD, GOOD, MIXED, Vocabulary
@@ -19,10 +19,10 @@ LATE_DAYS = 7
 OTHER_INTERACTIONS = 0.6  # of the segment's interaction rate, besides the rhythm
 RHYTHM_DAYS = 200  # the score history's 90 days and the 90-day window of its oldest score
 RHYTHM = {HEALTHY: (0.5, 1.0), NEUTRAL: (1.0, 2.0), AT_RISK: (0.8, 1.7)}  # × cadence
-STEADY = {  # the sentiment noted after a regular meeting, by mood (unless it went badly)
-    HEALTHY: [(Sentiment.POSITIVE, 0.95), (Sentiment.NEUTRAL, 0.05)],
-    NEUTRAL: [(Sentiment.NEUTRAL, 0.9), (Sentiment.POSITIVE, 0.05), (Sentiment.NEGATIVE, 0.05)],
-    AT_RISK: [(Sentiment.NEUTRAL, 0.6), (Sentiment.NEGATIVE, 0.4)],
+STEADY = {  # the tone noted after a regular meeting, by mood (unless it went badly)
+    HEALTHY: [(Tone.POSITIVE, 0.95), (Tone.NEUTRAL, 0.05)],
+    NEUTRAL: [(Tone.NEUTRAL, 0.9), (Tone.POSITIVE, 0.05), (Tone.NEGATIVE, 0.05)],
+    AT_RISK: [(Tone.NEUTRAL, 0.6), (Tone.NEGATIVE, 0.4)],
 }
 READS = {  # the owner's own read of the account, by mood
     HEALTHY: [("green", 0.8), ("amber", 0.2)],
@@ -60,15 +60,15 @@ class SpanActivity(Draws):
             return MIXED if r < 0.6 else GOOD if r < 0.9 else BAD
         return MIXED if r < 0.6 else GOOD if r < 0.85 else BAD
 
-    def sentiment(self, tone: str) -> str:
+    def noted_tone(self, tone: str) -> str:
         r = self.rng.random()
         if tone == GOOD:
-            return Sentiment.POSITIVE if r < 0.75 else Sentiment.NEUTRAL
+            return Tone.POSITIVE if r < 0.75 else Tone.NEUTRAL
         if tone == BAD:
-            return Sentiment.NEGATIVE if r < 0.75 else Sentiment.NEUTRAL
+            return Tone.NEGATIVE if r < 0.75 else Tone.NEUTRAL
         if r < 0.6:
-            return Sentiment.NEUTRAL
-        return Sentiment.POSITIVE if r < 0.8 else Sentiment.NEGATIVE
+            return Tone.NEUTRAL
+        return Tone.POSITIVE if r < 0.8 else Tone.NEGATIVE
 
     def span(
         self, *, book, account_id, spec, mood, contacts, first, last, reason, owner_on, author_on,
@@ -114,7 +114,7 @@ class SpanActivity(Draws):
         def active(day):
             return [c for c in contacts if c.left_on is None or day < c.left_on]
 
-        def log(day, kind, tone, summary=None, present=None, sentiment=None):
+        def log(day, kind, tone, summary=None, present=None, noted=None):
             people = active(day)
             if present is None:
                 present = []
@@ -129,9 +129,9 @@ class SpanActivity(Draws):
                 doc=rng.choice(words.documents),
             )
             notes = rng.choice(words.notes[tone]) if rng.random() < 0.7 else ""
-            sentiment = sentiment or self.sentiment(tone)
+            noted = noted or self.noted_tone(tone)
             if kind in ("email", "note") and rng.random() < 0.5:
-                sentiment = ""
+                noted = ""
             author = author_on(day)
             interaction_id = self.ids.interaction()
             next_steps = ""
@@ -148,7 +148,7 @@ class SpanActivity(Draws):
                     author,
                     summary[:200],
                     notes,
-                    sentiment,
+                    noted,
                     next_steps,
                 )
             )
@@ -173,7 +173,7 @@ class SpanActivity(Draws):
             steady = None
             if rhythm and day >= rhythm_first and tone != BAD:
                 steady = pick(rng, STEADY[mood])
-            log(day, kind, tone, sentiment=steady)
+            log(day, kind, tone, noted=steady)
 
         def meet(day, tone):  # a meeting or call with the champion and decision maker
             people = active(day)
@@ -182,9 +182,9 @@ class SpanActivity(Draws):
                 key = [rng.choice(key)]
             # what the owner notes after a regular meeting follows the account's mood
             # (STEADY), so the CSM sentiment measure does not flip with every note
-            sentiment = pick(rng, STEADY[mood]) if tone != BAD else None
+            noted = pick(rng, STEADY[mood]) if tone != BAD else None
             kind = rng.choice(("meeting", "call"))
-            log(day, kind, tone, present=key or people[:1], sentiment=sentiment)
+            log(day, kind, tone, present=key or people[:1], noted=noted)
 
         for day in reversed(rhythm):
             meet(day, self.tone(day, mood, ended, window_last))

@@ -171,7 +171,7 @@ TABLES = (  # (name in Book, model, columns of its tuples) in insert order
         "opened_by_id", "resolved_at", "resolution",
     )),
     ("interactions", Interaction, (
-        "id", "account_id", "kind", "occurred_at", "author_id", "summary", "notes", "sentiment",
+        "id", "account_id", "kind", "occurred_at", "author_id", "summary", "notes", "tone",
         "next_steps",
     )),
     ("present", Interaction.contacts.through, ("interaction_id", "contact_id")),

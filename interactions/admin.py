@@ -182,7 +182,7 @@ class InteractionInline(ReadOnlyInline):
         "kind",
         "summary",
         "author",
-        "sentiment",
+        "tone",
         "deleted_at",
     ]
     show_change_link = True
@@ -238,7 +238,7 @@ class AccountAdmin(_RegisteredAccountAdmin):
         with transaction.atomic():
             # The last contact first: the ledger's refresh announces the accounts (crm.events)
             # and their health is scored from both.
-            services.refresh_last_interaction(account_ids=queryset.values_list("pk", flat=True))
+            services.refresh_last_meeting_or_call(account_ids=queryset.values_list("pk", flat=True))
             super().rebuild_derived_fields(request, queryset)
 
 
@@ -259,7 +259,7 @@ class InteractionAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
         "summary",
         "account",
         "author",
-        "sentiment",
+        "tone",
         "is_deleted",
     ]
     list_select_related = ["account", "author"]
@@ -267,7 +267,7 @@ class InteractionAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
     list_filter = [
         DeletedFilter,
         "kind",
-        "sentiment",
+        "tone",
         ("author", admin.RelatedOnlyFieldListFilter),
         "account__segment",
         "account__team",
@@ -278,7 +278,7 @@ class InteractionAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
     actions = ["restore", export_as_csv]
     fieldsets = [
         (None, {"fields": ["account", "kind", "occurred_at", "author", "contacts"]}),
-        (_("What happened"), {"fields": ["summary", "notes", "sentiment", "next_steps"]}),
+        (_("What happened"), {"fields": ["summary", "notes", "tone", "next_steps"]}),
         (
             _("Record"),
             {"fields": ["created_at", "updated_at", "deleted_at"], "classes": ["collapse"]},
@@ -302,7 +302,7 @@ class InteractionAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
                 occurred_at=obj.occurred_at,
                 contacts=form.cleaned_data.get("contacts", ()),
                 notes=obj.notes,
-                sentiment=obj.sentiment,
+                tone=obj.tone,
                 next_steps=obj.next_steps,
             )
             adopt_saved(obj, logged)
@@ -312,7 +312,7 @@ class InteractionAdmin(TolerantAutocomplete, SimpleHistoryAdmin):
         previous = form.initial.get("account")
         with transaction.atomic():
             super().save_model(request, obj, form, change)
-            services.refresh_last_interaction(account_ids={obj.account_id, previous} - {None})
+            services.refresh_last_meeting_or_call(account_ids={obj.account_id, previous} - {None})
             events.announce({obj.account_id, previous} - {None}, events.What.INTERACTION)
 
     def delete_model(self, request, obj):

@@ -19,7 +19,7 @@ from customers.models import Account, Contact
 
 from . import selectors, services
 from .feedback import CATEGORIES
-from .models import Feedback, FollowUp, Interaction, OpenProblem, Sentiment
+from .models import Feedback, FollowUp, Interaction, OpenProblem, Tone
 
 # --- interactions -------------------------------------------------------------------------
 
@@ -32,7 +32,16 @@ class InteractionSerializer(serializers.ModelSerializer):
     contacts = ScopedRelatedField(
         queryset=Contact.objects.all(), scope="visible", via="account", many=True, required=False
     )
-    sentiment = serializers.ChoiceField(choices=Sentiment.choices, required=False, allow_blank=True)
+    tone = serializers.ChoiceField(choices=Tone.choices, required=False, allow_blank=True)
+    # The field's name until the tone was called so (it collided with the CSM's green / amber /
+    # red sentiment readings); kept so existing clients keep working.
+    sentiment = serializers.ChoiceField(
+        source="tone",
+        choices=Tone.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_("Deprecated: the same as tone."),
+    )
     follow_up_title = serializers.CharField(
         write_only=True,
         required=False,
@@ -60,6 +69,7 @@ class InteractionSerializer(serializers.ModelSerializer):
             "contacts",
             "summary",
             "notes",
+            "tone",
             "sentiment",
             "next_steps",
             "follow_up_title",
@@ -81,10 +91,13 @@ class InteractionFilter(filters.FilterSet):
     kind = filters.MultipleChoiceFilter(choices=Interaction.Kind.choices)
     occurred_after = DateTimeFilter(field_name="occurred_at", lookup_expr="gte")
     occurred_before = DateTimeFilter(field_name="occurred_at", lookup_expr="lte")
+    sentiment = filters.ChoiceFilter(
+        field_name="tone", choices=Tone.choices, label=_("Deprecated: tone")
+    )
 
     class Meta:
         model = Interaction
-        fields = ["account", "author", "kind", "sentiment", "occurred_after", "occurred_before"]
+        fields = ["account", "author", "kind", "tone", "occurred_after", "occurred_before"]
 
 
 @extend_schema_view(

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from customers import selectors as customer_selectors
 
 from . import selectors
-from .models import Feedback, Interaction, OpenProblem, Sentiment
+from .models import Feedback, Interaction, OpenProblem, Tone
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -75,9 +75,9 @@ class InteractionForm(forms.Form):
     )
     summary = forms.CharField(label=_("Summary"), max_length=200)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea)
-    sentiment = forms.ChoiceField(
-        label=_("Sentiment"),
-        choices=[("", _("Not said")), *Sentiment.choices],
+    tone = forms.ChoiceField(
+        label=_("Tone"),
+        choices=[("", _("Not said")), *Tone.choices],
         required=False,
         widget=forms.RadioSelect,
     )
@@ -109,7 +109,7 @@ class EditInteractionForm(InteractionForm):
             "contacts": current,
             "summary": interaction.summary,
             "notes": interaction.notes,
-            "sentiment": interaction.sentiment,
+            "tone": interaction.tone,
             "next_steps": interaction.next_steps,
         }
         super().__init__(

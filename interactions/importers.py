@@ -1,7 +1,7 @@
 """CSV import of interactions (meetings, calls, emails, notes), for bringing history over from
 another system: the columns and how rows match stored interactions; the rest is the runner's
 (``crm.csv_import.runner``). Re-importing the same file changes nothing; the accounts'
-``last_interaction_at`` follows in the same transaction."""
+``last_meeting_or_call_at`` follows in the same transaction."""
 
 import datetime as dt
 
@@ -16,8 +16,8 @@ from crm.csv_import.runner import Change, Parsed, UpsertImport, register
 from crm.db import chunks
 from customers.importers import resolve_accounts, users_by_email
 
-from .models import Interaction, Sentiment
-from .services import EARLIEST_INTERACTION, refresh_last_interaction
+from .models import Interaction, Tone
+from .services import EARLIEST_INTERACTION, refresh_last_meeting_or_call
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 
@@ -35,16 +35,17 @@ INTERACTION_COLUMNS = (
     Column("author_email", True, gettext_lazy("the email of the user who had the interaction")),
     Column("summary", True, gettext_lazy("one line, at most 200 characters")),
     Column("notes"),
-    Column("sentiment", help=gettext_lazy("positive, neutral or negative")),
+    # The CSV column keeps its published name; it fills the interaction's tone.
+    Column("sentiment", help=gettext_lazy("the tone: positive, neutral or negative")),
     Column("next_steps"),
 )
-INTERACTION_FIELDS = ["pk", "author_id", "notes", "sentiment", "next_steps"]
+INTERACTION_FIELDS = ["pk", "author_id", "notes", "tone", "next_steps"]
 
 
 @register
 class InteractionImport(UpsertImport):
     """Create or update interactions, matched by (account, kind, occurred_at, summary), then
-    recompute ``last_interaction_at`` (latest meeting or call not deleted) of the accounts that
+    recompute ``last_meeting_or_call_at`` (latest meeting or call not deleted) of the accounts that
     gained or changed an interaction. An interaction deleted in Treue stays deleted."""
 
     kind = "interactions"
@@ -79,7 +80,7 @@ class InteractionImport(UpsertImport):
         values = {"author_id": author.pk if author else None}
         values.update((name, row.text(name)) for name in ("notes", "next_steps") if row.has(name))
         if row.has("sentiment"):
-            values["sentiment"] = row.choice("sentiment", Sentiment)
+            values["tone"] = row.choice("sentiment", Tone)
         key = (self.account_ids.get(row.line), kind, occurred_at, summary)
         return Parsed(row, values, key if all(key) else None)
 
@@ -126,7 +127,7 @@ class InteractionImport(UpsertImport):
     def write(self, changes: list[Change]) -> None:
         super().write(changes)
         touched = {self.account_ids[c.row.line] for c in changes if c.action != "unchanged"}
-        refresh_last_interaction(account_ids=touched)
+        refresh_last_meeting_or_call(account_ids=touched)
         if touched:
             events.publish(events.AccountsChanged(touched, events.What.INTERACTION))
 

@@ -11,7 +11,7 @@ from simple_history.models import HistoricalRecords
 from .feedback import FeedbackThresholds, thresholds_in_force
 
 
-class Sentiment(models.TextChoices):
+class Tone(models.TextChoices):
     POSITIVE = "positive", _("Positive")
     NEUTRAL = "neutral", _("Neutral")
     NEGATIVE = "negative", _("Negative")
@@ -22,7 +22,7 @@ class InteractionQuerySet(models.QuerySet):
         return self.filter(deleted_at__isnull=True)
 
     def contacts_made(self):
-        """Meetings and calls: what counts as being in touch (``last_interaction_at``)."""
+        """Meetings and calls: what counts as being in touch (``last_meeting_or_call_at``)."""
         return self.alive().filter(kind__in=Interaction.CONTACT_KINDS)
 
 
@@ -62,9 +62,7 @@ class Interaction(models.Model):
     )
     summary = models.CharField(_("summary"), max_length=200)
     notes = models.TextField(_("notes"), blank=True)
-    sentiment = models.CharField(
-        _("sentiment"), max_length=10, choices=Sentiment.choices, blank=True
-    )
+    tone = models.CharField(_("tone"), max_length=10, choices=Tone.choices, blank=True)
     next_steps = models.TextField(_("next steps"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -320,7 +320,7 @@ def activity_per_csm(accounts: QuerySet[Account], *, today: dt.date | None = Non
 def without_contact_for(days: int) -> Q:
     """Accounts with no meeting or call in the last ``days`` (or none ever): a filter."""
     since = timezone.now() - dt.timedelta(days=days)
-    return Q(last_interaction_at__isnull=True) | Q(last_interaction_at__lt=since)
+    return Q(last_meeting_or_call_at__isnull=True) | Q(last_meeting_or_call_at__lt=since)
 
 
 def versions_of(interaction: Interaction) -> list:
@@ -341,4 +341,4 @@ def versions_of(interaction: Interaction) -> list:
     return versions
 
 
-VERSIONED = ["kind", "occurred_at", "summary", "notes", "sentiment", "next_steps"]
+VERSIONED = ["kind", "occurred_at", "summary", "notes", "tone", "next_steps"]

@@ -1,5 +1,5 @@
 """Things that change the documented relationship: interactions, follow-ups, problems,
-feedback. Logging a meeting or call moves the account's ``last_interaction_at`` in the same
+feedback. Logging a meeting or call moves the account's ``last_meeting_or_call_at`` in the same
 transaction."""
 
 import datetime as dt
@@ -119,7 +119,7 @@ def log_interaction(
     occurred_at: dt.datetime | None = None,
     contacts: Iterable[Contact] = (),
     notes: str = "",
-    sentiment: str = "",
+    tone: str = "",
     next_steps: str = "",
     follow_up_title: str = "",
     follow_up_due: dt.date | None = None,
@@ -147,7 +147,7 @@ def log_interaction(
         occurred_at=occurred_at,
         summary=summary.strip(),
         notes=notes,
-        sentiment=sentiment,
+        tone=tone,
         next_steps=next_steps,
     )
     interaction.full_clean()
@@ -165,7 +165,7 @@ def log_interaction(
     if kind in Interaction.CONTACT_KINDS:
         locked = Account.objects.select_for_update().get(pk=account.pk)
         locked.mark_contacted(occurred_at)
-        account.last_interaction_at = locked.last_interaction_at
+        account.last_meeting_or_call_at = locked.last_meeting_or_call_at
     events.publish(events.AccountChanged(account.pk, events.What.INTERACTION))
     return interaction
 
@@ -274,8 +274,8 @@ def record_feedback(
 LAST_INTERACTION_CHUNK = 2000
 
 
-def refresh_last_interaction(*, account_ids: Iterable[int]) -> int:
-    """Recompute ``last_interaction_at`` of these accounts from their meetings and calls that
+def refresh_last_meeting_or_call(*, account_ids: Iterable[int]) -> int:
+    """Recompute ``last_meeting_or_call_at`` of these accounts from their meetings and calls that
     are not deleted (moves it back as well as forward). Returns how many accounts it set."""
     ids = sorted(set(account_ids))
     latest = (
@@ -288,7 +288,7 @@ def refresh_last_interaction(*, account_ids: Iterable[int]) -> int:
     for i in range(0, len(ids), LAST_INTERACTION_CHUNK):
         with transaction.atomic():
             updated += Account.objects.filter(pk__in=ids[i : i + LAST_INTERACTION_CHUNK]).update(
-                last_interaction_at=Subquery(latest)
+                last_meeting_or_call_at=Subquery(latest)
             )
     return updated
 
@@ -301,7 +301,7 @@ def delete_interactions(*, interaction_ids: Iterable[int], at: dt.datetime | Non
     alive = Interaction.objects.filter(pk__in=list(interaction_ids), deleted_at__isnull=True)
     account_ids = set(alive.select_for_update().values_list("account_id", flat=True))
     deleted = alive.update(deleted_at=at or timezone.now())
-    refresh_last_interaction(account_ids=account_ids)
+    refresh_last_meeting_or_call(account_ids=account_ids)
     events.announce(account_ids, events.What.INTERACTION)
     return deleted
 
@@ -313,7 +313,7 @@ def restore_interactions(*, interaction_ids: Iterable[int]) -> int:
     gone = Interaction.objects.filter(pk__in=list(interaction_ids), deleted_at__isnull=False)
     account_ids = set(gone.select_for_update().values_list("account_id", flat=True))
     restored = gone.update(deleted_at=None)
-    refresh_last_interaction(account_ids=account_ids)
+    refresh_last_meeting_or_call(account_ids=account_ids)
     events.announce(account_ids, events.What.INTERACTION)
     return restored
 
@@ -355,7 +355,7 @@ def start_work_on_problems(*, problem_ids: Iterable[int]) -> int:
 
 # --- editing from the CSM's workspace ---
 
-INTERACTION_FIELDS = ("kind", "occurred_at", "summary", "notes", "sentiment", "next_steps")
+INTERACTION_FIELDS = ("kind", "occurred_at", "summary", "notes", "tone", "next_steps")
 
 
 @transaction.atomic
@@ -389,8 +389,8 @@ def update_interaction(
         interaction.contacts.set(contacts)
     if moves_contact:
         Account.objects.select_for_update().filter(pk=interaction.account_id).first()
-        refresh_last_interaction(account_ids=[interaction.account_id])
-    # Its kind, time, sentiment, author and who was present are all measured.
+        refresh_last_meeting_or_call(account_ids=[interaction.account_id])
+    # Its kind, time, tone, author and who was present are all measured.
     events.publish(events.AccountChanged(interaction.account_id, events.What.INTERACTION))
     return interaction
 

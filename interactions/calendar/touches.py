@@ -36,8 +36,8 @@ def with_next_touch(accounts: QuerySet[Account], *, default_cadence: int | None 
     )
     by_cadence = Case(
         When(customer_since__isnull=True, then=None),
-        When(last_interaction_at__isnull=True, then=F("customer_since")),
-        default=AddDays(TruncDate("last_interaction_at"), F("cadence_days")),
+        When(last_meeting_or_call_at__isnull=True, then=F("customer_since")),
+        default=AddDays(TruncDate("last_meeting_or_call_at"), F("cadence_days")),
         output_field=DateField(),
     )
     return (

@@ -4,7 +4,7 @@ shape (``section(scope, facts)``: a query or two over the range, its rows writte
 facts of the accounts found by ``customers``), so a night's run costs the same number of
 queries per chunk whatever the number of accounts (nine: one per section, two for the
 relationship). Past days are computed from history; today reads the cached
-``Account.last_interaction_at``."""
+``Account.last_meeting_or_call_at``."""
 
 import datetime as dt
 from collections.abc import Callable, Collection
@@ -41,7 +41,7 @@ from customers.selectors import renewals_due
 from interactions.models import Feedback, Interaction, OpenProblem
 
 from ..models import HealthScore, ScoringConfiguration, SentimentReading
-from .measures import INTERACTION_SENTIMENT, Facts
+from .measures import COLOUR_OF_TONE, Facts
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=14, decimal_places=2))
 
@@ -108,7 +108,7 @@ def customers(scope: Scope) -> dict[int, Facts]:
         .values("transferred_at")[:1]
     )
     if scope.live:
-        last_contact = F("last_interaction_at")
+        last_contact = F("last_meeting_or_call_at")
     else:
         last_contact = Subquery(
             Interaction.objects.contacts_made()
@@ -146,7 +146,7 @@ def customers(scope: Scope) -> dict[int, Facts]:
 
 
 def sentiment(scope: Scope, facts: dict[int, Facts]) -> None:
-    """CSM sentiment: the latest of the owner's own readings and the sentiments CSMs gave
+    """CSM sentiment: the latest of the owner's own readings and the tones CSMs gave
     logged interactions, within its window (both sources in one UNION ALL)."""
     since = day_start(scope.day - dt.timedelta(days=scope.config.sentiment_max_age_days))
     end = scope.end
@@ -156,13 +156,13 @@ def sentiment(scope: Scope, facts: dict[int, Facts]) -> None:
         .values_list("account_id", "sentiment", "recorded_at", Value("reading"))
     )
     colour = Case(
-        *(When(sentiment=k, then=Value(v)) for k, v in INTERACTION_SENTIMENT.items()),
+        *(When(tone=k, then=Value(v)) for k, v in COLOUR_OF_TONE.items()),
         default=Value(""),
     )
     noted = (
         Interaction.objects.alive()
         .filter(scope.ids, occurred_at__gte=since, occurred_at__lt=end)
-        .exclude(sentiment="")
+        .exclude(tone="")
         .annotate(colour=colour, source=Value("interaction"))
         .order_by()
         .values_list("account_id", "colour", "occurred_at", "source")

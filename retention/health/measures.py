@@ -30,9 +30,9 @@ from ..models import Band, Rating
 from .wording import Message, message
 
 MEASURES = ("engagement", "sentiment", "problems", "relationship", "voice", "commercial")
-# The sentiment a CSM gives a logged interaction, read as their green / amber / red.
-INTERACTION_SENTIMENT = {"positive": "green", "neutral": "amber", "negative": "red"}
-TONE_OF = {colour: tone for tone, colour in INTERACTION_SENTIMENT.items()}
+# The tone a CSM gives a logged interaction, read as their green / amber / red.
+COLOUR_OF_TONE = {"positive": "green", "neutral": "amber", "negative": "red"}
+TONE_OF = {colour: tone for tone, colour in COLOUR_OF_TONE.items()}
 GOOD, AVERAGE, POOR = Rating.GOOD.value, Rating.AVERAGE.value, Rating.POOR.value
 
 

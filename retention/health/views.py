@@ -37,7 +37,7 @@ NO_CONTACT_CHOICES = (14, 30, 60, 90)
 SORTS = {
     "risk": ("band_rank", F("h_score").asc(nulls_last=True)),
     "renewal": (F("next_renewal_on").asc(nulls_last=True),),
-    "contact": (F("last_interaction_at").asc(nulls_first=True),),
+    "contact": (F("last_meeting_or_call_at").asc(nulls_first=True),),
     "touch": (F("next_touch_on").asc(nulls_last=True),),
     "mrr": ("-mrr",),
     "name": ("name",),
@@ -78,7 +78,7 @@ def _portfolio_query(request):
     order = (
         *SORTS[sort],
         F("next_renewal_on").asc(nulls_last=True),
-        F("last_interaction_at").asc(nulls_first=True),
+        F("last_meeting_or_call_at").asc(nulls_first=True),
         "name",
         "pk",
     )
@@ -159,7 +159,9 @@ def portfolio_export(request):
                 "" if a.h_trend is None else a.h_trend,
                 a.mrr,
                 a.next_renewal_on or "",
-                timezone.localtime(a.last_interaction_at).date() if a.last_interaction_at else "",
+                timezone.localtime(a.last_meeting_or_call_at).date()
+                if a.last_meeting_or_call_at
+                else "",
                 a.open_problems,
                 a.follow_ups_overdue,
             ]

@@ -31,7 +31,7 @@ from customers.models import (
 )
 from customers.services import refresh_ledger
 from interactions.models import Feedback, FollowUp, Interaction, OpenProblem, PlannedMeeting
-from interactions.services import refresh_last_interaction
+from interactions.services import refresh_last_meeting_or_call
 
 from ..factories import (
     AccountFactory,
@@ -296,7 +296,7 @@ def test_rebuild_action_refreshes_the_ledger_and_last_contact(web):
     account = AccountFactory()
     ContractFactory(account=account, monthly_value=Decimal("120.00"))  # no ledger refresh
     met = InteractionFactory(account=account, kind=Interaction.Kind.MEETING)
-    assert account.mrr == 0 and account.last_interaction_at is None
+    assert account.mrr == 0 and account.last_meeting_or_call_at is None
 
     response = run_action(web, Account, "rebuild_derived_fields", [account])
 
@@ -304,7 +304,7 @@ def test_rebuild_action_refreshes_the_ledger_and_last_contact(web):
     account.refresh_from_db()
     assert account.mrr == Decimal("120.00")
     assert account.customer_since == dt.date(2025, 1, 1)
-    assert account.last_interaction_at == met.occurred_at
+    assert account.last_meeting_or_call_at == met.occurred_at
     assert CustomerSpan.objects.filter(account=account).count() == 1
 
 
@@ -631,7 +631,7 @@ def interaction_post(account, author, when: dt.datetime, **changes) -> dict:
         "author": author.pk,
         "summary": "Kick-off",
         "notes": "",
-        "sentiment": "",
+        "tone": "",
         "next_steps": "",
     } | changes
 
@@ -644,7 +644,7 @@ def test_adding_a_meeting_in_the_admin_moves_the_last_contact(web, csm):
 
     assert response.status_code == 302, form_errors(response)
     account.refresh_from_db()
-    assert account.last_interaction_at == when
+    assert account.last_meeting_or_call_at == when
 
 
 def test_turning_the_latest_meeting_into_an_email_moves_the_last_contact_back(web, csm):
@@ -652,7 +652,7 @@ def test_turning_the_latest_meeting_into_an_email_moves_the_last_contact_back(we
     now = timezone.now().replace(microsecond=0)
     earlier = InteractionFactory(account=account, occurred_at=now - dt.timedelta(days=9))
     latest = InteractionFactory(account=account, occurred_at=now - dt.timedelta(days=1))
-    refresh_last_interaction(account_ids=[account.pk])
+    refresh_last_meeting_or_call(account_ids=[account.pk])
 
     response = web.post(
         admin_url(Interaction, "change", latest.pk),
@@ -661,7 +661,7 @@ def test_turning_the_latest_meeting_into_an_email_moves_the_last_contact_back(we
 
     assert response.status_code == 302, form_errors(response)
     account.refresh_from_db()
-    assert account.last_interaction_at == earlier.occurred_at
+    assert account.last_meeting_or_call_at == earlier.occurred_at
 
 
 def test_interaction_with_a_contact_of_another_account_is_refused(web, csm):
@@ -704,7 +704,7 @@ def test_deleting_interactions_marks_them_deleted_and_restore_brings_them_back(w
     now = timezone.now()
     older = InteractionFactory(account=account, occurred_at=now - dt.timedelta(days=10))
     newer = InteractionFactory(account=account, occurred_at=now - dt.timedelta(days=1))
-    refresh_last_interaction(account_ids=[account.pk])
+    refresh_last_meeting_or_call(account_ids=[account.pk])
 
     confirm = run_action(web, Interaction, "delete_selected", [newer])
     assert confirm.status_code == 200
@@ -715,7 +715,7 @@ def test_deleting_interactions_marks_them_deleted_and_restore_brings_them_back(w
     newer.refresh_from_db()
     assert newer.deleted_at is not None
     account.refresh_from_db()
-    assert account.last_interaction_at == older.occurred_at
+    assert account.last_meeting_or_call_at == older.occurred_at
     url = admin_url(Interaction, "changelist")
     assert set(web.get(url).context["cl"].result_list) == {older, newer}
     assert list(web.get(url, {"deleted": "yes"}).context["cl"].result_list) == [newer]
@@ -727,7 +727,7 @@ def test_deleting_interactions_marks_them_deleted_and_restore_brings_them_back(w
     newer.refresh_from_db()
     assert newer.deleted_at is None
     account.refresh_from_db()
-    assert account.last_interaction_at == newer.occurred_at
+    assert account.last_meeting_or_call_at == newer.occurred_at
 
 
 def test_the_delete_button_of_an_interaction_only_marks_it(web):

@@ -308,7 +308,7 @@ def test_mark_contacted_moves_forward_only():
     assert account.mark_contacted(now)
 
     account.refresh_from_db()
-    assert account.last_interaction_at == now
+    assert account.last_meeting_or_call_at == now
 
 
 def test_account_is_customer_follows_the_cached_status():

@@ -22,14 +22,14 @@ def test_rebuilds_fields_that_were_written_around_the_services():
         monthly_value=Decimal("250"),
     )
     meeting = InteractionFactory(account=account, kind=Interaction.Kind.MEETING)
-    Account.objects.filter(pk=account.pk).update(mrr=Decimal("999"), last_interaction_at=None)
+    Account.objects.filter(pk=account.pk).update(mrr=Decimal("999"), last_meeting_or_call_at=None)
     out = StringIO()
     call_command("rebuild_derived", "--date", "2025-06-01", stdout=out)
     account.refresh_from_db()
     assert account.mrr == Decimal("250.00")
     assert account.customer_since == dt.date(2025, 1, 1)
     assert account.next_renewal_on == dt.date(2025, 12, 31)
-    assert account.last_interaction_at == meeting.occurred_at
+    assert account.last_meeting_or_call_at == meeting.occurred_at
     assert CustomerSpan.objects.filter(account=account).count() == 1
     assert "1 accounts" in out.getvalue()
 

@@ -171,7 +171,7 @@ def test_derived_fields_are_filled():
     assert customers.filter(mrr__gt=0).exists()
     assert not customers.filter(mrr=0).exists()
     assert customers.filter(next_renewal_on__isnull=False).exists()
-    assert customers.filter(last_interaction_at__isnull=False).exists()
+    assert customers.filter(last_meeting_or_call_at__isnull=False).exists()
     churned = Account.objects.filter(churned_on__isnull=False)
     assert churned.exists()
     for account in churned:  # the reason recorded for the churn the ledger sees
@@ -226,7 +226,7 @@ def test_accounts_in_trouble_look_in_trouble():
 
     today = timezone.localdate()
     customers = Account.objects.filter(
-        customer_since__isnull=False, last_interaction_at__isnull=False
+        customer_since__isnull=False, last_meeting_or_call_at__isnull=False
     )
     troubled = customers.filter(
         problems__severity="high", problems__resolved_at__isnull=True
@@ -234,7 +234,7 @@ def test_accounts_in_trouble_look_in_trouble():
     fine = customers.exclude(pk__in=troubled.values("pk"))
 
     def days_since_contact(accounts):
-        days = [(today - a.last_interaction_at.date()).days for a in accounts]
+        days = [(today - a.last_meeting_or_call_at.date()).days for a in accounts]
         return sum(days) / len(days)
 
     def detractor_share(accounts):
@@ -246,8 +246,8 @@ def test_accounts_in_trouble_look_in_trouble():
     def negative_share(accounts):
         recent = Interaction.objects.filter(
             account__in=accounts, occurred_at__date__gte=today - dt.timedelta(days=180)
-        ).exclude(sentiment="")
-        return recent.filter(sentiment="negative").count() / recent.count()
+        ).exclude(tone="")
+        return recent.filter(tone="negative").count() / recent.count()
 
     def red_read_share(accounts):
         reads = SentimentReading.objects.filter(account__in=accounts)
@@ -419,9 +419,9 @@ def _story() -> dict:
             )
         ),
         "interactions": list(
-            Interaction.objects.order_by("occurred_at", "kind", "sentiment")
+            Interaction.objects.order_by("occurred_at", "kind", "tone")
             .annotate(present=Count("contacts"))
-            .values_list("kind", "occurred_at", "sentiment", "present")
+            .values_list("kind", "occurred_at", "tone", "present")
         ),
         "follow_ups": list(FollowUp.objects.order_by("due_on", "done_at").values_list("due_on")),
     }

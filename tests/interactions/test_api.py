@@ -58,12 +58,29 @@ def test_token_client_logs_a_call_and_the_account_is_contacted(csm, book):
     assert data["summary"] == "Renewal talk"
     assert data["author"] == csm.pk
     assert data["contacts"] == [champion.pk]
+    assert (data["tone"], data["sentiment"]) == ("positive", "positive")  # the old name still works
     assert "follow_up_due" not in data
     account.refresh_from_db()
-    assert account.last_interaction_at == when
+    assert account.last_meeting_or_call_at == when
     follow_up = FollowUp.objects.get(interaction_id=data["id"])
     assert follow_up.title == "Send the offer"
     assert follow_up.owner == csm
+
+
+def test_the_tone_is_given_by_its_name_and_filtered_by_either(csm):
+    account = AccountFactory(owner=csm)
+    client = token_client(csm)
+    posted = client.post(
+        INTERACTIONS,
+        {"account": account.pk, "kind": "note", "summary": "Grumpy", "tone": "negative"},
+        format="json",
+    )
+    assert posted.status_code == 201, posted.json()
+    assert Interaction.objects.get(pk=posted.json()["id"]).tone == "negative"
+    client.post(INTERACTIONS, {"account": account.pk, "kind": "note", "summary": "Fine"})
+    for name in ("tone", "sentiment"):
+        listed = client.get(INTERACTIONS, {name: "negative"}).json()["results"]
+        assert [row["summary"] for row in listed] == ["Grumpy"]
 
 
 def test_logging_on_an_account_one_may_only_read_is_a_400_naming_account(csm, book):
@@ -206,7 +223,7 @@ def test_edit_that_turns_a_call_into_a_note_moves_the_last_contact_back(csm, boo
     latest = Interaction.objects.order_by("-occurred_at").first()
     assert api.patch(f"{INTERACTIONS}{latest.pk}/", {"kind": "note"}).status_code == 200
     account.refresh_from_db()
-    assert account.last_interaction_at == earlier
+    assert account.last_meeting_or_call_at == earlier
 
 
 def test_edit_cannot_add_a_follow_up(csm, book):

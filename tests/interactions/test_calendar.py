@@ -266,7 +266,7 @@ def test_a_meeting_is_planned_held_and_logged_from_the_account_page(client, csm)
     planned.refresh_from_db()
     assert planned.interaction.summary == "Pricing agreed"
     account.refresh_from_db()
-    assert account.last_interaction_at is not None
+    assert account.last_meeting_or_call_at is not None
 
 
 def test_the_portfolio_shows_the_next_touch_and_sorts_by_it(client, csm):

@@ -78,7 +78,7 @@ def test_logging_a_call_does_not_write_account_history(csm):
     before = account.history.count()
     services.log_interaction(account=account, author=csm, kind="call", summary="Check-in")
     account.refresh_from_db()
-    assert account.last_interaction_at is not None
+    assert account.last_meeting_or_call_at is not None
     assert account.history.count() == before
 
 

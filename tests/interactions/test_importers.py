@@ -25,7 +25,7 @@ def acme(csm):
     return AccountFactory(name="Acme", external_id="A-1", owner=csm)
 
 
-def test_interactions_import_sets_last_interaction_from_meetings_and_calls(tmp_path, acme):
+def test_interactions_import_sets_last_meeting_or_call_from_meetings_and_calls(tmp_path, acme):
     path = write(
         tmp_path,
         HEADER,
@@ -37,12 +37,12 @@ def test_interactions_import_sets_last_interaction_from_meetings_and_calls(tmp_p
     assert out == "interactions: 3 created, 0 updated, 0 unchanged\n"
     kick_off = Interaction.objects.get(summary="Kick-off")
     assert kick_off.occurred_at == dt.datetime(2025, 3, 1, 10, 0, tzinfo=BERLIN)
-    assert (kick_off.sentiment, kick_off.next_steps) == ("positive", "Send plan")
+    assert (kick_off.tone, kick_off.next_steps) == ("positive", "Send plan")
     assert Interaction.objects.get(summary="Sent the plan").occurred_at == dt.datetime(
         2025, 3, 9, tzinfo=BERLIN
     )
     acme.refresh_from_db()
-    assert acme.last_interaction_at == dt.datetime(2025, 3, 5, 9, 30, tzinfo=dt.UTC)
+    assert acme.last_meeting_or_call_at == dt.datetime(2025, 3, 5, 9, 30, tzinfo=dt.UTC)
 
 
 def test_reimporting_interactions_changes_nothing(tmp_path, acme):
@@ -54,11 +54,13 @@ def test_reimporting_interactions_changes_nothing(tmp_path, acme):
     )
     run("interactions", path)
     before = list(Interaction.objects.order_by("pk").values_list("pk", "updated_at"))
-    account_before = Account.objects.values_list("updated_at", "last_interaction_at").get()
+    account_before = Account.objects.values_list("updated_at", "last_meeting_or_call_at").get()
     out, _err = run("interactions", path)
     assert out == "interactions: 0 created, 0 updated, 2 unchanged\n"
     assert list(Interaction.objects.order_by("pk").values_list("pk", "updated_at")) == before
-    assert Account.objects.values_list("updated_at", "last_interaction_at").get() == account_before
+    assert (
+        Account.objects.values_list("updated_at", "last_meeting_or_call_at").get() == account_before
+    )
 
 
 def test_changed_notes_update_the_stored_interaction(acme, teammate):
@@ -71,7 +73,7 @@ def test_changed_notes_update_the_stored_interaction(acme, teammate):
     assert (stored.notes, stored.author) == ("New notes", teammate)
 
 
-def test_deleted_meeting_does_not_count_as_last_interaction(acme):
+def test_deleted_meeting_does_not_count_as_last_meeting_or_call(acme):
     old = dt.datetime(2025, 1, 1, 9, 0, tzinfo=BERLIN)
     InteractionFactory(account=acme, kind="call", occurred_at=old, summary="Old call")
     InteractionFactory(
@@ -84,7 +86,7 @@ def test_deleted_meeting_does_not_count_as_last_interaction(acme):
     data = f"{HEADER}\nAcme,note,2025-05-01,carla@treue.example,A note,,,\n"
     import_interactions(data=data.encode())
     acme.refresh_from_db()
-    assert acme.last_interaction_at == old
+    assert acme.last_meeting_or_call_at == old
 
 
 def test_bad_interaction_rows_are_all_reported(acme):

@@ -54,17 +54,17 @@ def test_activity_counts_the_last_30_days_of_the_accounts_by_author_and_kind(
 
 def test_without_contact_for_picks_customers_not_met_or_called_within_the_days(csm):
     now = timezone.now()
-    AccountFactory(owner=csm, customer_since=dt.date(2024, 1, 1), last_interaction_at=None)
+    AccountFactory(owner=csm, customer_since=dt.date(2024, 1, 1), last_meeting_or_call_at=None)
     AccountFactory(
         owner=csm,
         customer_since=dt.date(2024, 1, 1),
-        last_interaction_at=now - dt.timedelta(days=61),
+        last_meeting_or_call_at=now - dt.timedelta(days=61),
     )
     AccountFactory(
         owner=csm,
         customer_since=dt.date(2024, 1, 1),
-        last_interaction_at=now - dt.timedelta(days=5),
+        last_meeting_or_call_at=now - dt.timedelta(days=5),
     )
-    AccountFactory(owner=csm, customer_since=None, last_interaction_at=None)  # a prospect
+    AccountFactory(owner=csm, customer_since=None, last_meeting_or_call_at=None)  # a prospect
     customers = Account.objects.filter(customer_since__isnull=False)
     assert customers.filter(without_contact_for(60)).count() == 2

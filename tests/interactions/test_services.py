@@ -55,18 +55,18 @@ def test_meeting_moves_last_contact_forward_but_never_back(account, csm):
     log(account, csm, kind=Interaction.Kind.CALL, occurred_at=ago(days=5))
 
     account.refresh_from_db()
-    assert account.last_interaction_at == recent.occurred_at
+    assert account.last_meeting_or_call_at == recent.occurred_at
     latest = log(account, csm, kind=Interaction.Kind.CALL, occurred_at=ago(hours=1))
     account.refresh_from_db()
-    assert account.last_interaction_at == latest.occurred_at
+    assert account.last_meeting_or_call_at == latest.occurred_at
 
 
 def test_meeting_sets_last_contact_on_the_account_and_the_callers_object(account, csm, frozen):
     interaction = log(account, csm, occurred_at=frozen - dt.timedelta(hours=2))
 
-    assert account.last_interaction_at == interaction.occurred_at
+    assert account.last_meeting_or_call_at == interaction.occurred_at
     account.refresh_from_db()
-    assert account.last_interaction_at == frozen - dt.timedelta(hours=2)
+    assert account.last_meeting_or_call_at == frozen - dt.timedelta(hours=2)
 
 
 @pytest.mark.parametrize("kind", [Interaction.Kind.EMAIL, Interaction.Kind.NOTE])
@@ -74,7 +74,7 @@ def test_email_or_note_does_not_count_as_contact(account, csm, kind):
     log(account, csm, kind=kind)
 
     account.refresh_from_db()
-    assert account.last_interaction_at is None
+    assert account.last_meeting_or_call_at is None
 
 
 def test_follow_up_is_promised_with_the_interaction(account, csm, frozen):
@@ -130,7 +130,7 @@ def test_contact_of_another_account_is_refused(account, csm):
     assert "contacts" in exc.value.message_dict
     assert not Interaction.objects.exists()
     account.refresh_from_db()
-    assert account.last_interaction_at is None
+    assert account.last_meeting_or_call_at is None
 
 
 def test_interaction_in_the_future_is_refused_but_clock_skew_is_tolerated(account, csm, frozen):
@@ -289,22 +289,22 @@ def test_feedback_is_credited_to_the_owner_unless_someone_else_recorded_it(accou
 # Soft delete, restore and the last contact
 
 
-def test_refresh_last_interaction_takes_the_latest_meeting_or_call_that_is_not_deleted():
+def test_refresh_last_meeting_or_call_takes_the_latest_meeting_or_call_that_is_not_deleted():
     account = AccountFactory()
     call = InteractionFactory(account=account, kind="call", occurred_at=ago(days=8))
     InteractionFactory(account=account, kind="email", occurred_at=ago(days=1))
     InteractionFactory(account=account, kind="meeting", occurred_at=ago(days=2), deleted_at=ago())
-    silent = AccountFactory(last_interaction_at=ago(days=3))  # stale: nothing behind it
+    silent = AccountFactory(last_meeting_or_call_at=ago(days=3))  # stale: nothing behind it
 
-    assert services.refresh_last_interaction(account_ids=[account.pk, silent.pk]) == 2
+    assert services.refresh_last_meeting_or_call(account_ids=[account.pk, silent.pk]) == 2
 
     account.refresh_from_db()
     silent.refresh_from_db()
-    assert account.last_interaction_at == call.occurred_at
-    assert silent.last_interaction_at is None
+    assert account.last_meeting_or_call_at == call.occurred_at
+    assert silent.last_meeting_or_call_at is None
 
 
-def test_refresh_last_interaction_is_one_statement_for_many_accounts(
+def test_refresh_last_meeting_or_call_is_one_statement_for_many_accounts(
     django_assert_max_num_queries,
 ):
     accounts = AccountFactory.create_batch(30)
@@ -315,28 +315,28 @@ def test_refresh_last_interaction_is_one_statement_for_many_accounts(
 
     # The UPDATE, and the savepoint around it.
     with django_assert_max_num_queries(3) as queries:
-        assert services.refresh_last_interaction(account_ids=ids) == 30
+        assert services.refresh_last_meeting_or_call(account_ids=ids) == 30
 
     assert sum(q["sql"].startswith("UPDATE") for q in queries.captured_queries) == 1
-    assert not Account.objects.filter(pk__in=ids, last_interaction_at__isnull=True).exists()
+    assert not Account.objects.filter(pk__in=ids, last_meeting_or_call_at__isnull=True).exists()
 
 
 def test_deleting_the_latest_meeting_moves_the_last_contact_back():
     account = AccountFactory()
     older = InteractionFactory(account=account, kind="meeting", occurred_at=ago(days=10))
     newer = InteractionFactory(account=account, kind="call", occurred_at=ago(days=1))
-    services.refresh_last_interaction(account_ids=[account.pk])
+    services.refresh_last_meeting_or_call(account_ids=[account.pk])
 
     deleted = services.delete_interaction(interaction=newer)
 
     assert deleted.deleted_at is not None
     assert Interaction.objects.filter(pk=newer.pk).exists()
     account.refresh_from_db()
-    assert account.last_interaction_at == older.occurred_at
+    assert account.last_meeting_or_call_at == older.occurred_at
 
     services.delete_interaction(interaction=older)
     account.refresh_from_db()
-    assert account.last_interaction_at is None
+    assert account.last_meeting_or_call_at is None
 
 
 def test_deleting_twice_keeps_the_first_deletion_time():
@@ -359,7 +359,7 @@ def test_restoring_brings_the_interaction_and_the_last_contact_back():
 
     assert restored.deleted_at is None
     account.refresh_from_db()
-    assert account.last_interaction_at == meeting.occurred_at
+    assert account.last_meeting_or_call_at == meeting.occurred_at
     assert services.restore_interactions(interaction_ids=[meeting.pk]) == 0
 
 
@@ -368,14 +368,14 @@ def test_deleting_across_accounts_refreshes_each_of_them():
     keep = InteractionFactory(account=first, kind="meeting", occurred_at=ago(days=5))
     drop_first = InteractionFactory(account=first, kind="meeting", occurred_at=ago(days=1))
     drop_second = InteractionFactory(account=second, kind="call", occurred_at=ago(days=1))
-    services.refresh_last_interaction(account_ids=[first.pk, second.pk])
+    services.refresh_last_meeting_or_call(account_ids=[first.pk, second.pk])
 
     assert services.delete_interactions(interaction_ids=[drop_first.pk, drop_second.pk]) == 2
 
     first.refresh_from_db()
     second.refresh_from_db()
-    assert first.last_interaction_at == keep.occurred_at
-    assert second.last_interaction_at is None
+    assert first.last_meeting_or_call_at == keep.occurred_at
+    assert second.last_meeting_or_call_at is None
 
 
 # --- what the services announce (crm.events) ---

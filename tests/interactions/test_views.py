@@ -83,7 +83,7 @@ def test_plain_post_logs_a_call_with_a_follow_up_and_returns_to_the_account(
             account,
             summary="Renewal call with Petra",
             contacts=[petra.pk],
-            sentiment="positive",
+            tone="positive",
             notes="Happy with support",
             next_steps="Send the offer",
             follow_up_title="Send the renewal offer",
@@ -92,7 +92,7 @@ def test_plain_post_logs_a_call_with_a_follow_up_and_returns_to_the_account(
         follow=True,
     )
     interaction = Interaction.objects.get()
-    assert (interaction.author, interaction.kind, interaction.sentiment) == (
+    assert (interaction.author, interaction.kind, interaction.tone) == (
         csm,
         "call",
         "positive",
@@ -105,7 +105,7 @@ def test_plain_post_logs_a_call_with_a_follow_up_and_returns_to_the_account(
         csm,
     )
     account.refresh_from_db()
-    assert account.last_interaction_at is not None
+    assert account.last_meeting_or_call_at is not None
     assert response.redirect_chain[-1][0] == account.get_absolute_url()
     html = response.content.decode()
     assert "Call logged." in html and "Renewal call with Petra" in html
@@ -213,7 +213,7 @@ def test_editing_keeps_the_interaction_and_marks_it_edited(client, csm, account,
             "summary": "First call",
             "notes": "Old notes, and more",
             "contacts": [petra.pk],
-            "sentiment": "",
+            "tone": "",
             "next_steps": "",
         },
         follow=True,

@@ -70,7 +70,7 @@ def test_logging_a_call_on_a_red_account_shows_the_new_score_after_the_redirect(
             "kind": "call",
             "occurred_at": now,
             "summary": "Long call, all sorted",
-            "sentiment": "positive",
+            "tone": "positive",
         },
     )
     assert response.status_code == 302
@@ -99,7 +99,7 @@ def test_logging_from_the_account_page_under_htmx_sends_the_new_health_along(
             "kind": "call",
             "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
             "summary": "Call",
-            "sentiment": "positive",
+            "tone": "positive",
         },
         HTTP_HX_REQUEST="true",
     )
@@ -110,7 +110,7 @@ def test_logging_from_the_account_page_under_htmx_sends_the_new_health_along(
 
 def test_deleting_the_call_brings_the_red_score_and_a_flag_back(client, csm, red_account):
     call = interaction_services.log_interaction(
-        account=red_account, author=csm, kind="call", summary="Call", sentiment="positive"
+        account=red_account, author=csm, kind="call", summary="Call", tone="positive"
     )
     assert AccountHealth.objects.get(account=red_account).band == "green"
 
@@ -155,7 +155,7 @@ def test_deleting_the_call_brings_the_red_score_and_a_flag_back(client, csm, red
 def test_each_write_a_measure_sees_rescores_its_account(csm, write):
     account = make_customer(owner=csm)
     interaction_services.log_interaction(
-        account=account, author=csm, kind="meeting", summary="Kick-off", sentiment="positive"
+        account=account, author=csm, kind="meeting", summary="Kick-off", tone="positive"
     )
     before = HealthScore.objects.get(account=account, scored_on=timezone.localdate()).measures
     write(account, csm)

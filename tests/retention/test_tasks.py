@@ -26,7 +26,7 @@ REDIS_DB10 = "redis://127.0.0.1:6379/10"
 
 
 def make_red(account):
-    account.last_interaction_at = day_start(timezone.localdate() - dt.timedelta(days=200))
+    account.last_meeting_or_call_at = day_start(timezone.localdate() - dt.timedelta(days=200))
     account.save()
     SentimentReadingFactory(account=account, sentiment="red", recorded_at=timezone.now())
 

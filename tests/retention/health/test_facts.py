@@ -75,7 +75,7 @@ def test_engagement_reads_the_cached_last_contact_today_and_history_in_the_past(
     account = make_customer(segment=segment)
     InteractionFactory(account=account, kind="call", occurred_at=ago(40))
     InteractionFactory(account=account, kind="email", occurred_at=ago(2))  # not a contact
-    account.last_interaction_at = ago(3)  # as kept by log_interaction
+    account.last_meeting_or_call_at = ago(3)  # as kept by log_interaction
     account.save()
     today = timezone.localdate()
     assert _facts(account).last_contact_on == today - dt.timedelta(days=3)
@@ -88,7 +88,7 @@ def test_engagement_reads_the_cached_last_contact_today_and_history_in_the_past(
 def test_sentiment_takes_the_latest_of_reading_and_logged_interaction():
     account = make_customer()
     SentimentReadingFactory(account=account, sentiment="amber", recorded_at=ago(10))
-    InteractionFactory(account=account, sentiment="negative", occurred_at=ago(4))
+    InteractionFactory(account=account, tone="negative", occurred_at=ago(4))
     facts = _facts(account)
     assert (facts.sentiment, facts.sentiment_source) == ("red", "interaction")
     SentimentReadingFactory(account=account, sentiment="green", recorded_at=ago(1))

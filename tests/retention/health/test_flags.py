@@ -47,20 +47,20 @@ def ago(days: int) -> dt.datetime:
 
 def make_red(account):
     """Not met for 200 days and the CSM reads red: score 36."""
-    account.last_interaction_at = ago(200)
+    account.last_meeting_or_call_at = ago(200)
     account.save()
     SentimentReadingFactory(account=account, sentiment="red", recorded_at=timezone.now())
 
 
 def make_green(account):
-    account.last_interaction_at = ago(1)
+    account.last_meeting_or_call_at = ago(1)
     account.save()
     SentimentReadingFactory(account=account, sentiment="green", recorded_at=timezone.now())
 
 
 def make_yellow(account):
     """Met 45 days ago (cadence 30) and the CSM reads amber: score 74."""
-    account.last_interaction_at = ago(45)
+    account.last_meeting_or_call_at = ago(45)
     account.save()
     SentimentReadingFactory(account=account, sentiment="amber", recorded_at=timezone.now())
 
@@ -380,7 +380,7 @@ def test_a_raised_flag_is_announced_once(csm, listen):
     raised = listen(events.FlagRaised)
     account = make_customer(owner=csm)
     SentimentReadingFactory(account=account, sentiment="red", recorded_at=timezone.now())
-    account.last_interaction_at = day_start(today() - dt.timedelta(days=200))
+    account.last_meeting_or_call_at = day_start(today() - dt.timedelta(days=200))
     account.save()
     score_accounts()
     score_accounts()

@@ -24,7 +24,7 @@ def run(*args) -> str:
 @pytest.mark.django_db
 def test_the_command_scores_every_customer_and_says_what_it_did(csm):
     red = make_customer(owner=csm)
-    red.last_interaction_at = timezone.now() - dt.timedelta(days=200)
+    red.last_meeting_or_call_at = timezone.now() - dt.timedelta(days=200)
     red.save()
     SentimentReadingFactory(account=red, sentiment="red")
     make_customer(owner=csm)

@@ -134,7 +134,7 @@ def test_portfolio_without_scores_sorts_by_renewal_then_last_contact(client, csm
     today = timezone.localdate()
     AccountFactory(owner=csm, name="Later Corp", next_renewal_on=today + dt.timedelta(days=200))
     AccountFactory(owner=csm, name="Sooner Corp", next_renewal_on=today + dt.timedelta(days=20))
-    AccountFactory(owner=csm, name="Contacted Corp", last_interaction_at=timezone.now())
+    AccountFactory(owner=csm, name="Contacted Corp", last_meeting_or_call_at=timezone.now())
     AccountFactory(owner=csm, name="Silent Corp")
     html = login(client, csm).get(PORTFOLIO).content.decode()
     positions = names_in(html, "Sooner Corp", "Later Corp", "Silent Corp", "Contacted Corp")
@@ -146,14 +146,14 @@ def test_portfolio_filters(client, csm):
     today = timezone.localdate()
     smb, enterprise = SegmentFactory(name="SMB"), SegmentFactory(name="Enterprise")
     alpha = AccountFactory(
-        owner=csm, name="Alpha SMB", segment=smb, last_interaction_at=timezone.now()
+        owner=csm, name="Alpha SMB", segment=smb, last_meeting_or_call_at=timezone.now()
     )
     renewing_on(alpha, today + dt.timedelta(days=10))
     beta = AccountFactory(
         owner=csm,
         name="Beta Enterprise",
         segment=enterprise,
-        last_interaction_at=timezone.now() - dt.timedelta(days=100),
+        last_meeting_or_call_at=timezone.now() - dt.timedelta(days=100),
     )
     score(beta, 30, "red")
     login(client, csm)
@@ -272,7 +272,7 @@ def test_dashboard_counts_each_account_by_its_newest_score(client, team_lead, cs
     AccountFactory(
         owner=csm,
         customer_since=dt.date(2024, 1, 1),
-        last_interaction_at=timezone.now() - dt.timedelta(days=61),
+        last_meeting_or_call_at=timezone.now() - dt.timedelta(days=61),
     )
     html = login(client, team_lead).get(DASHBOARD).content.decode()
     distribution = html.split('data-testid="health-distribution"')[1].split("</table>")[0]
