@@ -14,12 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
+from django.db.models.functions import RowNumber, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import scoping
+from crm.db import AddDays
 from customers.models import Account, Contract
 
 from ..models import FollowUp, Interaction, PlannedMeeting
@@ -107,6 +109,28 @@ class Entry:
 Source = Callable[..., list[Entry]]
 
 
+class Listed(list):
+    """A source's entries when at most ``per_day`` a day were asked for; ``totals`` says how
+    many each day has in all (a month of a team's 12,000 accounts has thousands)."""
+
+    totals: dict[dt.date, int]
+
+
+def _listed(rows: QuerySet, fields: tuple, make, *, day: str, order: list, per_day: int | None):
+    """``make(*row)`` for the ``fields`` of ``rows``; with ``per_day``, only the first
+    ``per_day`` of each ``day`` (by ``order``, as a day lists them) and the count of each day,
+    so the cost of a page does not grow with the book behind it."""
+    if per_day is None:
+        return [make(*row) for row in rows.values_list(*fields)]
+    counted = rows.order_by().values(day).annotate(n=Count("*")).values_list(day, "n")
+    ranked = rows.annotate(
+        day_rank=Window(RowNumber(), partition_by=F(day), order_by=order)
+    ).filter(day_rank__lte=per_day)
+    found = Listed(make(*row) for row in ranked.values_list(*fields))
+    found.totals = dict(counted)
+    return found
+
+
 @functools.cache
 def _pattern(name: str) -> str:
     return reverse(name, args=[987654321])
@@ -167,48 +191,52 @@ def _theirs(viewer, whose: Whose, queryset: QuerySet, *, owner: str) -> QuerySet
 # --- the sources ----------------------------------------------------------------------------
 
 
-def planned_meetings(viewer, whose: Whose, first: dt.date, last: dt.date, *, today) -> list:
+def planned_meetings(viewer, whose: Whose, first, last, *, today, per_day=None) -> list:
     """Meetings and calls planned ahead, at their time, by who holds them."""
     start, end = _bounds(first, last)
-    rows = _theirs(viewer, whose, PlannedMeeting.objects.open(), owner="owner_id").filter(
-        planned_at__gte=start, planned_at__lt=end
+    rows = (
+        _theirs(viewer, whose, PlannedMeeting.objects.open(), owner="owner_id")
+        .filter(planned_at__gte=start, planned_at__lt=end)
+        .annotate(on=TruncDate("planned_at", tzinfo=timezone.get_current_timezone()))
     )
-    entries = []
-    for pk, at, kind, summary, account_id, name, owner_id in rows.values_list(
-        "pk", "planned_at", "kind", "summary", "account_id", "account__name", "owner_id"
-    ):
+
+    def make(pk, at, kind, summary, account_id, name, owner_id):
         day = timezone.localdate(at)
-        entries.append(
-            Entry(
-                PLANNED,
-                pk,
-                day,
-                account_id,
-                name,
-                summary,
-                at=timezone.localtime(at),
-                owner_id=owner_id,
-                overdue=day < today,
-                detail={"kind": kind},
-            )
+        return Entry(
+            PLANNED,
+            pk,
+            day,
+            account_id,
+            name,
+            summary,
+            at=timezone.localtime(at),
+            owner_id=owner_id,
+            overdue=day < today,
+            detail={"kind": kind},
         )
-    return entries
+
+    fields = ("pk", "planned_at", "kind", "summary", "account_id", "account__name", "owner_id")
+    order = ["planned_at", "account__name", "pk"]
+    return _listed(rows, fields, make, day="on", order=order, per_day=per_day)
 
 
-def follow_ups(viewer, whose: Whose, first: dt.date, last: dt.date, *, today) -> list:
+def follow_ups(viewer, whose: Whose, first, last, *, today, per_day=None) -> list:
     """Open follow-ups on their due day, by who keeps the promise."""
     rows = _theirs(
         viewer, whose, FollowUp.objects.filter(done_at__isnull=True), owner="owner_id"
     ).filter(due_on__gte=first, due_on__lte=last)
-    return [
-        Entry(FOLLOW_UP, pk, due, account_id, name, title, owner_id=owner_id, overdue=due < today)
-        for pk, due, title, account_id, name, owner_id in rows.values_list(
-            "pk", "due_on", "title", "account_id", "account__name", "owner_id"
+
+    def make(pk, due, title, account_id, name, owner_id):
+        return Entry(
+            FOLLOW_UP, pk, due, account_id, name, title, owner_id=owner_id, overdue=due < today
         )
-    ]
+
+    fields = ("pk", "due_on", "title", "account_id", "account__name", "owner_id")
+    order = ["account__name", "pk"]
+    return _listed(rows, fields, make, day="due_on", order=order, per_day=per_day)
 
 
-def cadence_touches(viewer, whose: Whose, first: dt.date, last: dt.date, *, today) -> list:
+def cadence_touches(viewer, whose: Whose, first, last, *, today, per_day=None) -> list:
     """The next touch of each account with no meeting planned: its last meeting or call plus
     its expected cadence."""
     # NOT EXISTS rather than the planned meeting's subquery per account: an anti-join.
@@ -216,10 +244,13 @@ def cadence_touches(viewer, whose: Whose, first: dt.date, last: dt.date, *, toda
     rows = with_next_touch(_accounts(viewer, whose).filter(~Exists(planned))).filter(
         cadence_touch_on__gte=first, cadence_touch_on__lte=last
     )
-    return [
-        Entry(TOUCH, pk, on, pk, name, owner_id=owner_id, overdue=on < today)
-        for pk, name, on, owner_id in rows.values_list("pk", "name", "cadence_touch_on", "owner_id")
-    ]
+
+    def make(pk, name, on, owner_id):
+        return Entry(TOUCH, pk, on, pk, name, owner_id=owner_id, overdue=on < today)
+
+    fields = ("pk", "name", "cadence_touch_on", "owner_id")
+    order = ["name", "pk"]
+    return _listed(rows, fields, make, day="cadence_touch_on", order=order, per_day=per_day)
 
 
 def _contracts(viewer, whose: Whose) -> QuerySet[Contract]:
@@ -227,11 +258,12 @@ def _contracts(viewer, whose: Whose) -> QuerySet[Contract]:
     return contracts.filter(cancelled_on__isnull=True, end_date__isnull=False)
 
 
-def renewals(viewer, whose: Whose, first: dt.date, last: dt.date, *, today) -> list:
+def renewals(viewer, whose: Whose, first, last, *, today, per_day=None) -> list:
     """Contracts that end (and renew unless notice was given) in the range."""
     rows = _contracts(viewer, whose).filter(end_date__gte=first, end_date__lte=last)
-    return [
-        Entry(
+
+    def make(pk, end, reference, account_id, name, owner_id, notice, confirmed):
+        return Entry(
             RENEWAL,
             pk,
             end,
@@ -241,26 +273,24 @@ def renewals(viewer, whose: Whose, first: dt.date, last: dt.date, *, today) -> l
             owner_id=owner_id,
             detail={"notice_given": notice is not None, "confirmed": confirmed},
         )
-        for pk, end, reference, account_id, name, owner_id, notice, confirmed in rows.values_list(
-            "pk",
-            "end_date",
-            "reference",
-            "account_id",
-            "account__name",
-            "account__owner_id",
-            "notice_given_on",
-            "renewal_confirmed",
-        )
-    ]
+
+    fields = (
+        "pk",
+        "end_date",
+        "reference",
+        "account_id",
+        "account__name",
+        "account__owner_id",
+        "notice_given_on",
+        "renewal_confirmed",
+    )
+    order = ["account__name", "pk"]
+    return _listed(rows, fields, make, day="end_date", order=order, per_day=per_day)
 
 
-def notice_deadlines(viewer, whose: Whose, first: dt.date, last: dt.date, *, today) -> list:
+def notice_deadlines(viewer, whose: Whose, first, last, *, today, per_day=None) -> list:
     """The last day to give notice on a contract that renews otherwise (its end date less its
     notice period), while no notice is given."""
-    from django.db.models import F
-
-    from crm.db import AddDays
-
     rows = (
         _contracts(viewer, whose)
         .filter(notice_given_on__isnull=True, notice_period_days__isnull=False)
@@ -269,8 +299,9 @@ def notice_deadlines(viewer, whose: Whose, first: dt.date, last: dt.date, *, tod
         .annotate(deadline=AddDays(F("end_date"), -F("notice_period_days")))
         .filter(deadline__gte=first, deadline__lte=last)
     )
-    return [
-        Entry(
+
+    def make(pk, deadline, reference, account_id, name, owner_id):
+        return Entry(
             NOTICE,
             pk,
             deadline,
@@ -280,27 +311,44 @@ def notice_deadlines(viewer, whose: Whose, first: dt.date, last: dt.date, *, tod
             owner_id=owner_id,
             overdue=deadline < today,
         )
-        for pk, deadline, reference, account_id, name, owner_id in rows.values_list(
-            "pk", "deadline", "reference", "account_id", "account__name", "account__owner_id"
-        )
-    ]
+
+    fields = ("pk", "deadline", "reference", "account_id", "account__name", "account__owner_id")
+    order = ["account__name", "pk"]
+    return _listed(rows, fields, make, day="deadline", order=order, per_day=per_day)
 
 
 SOURCES: list[Source] = [planned_meetings, follow_ups, cadence_touches, notice_deadlines, renewals]
 
 
 def add_source(source: Source) -> None:
-    """One more kind of entry, from the app that owns it (its ``AppConfig.ready``)."""
+    """One more kind of entry, from the app that owns it (its ``AppConfig.ready``): called as
+    ``source(viewer, whose, first, last, today=..., per_day=...)`` and answering a list of
+    entries, or with ``per_day`` a ``Listed`` (``_listed`` makes either)."""
     if source not in SOURCES:
         SOURCES.append(source)
 
 
-def entries(viewer, whose: Whose, first: dt.date, last: dt.date, *, today=None) -> list[Entry]:
+def entries(viewer, whose: Whose, first, last, *, today=None, per_day=None) -> list[Entry]:
     """Every entry from ``first`` to ``last`` (inclusive) of ``whose`` calendar, as
-    ``viewer`` may see it, in the order a day lists them."""
+    ``viewer`` may see it, in the order a day lists them. With ``per_day``: the first
+    ``per_day`` entries of each day, a ``Listed`` whose ``totals`` count each day's all."""
     today = today or timezone.localdate()
-    found = [e for source in SOURCES for e in source(viewer, whose, first, last, today=today)]
-    return sorted(found, key=lambda e: e.sort_key)
+    if per_day is None:
+        found = [e for source in SOURCES for e in source(viewer, whose, first, last, today=today)]
+        return sorted(found, key=lambda e: e.sort_key)
+    by_day: dict[dt.date, list[Entry]] = {}
+    totals: dict[dt.date, int] = {}
+    for source in SOURCES:
+        listed = source(viewer, whose, first, last, today=today, per_day=per_day)
+        for entry in listed:
+            by_day.setdefault(entry.day, []).append(entry)
+        for day, n in listed.totals.items():
+            totals[day] = totals.get(day, 0) + n
+    found = Listed()
+    for day in sorted(by_day):
+        found += sorted(by_day[day], key=lambda e: e.sort_key)[:per_day]
+    found.totals = totals
+    return found
 
 
 def overdue_counts(viewer, whose: Whose, *, today=None) -> dict[str, int]:

@@ -69,9 +69,12 @@ def _range(view: str, day: dt.date) -> tuple[dt.date, dt.date, dt.date, dt.date]
 
 
 def _days(found: list, first: dt.date, last: dt.date, *, limit: int, month: int | None, today):
+    """The grid's days, each with its first ``limit`` entries and how many more it has
+    (``found.totals`` when the sources counted them)."""
     by_day: dict[dt.date, list] = {}
     for entry in found:
         by_day.setdefault(entry.day, []).append(entry)
+    totals = getattr(found, "totals", {})
     days, day = [], first
     while day <= last:
         listed = by_day.get(day, [])
@@ -79,7 +82,7 @@ def _days(found: list, first: dt.date, last: dt.date, *, limit: int, month: int 
             Day(
                 day,
                 listed[:limit],
-                max(0, len(listed) - limit),
+                max(0, totals.get(day, len(listed)) - limit),
                 outside=month is not None and day.month != month,
                 is_today=day == today,
             )
@@ -106,7 +109,10 @@ def _calendar_context(request) -> dict:
     view, anchor, who = CalendarQuery(request.GET).values(today)
     whose = calendar_entries.whose_for(request.user, who)
     first, last, previous, following = _range(view, anchor)
-    found = calendar_entries.entries(request.user, whose, first, last, today=today)
+    # A month or week reads only what its days show (and counts the rest); a day lists all.
+    found = calendar_entries.entries(
+        request.user, whose, first, last, today=today, per_day=DAY_LIMIT.get(view)
+    )
     names = _people_names(request.user, whose)
     who = whose.key if whose.person != request.user else ""
     context = {

@@ -280,3 +280,35 @@ def test_the_portfolio_shows_the_next_touch_and_sorts_by_it(client, csm):
     assert [a.name for a in accounts] == ["Late AG", "Fresh AG"]
     assert accounts[0].next_touch_on < timezone.localdate() < accounts[1].next_touch_on
     assert 'class="pill pill-danger" title="overdue"' in response.content.decode()
+
+
+def test_a_crowded_day_lists_its_first_entries_and_counts_the_rest(csm, week):
+    # 11 March already holds a planned meeting and a notice deadline; add six follow-ups.
+    day = dt.date(2026, 3, 11)
+    for name in ("Zeta", "Alpha", "Mu", "Beta", "Kappa", "Eta"):
+        FollowUpFactory(account=make_customer(owner=csm, name=name), owner=csm, due_on=day)
+    whose = cal.Whose(person=csm)
+    everything = cal.entries(csm, whose, dt.date(2026, 3, 9), dt.date(2026, 3, 15), today=TODAY)
+    first = cal.entries(
+        csm, whose, dt.date(2026, 3, 9), dt.date(2026, 3, 15), today=TODAY, per_day=3
+    )
+    on_the_day = [e for e in everything if e.day == day]
+    assert (
+        [(e.kind, e.account_name) for e in first if e.day == day]
+        == [(e.kind, e.account_name) for e in on_the_day[:3]]
+        == [("planned", "Borealis"), ("follow_up", "Alpha"), ("follow_up", "Beta")]
+    )
+    assert first.totals[day] == len(on_the_day) == 8
+    # The days with fewer entries than the limit are whole.
+    assert [e for e in first if e.day != day] == [e for e in everything if e.day != day]
+
+
+def test_the_month_page_says_how_many_more_a_day_has(client, csm, week):
+    day = dt.date(2026, 3, 11)
+    for i in range(6):
+        FollowUpFactory(account=make_customer(owner=csm, name=f"Extra {i}"), owner=csm, due_on=day)
+    client.force_login(csm)
+    body = client.get(reverse("calendar:calendar") + "?view=month&date=2026-03-10").content
+    cell = body.decode().split('data-day="2026-03-11"', 1)[1].split('class="cal-day', 1)[0]
+    assert cell.count("<li>") == 4  # the month's limit a day
+    assert "+ 4 more" in cell  # 8 in all: a planned meeting, the notice and six follow-ups
