@@ -21,6 +21,8 @@ from tests.factories import (
     SegmentFactory,
 )
 
+from .bad_periods import BAD_PERIODS, as_params
+
 pytestmark = pytest.mark.django_db
 
 D = dt.date
@@ -123,15 +125,15 @@ def test_page_without_a_period_shows_the_last_closed_month(client, team_lead):
 @pytest.mark.parametrize(
     ("params", "field", "message"),
     [
-        ({"start": "2026-03-01", "end": "2026-02-01"}, "end", "ends before it starts"),
+        ({"start": "2026-03-01", "end": "2026-02-01"}, "end", "before it starts"),
         ({"period": "2026-Q5"}, "period", "is not a year"),
         ({"period": "March"}, "period", "is not a year"),
         ({"start": "2026-13-01", "end": "2026-12-31"}, "start", "valid date"),
-        ({"start": "2026-01-01"}, "end", "both dates"),
+        ({"start": "2026-01-01"}, "end", "Give an end date"),
         ({"period": "2026-Q1", "segment": "999999"}, "segment", "no such segment"),
         ({"period": "2026-Q1", "segment": "SMB"}, "segment", "no such segment"),
-        ({"start": "0001-01-01", "end": "0001-01-31"}, None, "between 1900 and 2999"),
-        ({"period": "2026", "start": "2026-01-01", "end": "2026-01-31"}, None, "not both"),
+        ({"start": "0001-01-01", "end": "0001-01-31"}, "start", "between 1900 and 2999"),
+        ({"period": "2026", "start": "2026-01-01", "end": "2026-01-31"}, "period", "not both"),
     ],
 )
 def test_bad_input_is_a_form_error_not_a_traceback(client, team_lead, params, field, message):
@@ -142,6 +144,18 @@ def test_bad_input_is_a_form_error_not_a_traceback(client, team_lead, params, fi
     errors = form.errors.get(field or "__all__")
     assert errors and message in " ".join(errors)
     assert "figures" not in response.context
+
+
+@pytest.mark.parametrize(("given", "field", "words"), BAD_PERIODS)
+@pytest.mark.parametrize("export", [None, "headline"])
+def test_a_period_that_is_no_period_is_the_parsers_form_error(
+    client, team_lead, given, field, words, export
+):
+    params = as_params(*given) | ({"export": export} if export else {})
+    response = get(client, team_lead, REPORT, params)
+
+    assert response.status_code == (400 if export else 200)
+    assert words in " ".join(response.context["form"].errors[field])
 
 
 def test_bad_input_on_an_account_list_is_a_form_error(client, team_lead):
