@@ -4,6 +4,7 @@ user may see, and a related id out of scope is answered like one that does not e
 import pytest
 from django.urls import reverse
 
+from tests.api_clients import client_for
 from tests.factories import (
     ContactFactory,
     FeedbackFactory,
@@ -77,3 +78,11 @@ def test_an_admin_is_offered_everyone_active(client, admin_user, other_csm, rows
     assert f'<option value="{other_csm.pk}"' in page
     assert "Nadia Nobody" in page
     assert "Gone Teammate" not in page
+
+
+@pytest.mark.parametrize("name", WRITABLE)
+@pytest.mark.parametrize("value", [10**30, -1, "abc"])
+def test_a_related_id_past_any_row_is_a_400_not_an_error(csm, book, name, value):
+    response = client_for(csm).post(reverse(f"api:{name}-list"), {"account": value})
+    assert response.status_code == 400
+    assert "account" in response.json()
