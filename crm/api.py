@@ -8,6 +8,7 @@ This module imports no app above ``crm``: the apps' ``api.py`` modules build on 
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
@@ -155,6 +156,30 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
             return queryset.none()
         narrow = scoping.visible if self.scope == "visible" else scoping.editable
         return narrow(request.user, queryset, via=self.via)
+
+
+class ScopedUserField(serializers.PrimaryKeyRelatedField):
+    """An active person the requesting user may name (``crm.scoping.visible_people``): the
+    browsable API offers only them, and anyone else answers as an id no one has, in the same
+    words, so the staff list does not leak."""
+
+    default_error_messages = {
+        "does_not_exist": _("Not a user you can assign."),
+        "incorrect_type": _("Not a user you can assign."),
+    }
+
+    def get_queryset(self) -> QuerySet:
+        request = self.context.get("request")
+        users = get_user_model().objects.filter(is_active=True)
+        if request is None:
+            return users.none()
+        return scoping.visible_people(request.user, users)
+
+    def to_internal_value(self, data):
+        # An id past what the database holds is no one's (not an overflow in the query).
+        if isinstance(data, int | str) and str(data).isdigit() and not 1 <= int(data) <= MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
 
 
 class ScopedViewSetMixin:

@@ -42,6 +42,20 @@ def editable(user, queryset: QuerySet, *, via: str = "") -> QuerySet:
     return queryset.filter(**{_path(via, "owner"): user})
 
 
+def visible_people(user, queryset: QuerySet) -> QuerySet:
+    """The people (rows of ``queryset``, users) ``user`` may see and name, e.g. as a
+    follow-up's owner: an admin everyone; anyone else themselves and the members of their
+    team. Nobody else's name or id is offered or confirmed to exist."""
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.is_admin_role:
+        return queryset
+    condition = Q(pk=user.pk)
+    if user.team_id is not None:
+        condition |= Q(team_id=user.team_id)
+    return queryset.filter(condition)
+
+
 def can_manage(user) -> bool:
     """Whether ``user`` leads: a team lead or an admin. They hand accounts over, see their
     team's (an admin: every team's) at-risk list and dashboard, and read the company's

@@ -5,7 +5,6 @@ contracts are changed by admins (DESIGN.md gives them to the admin); contacts by
 change the account, as on the pages.
 """
 
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -17,6 +16,7 @@ from crm.api import (
     DateTimeFilter,
     IdFilter,
     ScopedRelatedField,
+    ScopedUserField,
     ScopedViewSetMixin,
 )
 from crm.models import Team
@@ -58,9 +58,7 @@ class AccountSerializer(serializers.ModelSerializer):
     segment_name = serializers.CharField(
         source="segment.name", read_only=True, default=None, allow_null=True
     )
-    owner = serializers.PrimaryKeyRelatedField(
-        queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
-    )
+    owner = ScopedUserField(required=False, allow_null=True)
     owner_name = serializers.StringRelatedField(source="owner", read_only=True, allow_null=True)
     # The field's name until it was called what it means; kept so existing clients keep working.
     last_interaction_at = serializers.DateTimeField(

@@ -6,7 +6,6 @@ selectors (which know, e.g., that an interaction's author may edit it) and call
 ``interactions.services``.
 """
 
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -14,7 +13,13 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from crm.api import DateTimeFilter, IdFilter, ScopedRelatedField, ScopedViewSetMixin
+from crm.api import (
+    DateTimeFilter,
+    IdFilter,
+    ScopedRelatedField,
+    ScopedUserField,
+    ScopedViewSetMixin,
+)
 from customers.models import Account, Contact
 
 from . import selectors, services
@@ -164,8 +169,7 @@ class FollowUpSerializer(serializers.ModelSerializer):
         required=False,
         allow_null=True,
     )
-    owner = serializers.PrimaryKeyRelatedField(
-        queryset=get_user_model().objects.filter(is_active=True),
+    owner = ScopedUserField(
         required=False,
         help_text=_("Who keeps the promise (defaults to you)."),
     )

@@ -5,16 +5,17 @@ people acknowledge, snooze and resolve flags through ``retention.health.flags``;
 come from ``retention.figures.metrics`` with the keys of DESIGN.md's JSON.
 """
 
-import datetime as dt
 import re
 
 from django.db.models import F
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import permissions, serializers, viewsets
@@ -29,7 +30,7 @@ from customers import selectors as customer_selectors
 from customers.models import Account
 
 from .figures.metrics import RetentionError, retention_figures
-from .figures.periods import parse_period
+from .figures.periods import read_period
 from .health import flags
 from .health import selectors as flag_selectors
 from .health.wording import word
@@ -351,45 +352,32 @@ class RetentionFiguresSerializer(serializers.Serializer):
     nrr = serializers.FloatField(allow_null=True)
 
 
+@extend_schema_field(OpenApiTypes.DATE)
+class _PeriodDay(serializers.CharField):
+    """A day of a period, read as text by ``read_period`` (as the report form and the CLI
+    read it), so all three agree on what a date is and say so in the same words."""
+
+
 class RetentionQuerySerializer(serializers.Serializer):
     """The query of ``GET /api/v1/retention/``: a period by its dates or by its name."""
 
-    start = serializers.DateField(required=False, help_text=_("First day (YYYY-MM-DD)."))
-    end = serializers.DateField(required=False, help_text=_("Last day (YYYY-MM-DD)."))
+    start = _PeriodDay(required=False, help_text=_("First day (YYYY-MM-DD)."))
+    end = _PeriodDay(required=False, help_text=_("Last day (YYYY-MM-DD)."))
+    # No length of its own: ``read_period`` answers any text, quoting back a shortened one.
     period = serializers.CharField(
         required=False,
-        max_length=20,
         help_text=_("Instead of start and end: 2026 (a year), 2026-03 or 2026-Q1."),
     )
     segment = serializers.CharField(
         required=False, max_length=100, help_text=_("A segment's name or id; all when left out.")
     )
 
-    def validate_start(self, start):
-        if start == dt.date.min:
-            raise serializers.ValidationError(_("The period must start after that day."))
-        return start
-
     def validate(self, attrs):
-        if "period" in attrs:
-            if "start" in attrs or "end" in attrs:
-                raise serializers.ValidationError(
-                    {"period": _("Give either a period or start and end, not both.")}
-                )
-            try:
-                period = parse_period(attrs["period"])
-            except RetentionError as error:
-                raise serializers.ValidationError({"period": str(error)}) from None
-            attrs["start"], attrs["end"] = period.start, period.end
-        missing = {
-            name: _("Give a %(name)s date or a period.") % {"name": name}
-            for name in ("start", "end")
-            if name not in attrs
-        }
-        if missing:
-            raise serializers.ValidationError(missing)
-        if attrs["end"] < attrs["start"]:
-            raise serializers.ValidationError({"end": _("The period ends before it starts.")})
+        # A Django ``ValidationError`` naming the fields: DRF answers it as the fields' errors.
+        period = read_period(
+            period=attrs.get("period"), start=attrs.get("start"), end=attrs.get("end")
+        )
+        attrs["start"], attrs["end"] = period.start, period.end
         segment = attrs.get("segment")
         if segment is not None and re.fullmatch(r"[0-9]{1,18}", segment):
             attrs["segment"] = int(segment)

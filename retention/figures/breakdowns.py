@@ -29,6 +29,7 @@ from django.db.models import (
 )
 from django.utils.translation import gettext_lazy as _
 
+from crm import scoping
 from customers.models import BudgetBand, ChurnRecord, CustomerSpan, Segment, span_covers
 
 from .metrics import (
@@ -39,6 +40,9 @@ from .metrics import (
     resolve_segment,
     spans_touching,
 )
+
+# The key of the one row a team lead sees for the owners of other teams.
+OTHER_TEAMS = "other-teams"
 
 # Company size bands by number of employees: (label, lowest, highest or None).
 SIZE_BANDS = (("1–49", 0, 49), ("50–249", 50, 249), ("250–999", 250, 999), ("1000+", 1000, None))
@@ -285,6 +289,27 @@ def breakdown(
     segment = resolve_segment(segment)
     column = DIMENSIONS[dimension][1][0]
     return _rows(dimension, [values for _n, values in _grouped(start, end, segment, [[column]])])
+
+
+def owners_seen_by(user, rows: list[BreakdownRow]) -> list[BreakdownRow]:
+    """The owner breakdown (``rows``, every owner of the company) as ``user`` may read it: the
+    people ``crm.scoping.visible_people`` lets them name (an admin everyone, a team lead their
+    team) by name, and the accounts nobody owns; every other owner's figures summed into one
+    row "Other teams" (key ``OTHER_TEAMS``), last. One query, of the rows' owners."""
+    owner_ids = [int(row.key) for row in rows if row.key]
+    users = get_user_model().objects.filter(pk__in=owner_ids)
+    named = {str(pk) for pk in scoping.visible_people(user, users).values_list("pk", flat=True)}
+    shown = [row for row in rows if not row.key or row.key in named]
+    others = [row for row in rows if row.key and row.key not in named]
+    if not others:
+        return shown
+    counts = ("start_customers", "new_customers", "end_customers", "retained_customers")
+    summed = BreakdownRow(
+        key=OTHER_TEAMS,
+        label=str(_("Other teams")),
+        **{name: sum(getattr(row, name) for row in others) for name in counts},
+    )
+    return [*shown, summed]
 
 
 def churn_reasons(

@@ -1,8 +1,8 @@
 """The retention report's form: a period (a month, quarter or year by its shorthand, or custom
 start and end dates) and a segment. Sent by GET; whatever a person types that is not a period
 (an end before the start, a malformed shorthand, an unknown segment) is a form error, never a
-traceback. The period rules themselves live in ``retention.figures.periods`` /
-``retention.figures.metrics``."""
+traceback. The period is read by ``retention.figures.periods.read_period``, as the API and the
+CLI read it."""
 
 import datetime as dt
 
@@ -11,12 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Segment
 
-from .metrics import RetentionError, check_period
-from .periods import Period, add_months, closed_months, month_period, parse_period
-
-# Dates outside these years are typing mistakes, and the calendar arithmetic of the cohort
-# table (months after the period's end) must stay inside what ``datetime.date`` can hold.
-FIRST_YEAR, LAST_YEAR = 1900, 2999
+from .periods import Period, add_months, closed_months, month_period, read_period
 
 ACCOUNT_SETS = {
     "start": _("Customers at the start (S)"),
@@ -43,16 +38,17 @@ class ReportForm(forms.Form):
     period = forms.CharField(
         label=_("Period"),
         required=False,
-        max_length=20,
         help_text=_("A month (2026-03), a quarter (2026-Q1) or a year (2026)."),
         widget=forms.TextInput(attrs={"list": "period-options", "placeholder": "2026-Q1"}),
     )
-    start = forms.DateField(
+    # Text, not ``DateField``: the dates are read by ``read_period``, as the API and the CLI
+    # read them (the browser's date input sends ISO dates).
+    start = forms.CharField(
         label=_("or from"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    end = forms.DateField(
+    end = forms.CharField(
         label=_("to"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -69,35 +65,12 @@ class ReportForm(forms.Form):
         data = super().clean()
         if self.errors:
             return data
-        shorthand, start, end = data.get("period"), data.get("start"), data.get("end")
-        if shorthand and (start or end):
-            raise forms.ValidationError(_("Give either a period or start and end dates, not both."))
-        if shorthand:
-            try:
-                period = parse_period(shorthand)
-            except RetentionError as error:
-                self.add_error("period", str(error))
-                return data
-        elif start or end:
-            for name, day in (("start", start), ("end", end)):
-                if day is None:
-                    self.add_error(name, _("Give both dates of a custom period."))
-            if start is None or end is None:
-                return data
-            try:
-                check_period(start, end)
-            except RetentionError:
-                self.add_error("end", _("The period ends before it starts."))
-                return data
-            period = Period(start, end)
-        else:
-            raise forms.ValidationError(_("Pick a period."))
-        if not (period.start.year >= FIRST_YEAR and period.end.year <= LAST_YEAR):
-            raise forms.ValidationError(
-                _("Pick a period between %(first)s and %(last)s.")
-                % {"first": FIRST_YEAR, "last": LAST_YEAR}
+        try:
+            data["report_period"] = read_period(
+                period=data.get("period"), start=data.get("start"), end=data.get("end")
             )
-        data["report_period"] = period
+        except forms.ValidationError as error:
+            self.add_error(None, error)
         return data
 
     @property

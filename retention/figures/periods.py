@@ -1,15 +1,26 @@
-"""Reporting periods: parsing what people type (``2026-Q1``, ``2026-03``, ``2026``, ISO dates)
-and the calendar arithmetic of months that snapshots and cohorts share."""
+"""Reporting periods: reading what people type (``2026-Q1``, ``2026-03``, ``2026``, ISO dates;
+``read_period``, the one parser of the report form, the API and the CLI) and the calendar
+arithmetic of months that snapshots and cohorts share."""
 
 import datetime as dt
 import re
 from dataclasses import dataclass
 
-from .metrics import RetentionError, check_period
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
-_YEAR = re.compile(r"^(\d{4})$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
+from .metrics import check_period
+
+# ASCII digits only: ``int()`` would read other scripts' digits as well.
+_YEAR = re.compile(r"([0-9]{4})")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+_QUARTER = re.compile(r"([0-9]{4})-[Qq]([1-4])")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+# Dates outside these years are typing mistakes, and the calendar arithmetic of the report
+# (the day before the start, the cohort table's months after the end) must stay inside what
+# ``datetime.date`` can hold.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 @dataclass(frozen=True)
@@ -65,28 +76,102 @@ def closed_months(*, today: dt.date, count: int) -> list[dt.date]:
     return [add_months(current, -n) for n in range(count, 0, -1)]
 
 
-def parse_date(text: str, *, name: str = "date") -> dt.date:
-    """An ISO date ``YYYY-MM-DD``; ``RetentionError`` with a one-line message otherwise."""
+def _shown(text: str) -> str:
+    """What a person typed, short enough to quote back in a message."""
+    return text if len(text) <= 30 else f"{text[:29]}…"
+
+
+def _date(text: str | dt.date) -> dt.date | None:
+    if isinstance(text, dt.date):
+        return text
+    if not _DATE.fullmatch(text.strip()):
+        return None
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
-            raise ValueError
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise RetentionError(f"The {name} “{text}” is not a valid date (YYYY-MM-DD).") from None
+        return None
 
 
-def parse_period(text: str) -> Period:
-    """``2026`` (a year), ``2026-03`` (a month) or ``2026-Q1`` (a quarter)."""
+def _shorthand(text: str) -> Period | None:
     text = text.strip()
     try:
-        if m := _YEAR.match(text):
+        if m := _YEAR.fullmatch(text):
             return year_period(int(m[1]))
-        if m := _MONTH.match(text):
+        if m := _MONTH.fullmatch(text):
             return month_period(dt.date(int(m[1]), int(m[2]), 1))
-        if m := _QUARTER.match(text):
+        if m := _QUARTER.fullmatch(text):
             return quarter_period(int(m[1]), int(m[2]))
-    except ValueError:
-        pass
-    raise RetentionError(
-        f"The period “{text}” is not a year (2026), a month (2026-03) or a quarter (2026-Q1)."
-    )
+    except ValueError:  # a month 13, or a year 0 that ``datetime`` cannot hold
+        return None
+    return None
+
+
+def _out_of_bounds(day: dt.date) -> bool:
+    return not FIRST_YEAR <= day.year <= LAST_YEAR
+
+
+def read_period(
+    *,
+    period: str | None = None,
+    start: str | dt.date | None = None,
+    end: str | dt.date | None = None,
+) -> Period:
+    """The one reading of a period a person asks for, as the report form, the API and
+    ``retention_report`` take it: a shorthand (``2026``, ``2026-03``, ``2026-Q1``) or start and
+    end dates (ISO ``YYYY-MM-DD`` or ``date``), inside the years ``FIRST_YEAR``–``LAST_YEAR``,
+    the end not before the start. Anything else raises ``ValidationError`` naming the field at
+    fault (``period``, ``start``, ``end``), in the active language."""
+    period = period or None
+    start = start or None
+    end = end or None
+    bounds = _("Pick a period between %(first)s and %(last)s.") % {
+        "first": FIRST_YEAR,
+        "last": LAST_YEAR,
+    }
+    if period is not None:
+        if start is not None or end is not None:
+            raise ValidationError(
+                {"period": _("Give either a period or start and end dates, not both.")},
+                code="ambiguous",
+            )
+        found = _shorthand(period)
+        if found is None:
+            raise ValidationError(
+                {
+                    "period": _(
+                        "The period “%(text)s” is not a year (2026), a month (2026-03) or a "
+                        "quarter (2026-Q1)."
+                    )
+                    % {"text": _shown(period.strip())}
+                },
+                code="invalid",
+            )
+        if _out_of_bounds(found.start):
+            raise ValidationError({"period": bounds}, code="out_of_range")
+        return found
+    errors, days = {}, {}
+    for name, value, missing in (
+        ("start", start, _("Give a start date or a period.")),
+        ("end", end, _("Give an end date or a period.")),
+    ):
+        if value is None:
+            errors[name] = missing
+        elif (day := _date(value)) is None:
+            errors[name] = _("“%(text)s” is not a valid date (YYYY-MM-DD).") % {
+                "text": _shown(value.strip())
+            }
+        elif _out_of_bounds(day):
+            errors[name] = bounds
+        else:
+            days[name] = day
+    if errors:
+        raise ValidationError(errors, code="invalid")
+    if days["end"] < days["start"]:
+        raise ValidationError(
+            {
+                "end": _("The period ends (%(end)s) before it starts (%(start)s).")
+                % {"end": days["end"], "start": days["start"]}
+            },
+            code="reversed",
+        )
+    return Period(days["start"], days["end"])

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from customers.models import Account, ChurnRecord, LedgerRevision, OwnershipTransfer, Segment
 
 from ..models import MonthlySnapshot
-from .breakdowns import DIMENSIONS, all_breakdowns, churn_reasons
+from .breakdowns import DIMENSIONS, all_breakdowns, churn_reasons, owners_seen_by
 from .charts import Series, line_chart
 from .cohorts import cohort_matrix
 from .metrics import CENT, RetentionFigures, figures_from_counts, retention_figures
@@ -160,17 +160,26 @@ def benchmark(*, figures, segment: Segment | None, segments: list[Segment], rows
 
 @dataclass
 class Report:
-    """What the report shows for a period and segment; the trend, the benchmark and the
-    charts are read when first asked (an export needs one table, not all of them)."""
+    """What the report shows ``reader`` for a period and segment; the trend, the benchmark
+    and the charts are read when first asked (an export needs one table, not all of them)."""
 
     period: Period
     segment: Segment | None
     today: dt.date
     tables: dict
+    reader: object
 
     @property
     def figures(self) -> RetentionFigures:
         return self.tables["figures"]
+
+    @cached_property
+    def breakdowns(self) -> dict[str, list]:
+        """The breakdown tables as the reader may read them: the figures are the company's,
+        the owners' names only the reader's people (``breakdowns.owners_seen_by``)."""
+        tables = dict(self.tables["breakdowns"])
+        tables["owner"] = owners_seen_by(self.reader, tables["owner"])
+        return tables
 
     @cached_property
     def trend(self) -> list[dict]:
@@ -271,7 +280,7 @@ class Report:
             header += ["cohort_retention_rate", "churn_rate"]
             rows = [
                 [getattr(row, column) for column in ("key", "label", *header[2:])]
-                for row in self.tables["breakdowns"][name]
+                for row in self.breakdowns[name]
             ]
             return header, rows
         if name == "churn_reasons":
@@ -284,12 +293,14 @@ class Report:
         raise LookupError(name)
 
 
-def retention_report(*, period: Period, segment: Segment | None, today: dt.date) -> Report:
+def retention_report(*, period: Period, segment: Segment | None, today: dt.date, reader) -> Report:
     """The retention report of ``period`` for ``segment`` (None: all segments) as of
-    ``today``: the company's figures (or the segment's), as the CLI and the API give them."""
+    ``today`` for ``reader``: the company's figures (or the segment's), as the CLI and the
+    API give them, with the owners named as far as ``reader``'s scope goes."""
     return Report(
         period=period,
         segment=segment,
         today=today,
+        reader=reader,
         tables=period_tables(period=period, segment=segment, today=today),
     )

@@ -7,12 +7,14 @@ counts. Each view parses its query, makes one call (``report.retention_report`` 
 Who sees what: team leads and admins (management) read the report; anyone else gets 404. The
 figures are the company's (or the segment's), as the CLI and the API give them; the account
 lists behind them go through ``crm.scoping``, so a team lead sees the names of their team's
-accounts only, and the page says so.
+accounts only, and the page says so. The owner breakdown names the reader's people only (a
+team lead's team; the other teams are one row), on the page and in its CSV.
 
 The rendered cohort and breakdown tables are cached with the report's tables (see
 ``report.period_tables``), so hundreds of rows are not worded and linked on every request.
 """
 
+import hashlib
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
@@ -30,7 +32,7 @@ from django.utils.translation import gettext as _
 from crm import scoping
 from crm.exports import csv_response
 
-from .breakdowns import DIMENSIONS
+from .breakdowns import DIMENSIONS, OTHER_TEAMS
 from .forms import ACCOUNT_SETS, AccountSetForm, ReportForm, default_period
 from .forms import period_suggestions as suggestions
 from .metrics import ONE_DAY
@@ -68,24 +70,26 @@ def _rows_shown(rows: list) -> list:
     ]
 
 
-def _sections(tables: dict, query: dict) -> dict:
+def _sections(result, query: dict) -> dict:
     """The cohort tables and the breakdown tables with the account links behind every
-    number, rendered once per ``period_tables`` entry: hundreds of rows (one per owner) that
-    would otherwise be worded and linked again on every request."""
-    key = tables["_key"] + ":sections"
+    number, rendered once per ``period_tables`` entry and owners the reader sees: hundreds of
+    rows (one per owner) that would otherwise be worded and linked again on every request."""
+    tables, breakdown_tables = result.tables, result.breakdowns
+    owners = ",".join(row.key for row in breakdown_tables["owner"])
+    key = f"{tables['_key']}:sections:{hashlib.sha256(owners.encode()).hexdigest()}"
     sections = cache.get(key)
     if sections is None:
         prefix = _link_prefix(query)
         breakdowns = []
         for dimension in DIMENSIONS:
-            rows = tables["breakdowns"][dimension]
+            rows = breakdown_tables[dimension]
             shown = _rows_shown(rows)
             breakdowns.append(
                 {
                     "dimension": dimension,
                     "name": DIMENSIONS[dimension][0],
                     "rows": [
-                        {"row": row, "links": _links_from(prefix, by=dimension, key=row.key)}
+                        {"row": row, "links": _row_links(prefix, dimension, row.key)}
                         for row in shown
                     ],
                     "total": len(rows),
@@ -176,6 +180,12 @@ def _link_prefix(query: dict) -> str:
     return f"{reverse('retention:report_accounts')}?{urlencode(query)}"
 
 
+def _row_links(prefix: str, dimension: str, key: str) -> dict[str, str] | None:
+    """The links behind a breakdown row's numbers; none for the other teams' owners, whose
+    accounts a team lead cannot list."""
+    return None if key == OTHER_TEAMS else _links_from(prefix, by=dimension, key=key)
+
+
 def _links_from(prefix: str, *, by: str = "", key: str | None = None) -> dict[str, str]:
     extra = f"&{urlencode({'by': by, 'key': key})}" if by else ""
     return {name: f"{prefix}{extra}&set={name}" for name in ACCOUNT_SETS}
@@ -192,7 +202,7 @@ def report(request):
     if not form.is_valid():
         return render(request, "retention/report.html", context, status=400 if export else 200)
     period, segment = form.report_period, form.cleaned_data.get("segment")
-    result = retention_report(period=period, segment=segment, today=today)
+    result = retention_report(period=period, segment=segment, today=today, reader=request.user)
     if export:
         try:
             header, rows = result.table(export)
@@ -212,7 +222,7 @@ def report(request):
             **result.charts,
             "trend": result.trend,
             "cohort_offsets": result.tables["cohorts"].offsets,
-            **_sections(result.tables, query),
+            **_sections(result, query),
             "churn_reasons": result.tables["churn_reasons"],
             "exports": EXPORTS,
         }

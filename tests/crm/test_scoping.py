@@ -1,4 +1,6 @@
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 
 from crm import scoping
 from customers.models import Account, Contact
@@ -91,3 +93,15 @@ def test_navigation_and_at_risk_list_ask_can_manage(client, monkeypatch, team_le
     monkeypatch.setattr(scoping, "can_manage", lambda user: False)
     assert handover not in client.get("/retention/portfolio/").content.decode()
     assert "owner" not in client.get("/retention/at-risk/").context["form"].fields
+
+
+def test_people_a_csm_or_lead_may_name_are_their_team_an_admin_everyone(
+    csm, teammate, team_lead, other_csm, admin_user
+):
+    users = get_user_model().objects.all()
+    team_a = {csm, teammate, team_lead}
+    assert set(scoping.visible_people(csm, users)) == team_a
+    assert set(scoping.visible_people(team_lead, users)) == team_a
+    assert set(scoping.visible_people(other_csm, users)) == {other_csm}
+    assert set(scoping.visible_people(admin_user, users)) == team_a | {other_csm, admin_user}
+    assert not scoping.visible_people(AnonymousUser(), users).exists()

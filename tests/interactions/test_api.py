@@ -507,3 +507,30 @@ def test_relationship_lists_keep_their_query_count(csm, book, django_assert_max_
         with django_assert_max_num_queries(6):
             response = api.get(url)
         assert response.json()["count"] == 55
+
+
+def _promise(user, account, owner):
+    """POST a follow-up due today on ``account``, kept by ``owner`` (an id or anything)."""
+    return client_for(user).post(
+        FOLLOW_UPS,
+        {"account": account.pk, "title": "Call", "due_on": timezone.localdate(), "owner": owner},
+    )
+
+
+@pytest.mark.parametrize("owner", ["other_csm", 999999, 10**30, "abc"])
+def test_an_owner_out_of_scope_is_answered_as_one_that_does_not_exist(csm, other_csm, book, owner):
+    owner = other_csm.pk if owner == "other_csm" else owner
+    response = _promise(csm, book["mine"], owner)
+    assert response.status_code == 400
+    assert response.json() == {"owner": ["Not a user you can assign."]}
+
+
+def test_a_teammate_can_be_given_the_promise(csm, teammate, book):
+    response = _promise(csm, book["mine"], teammate.pk)
+    assert response.status_code == 201, response.json()
+    assert response.json()["owner"] == teammate.pk
+
+
+def test_an_admin_gives_a_promise_to_the_accounts_team(admin_user, other_csm, book):
+    response = _promise(admin_user, book["other"], other_csm.pk)
+    assert response.status_code == 201, response.json()

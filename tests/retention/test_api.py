@@ -20,6 +20,7 @@ from tests.factories import (
 )
 
 from ..api_clients import client_for, ids, token_client
+from .figures.bad_periods import BAD_PERIODS, as_params
 
 pytestmark = pytest.mark.django_db
 
@@ -341,6 +342,15 @@ def test_bad_retention_input_is_a_400_naming_the_parameter(team_lead, params, na
     response = client_for(team_lead).get(RETENTION, params)
     assert response.status_code == 400
     assert set(response.json()) == named
+
+
+@pytest.mark.parametrize(("given", "field", "words"), BAD_PERIODS)
+def test_a_period_that_is_no_period_is_a_400_with_the_parsers_message(
+    team_lead, given, field, words
+):
+    response = client_for(team_lead).get(RETENTION, as_params(*given))
+    assert response.status_code == 400
+    assert words in " ".join(response.json()[field])
 
 
 def test_retention_figures_are_for_team_leads_and_admins_like_the_report(

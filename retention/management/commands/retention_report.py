@@ -9,10 +9,11 @@ stops with a one-line message and exit status 2.
 
 import json
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from retention.figures.metrics import RetentionError, RetentionFigures, retention_figures
-from retention.figures.periods import Period, parse_date, parse_period
+from retention.figures.periods import read_period
 
 USAGE_ERROR = 2
 
@@ -60,7 +61,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            period = self._period(options)
+            period = read_period(
+                period=options["period"], start=options["start"], end=options["end"]
+            )
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages), returncode=USAGE_ERROR) from None
+        try:
             figures = retention_figures(
                 start=period.start, end=period.end, segment=options["segment"]
             )
@@ -70,14 +76,3 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(figures.as_dict(), indent=2))
         else:
             self.stdout.write(render_table(figures, period.label))
-
-    @staticmethod
-    def _period(options) -> Period:
-        start, end, shorthand = options["start"], options["end"], options["period"]
-        if shorthand is not None:
-            if start is not None or end is not None:
-                raise RetentionError("Give either --period or --start and --end, not both.")
-            return parse_period(shorthand)
-        if start is None or end is None:
-            raise RetentionError("Give --start and --end (YYYY-MM-DD), or --period.")
-        return Period(parse_date(start, name="start date"), parse_date(end, name="end date"))

@@ -5,7 +5,14 @@ import pytest
 
 from customers.models import BudgetBand
 from customers.services import refresh_ledger
-from retention.figures.breakdowns import DIMENSIONS, all_breakdowns, breakdown, churn_reasons
+from retention.figures.breakdowns import (
+    DIMENSIONS,
+    OTHER_TEAMS,
+    all_breakdowns,
+    breakdown,
+    churn_reasons,
+    owners_seen_by,
+)
 from retention.figures.metrics import retention_figures
 from tests.factories import (
     AccountFactory,
@@ -194,3 +201,23 @@ def test_all_breakdowns_in_one_query_equal_each_breakdown_and_the_figures(
             assert sum(row.new_customers for row in one) == figures.new_customers
     totals, _tables = all_breakdowns(start=START, end=END)
     assert totals["new_customers"] == 2  # the enterprise customer and the one who came twice
+
+
+def test_owners_are_named_as_far_as_the_readers_scope_goes(
+    csm, teammate, team_lead, other_csm, admin_user
+):
+    customer(owner=csm)
+    customer(owner=teammate, until=D(2026, 2, 1))
+    customer(owner=other_csm)
+    customer(owner=other_csm, until=D(2026, 2, 1))
+    customer(owner=None)
+    rows = breakdown(start=START, end=END, dimension="owner")
+
+    def seen(user):
+        return {r.key: (r.start_customers, r.churned_customers) for r in owners_seen_by(user, rows)}
+
+    ours = {str(csm.pk): (1, 0), str(teammate.pk): (1, 1), "": (1, 0)}
+    assert seen(team_lead) == {**ours, OTHER_TEAMS: (2, 1)}
+    assert seen(csm) == seen(team_lead)  # a CSM's people are their team too
+    assert seen(admin_user) == {**ours, str(other_csm.pk): (2, 1)}
+    assert owners_seen_by(team_lead, rows)[-1].label == "Other teams"

@@ -1,6 +1,8 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from retention.figures.metrics import RetentionError
 from retention.figures.periods import (
@@ -9,9 +11,10 @@ from retention.figures.periods import (
     closed_months,
     month_end,
     months_between,
-    parse_date,
-    parse_period,
+    read_period,
 )
+
+from .bad_periods import BAD_PERIODS
 
 D = dt.date
 
@@ -28,19 +31,54 @@ D = dt.date
     ],
 )
 def test_shorthands_name_whole_calendar_periods(text, start, end, label):
-    assert parse_period(text) == Period(start, end, label)
+    assert read_period(period=text) == Period(start, end, label)
 
 
-@pytest.mark.parametrize("text", ["", "26", "2026-1", "2026-00", "2026-Q0", "Q1-2026", "2026-H1"])
+def test_dates_name_the_days_between_them_text_or_date():
+    assert read_period(start="2026-01-15", end=D(2026, 2, 3)) == Period(
+        D(2026, 1, 15), D(2026, 2, 3)
+    )
+    assert read_period(period="", start=" 2026-01-15 ", end="2026-01-15").start == D(2026, 1, 15)
+
+
+@pytest.mark.parametrize("text", [" ", "26", "2026-1", "2026-00", "2026-Q0", "Q1-2026", "2026-H1"])
 def test_malformed_period_is_refused(text):
-    with pytest.raises(RetentionError, match="is not a year"):
-        parse_period(text)
+    with pytest.raises(ValidationError, match="is not a year") as error:
+        read_period(period=text)
+    assert set(error.value.message_dict) == {"period"}
 
 
 @pytest.mark.parametrize("text", ["2026-2-1", "2026-02-30", "tomorrow", "2026-02-01T00:00"])
 def test_malformed_date_is_refused(text):
-    with pytest.raises(RetentionError, match="is not a valid date"):
-        parse_date(text)
+    with pytest.raises(ValidationError, match="is not a valid date") as error:
+        read_period(start=text, end="2026-03-01")
+    assert set(error.value.message_dict) == {"start"}
+
+
+@pytest.mark.parametrize(("given", "field", "words"), BAD_PERIODS)
+def test_what_is_no_period_is_refused_naming_the_field(given, field, words):
+    period, start, end = given
+    with pytest.raises(ValidationError) as error:
+        read_period(period=period, start=start, end=end)
+    assert words in " ".join(error.value.message_dict[field])
+
+
+def test_nothing_given_asks_for_both_dates_or_a_period():
+    with pytest.raises(ValidationError) as error:
+        read_period()
+    assert set(error.value.message_dict) == {"start", "end"}
+
+
+def test_a_long_input_is_quoted_back_shortened():
+    with pytest.raises(ValidationError) as error:
+        read_period(period="x" * 10_000)
+    assert len(error.value.messages[0]) < 200
+
+
+def test_errors_are_in_the_active_language():
+    with translation.override("de"), pytest.raises(ValidationError) as error:
+        read_period(start="2026-03-01", end="2026-02-01")
+    assert "vor" in error.value.messages[0]
 
 
 def test_period_ending_before_it_starts_is_refused():

@@ -13,6 +13,8 @@ from customers.services import refresh_ledger, update_contract
 from retention.figures.metrics import JSON_KEYS
 from tests.factories import AccountFactory, ContractFactory, SegmentFactory
 
+from .bad_periods import BAD_PERIODS, as_args
+
 D = dt.date
 pytestmark = pytest.mark.django_db
 REPO = Path(__file__).resolve().parents[3]
@@ -105,7 +107,7 @@ def test_table_rows_are_aligned(first_quarter):
         (["--start", "2026-03-01", "--end", "2026-02-01"], "ends (2026-02-01) before it starts"),
         (["--start", "2026-02-31", "--end", "2026-03-01"], "“2026-02-31” is not a valid date"),
         (["--start", "01.02.2026", "--end", "2026-03-01"], "“01.02.2026” is not a valid date"),
-        (["--start", "2026-01-01"], "Give --start and --end"),
+        (["--start", "2026-01-01"], "Give an end date or a period"),
         (["--period", "2026-Q5"], "“2026-Q5” is not a year"),
         (["--period", "2026-13"], "“2026-13” is not a year"),
         (["--period", "last year"], "“last year” is not a year"),
@@ -119,6 +121,16 @@ def test_bad_input_is_a_one_line_error_with_exit_status_2(args, message):
 
     assert error.value.returncode == 2
     assert message in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(("given", "field", "words"), BAD_PERIODS)
+def test_a_period_that_is_no_period_stops_with_the_parsers_message(given, field, words):
+    with pytest.raises(CommandError) as error:
+        report(*as_args(*given))
+
+    assert error.value.returncode == 2
+    assert words in str(error.value)
     assert "\n" not in str(error.value)
 
 

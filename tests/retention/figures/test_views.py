@@ -19,7 +19,11 @@ from tests.factories import (
     ContractFactory,
     MonthlySnapshotFactory,
     SegmentFactory,
+    TeamFactory,
+    UserFactory,
 )
+
+from .bad_periods import BAD_PERIODS, as_params
 
 pytestmark = pytest.mark.django_db
 
@@ -123,15 +127,15 @@ def test_page_without_a_period_shows_the_last_closed_month(client, team_lead):
 @pytest.mark.parametrize(
     ("params", "field", "message"),
     [
-        ({"start": "2026-03-01", "end": "2026-02-01"}, "end", "ends before it starts"),
+        ({"start": "2026-03-01", "end": "2026-02-01"}, "end", "before it starts"),
         ({"period": "2026-Q5"}, "period", "is not a year"),
         ({"period": "March"}, "period", "is not a year"),
         ({"start": "2026-13-01", "end": "2026-12-31"}, "start", "valid date"),
-        ({"start": "2026-01-01"}, "end", "both dates"),
+        ({"start": "2026-01-01"}, "end", "Give an end date"),
         ({"period": "2026-Q1", "segment": "999999"}, "segment", "no such segment"),
         ({"period": "2026-Q1", "segment": "SMB"}, "segment", "no such segment"),
-        ({"start": "0001-01-01", "end": "0001-01-31"}, None, "between 1900 and 2999"),
-        ({"period": "2026", "start": "2026-01-01", "end": "2026-01-31"}, None, "not both"),
+        ({"start": "0001-01-01", "end": "0001-01-31"}, "start", "between 1900 and 2999"),
+        ({"period": "2026", "start": "2026-01-01", "end": "2026-01-31"}, "period", "not both"),
     ],
 )
 def test_bad_input_is_a_form_error_not_a_traceback(client, team_lead, params, field, message):
@@ -142,6 +146,18 @@ def test_bad_input_is_a_form_error_not_a_traceback(client, team_lead, params, fi
     errors = form.errors.get(field or "__all__")
     assert errors and message in " ".join(errors)
     assert "figures" not in response.context
+
+
+@pytest.mark.parametrize(("given", "field", "words"), BAD_PERIODS)
+@pytest.mark.parametrize("export", [None, "headline"])
+def test_a_period_that_is_no_period_is_the_parsers_form_error(
+    client, team_lead, given, field, words, export
+):
+    params = as_params(*given) | ({"export": export} if export else {})
+    response = get(client, team_lead, REPORT, params)
+
+    assert response.status_code == (400 if export else 200)
+    assert words in " ".join(response.context["form"].errors[field])
 
 
 def test_bad_input_on_an_account_list_is_a_form_error(client, team_lead):
@@ -263,6 +279,73 @@ def test_breakdown_row_links_to_that_groups_accounts(client, admin_user, seed_le
 
     assert listed.status_code == 200
     assert {a.name for a in listed.context["page"]} == {a.name for a in seed_ledger["team_a"]}
+
+
+@pytest.fixture
+def third_team_csm(db):
+    return UserFactory(first_name="Cleo", last_name="Third", team=TeamFactory(name="Team C"))
+
+
+def _owner_rows(response) -> dict[str, tuple]:
+    owners = next(b for b in response.context["breakdowns"] if b["dimension"] == "owner")
+    return {
+        item["row"].label: (item["row"].start_customers, item["row"].churned_customers)
+        for item in owners["rows"]
+    }
+
+
+def test_a_team_lead_sees_their_people_by_name_and_the_other_teams_as_one_row(
+    client, team_lead, csm, smb, seed_ledger, third_team_csm
+):
+    lose(customers(4, start=D(2025, 1, 1), segment=smb, owner=third_team_csm), on=D(2026, 3, 1))
+    customers(2, start=D(2025, 1, 1), segment=smb)  # nobody's
+
+    response = get(client, team_lead, REPORT, Q1)
+
+    assert _owner_rows(response) == {
+        "Carla CSM": (15, 1),
+        "Unassigned": (2, 0),
+        "Other teams": (9, 4),  # Otto's 5 kept, Cleo's 4 lost
+    }
+    html = response.content.decode()
+    assert "Otto" not in html and "Cleo" not in html
+    other = next(b for b in response.context["breakdowns"] if b["dimension"] == "owner")
+    assert [item["links"] for item in other["rows"] if item["row"].key == "other-teams"] == [None]
+
+
+def test_the_owner_csv_of_a_team_lead_names_only_their_people(
+    client, team_lead, csm, other_csm, seed_ledger
+):
+    exported = rows_of(get(client, team_lead, REPORT, {**Q1, "export": "owner"}))
+
+    assert [(row[0], row[1], row[2]) for row in exported[1:]] == [
+        (str(csm.pk), "Carla CSM", "15"),
+        ("other-teams", "Other teams", "5"),
+    ]
+    assert str(other_csm.pk) not in {row[0] for row in exported}
+
+
+def test_an_admin_sees_every_owner_by_name_on_the_page_and_in_the_csv(
+    client, admin_user, csm, other_csm, seed_ledger
+):
+    response = get(client, admin_user, REPORT, Q1)
+
+    assert _owner_rows(response) == {"Carla CSM": (15, 1), "Otto Other": (5, 0)}
+    exported = rows_of(get(client, admin_user, REPORT, {**Q1, "export": "owner"}))
+    assert {row[1] for row in exported[1:]} == {"Carla CSM", "Otto Other"}
+
+
+def test_a_lead_after_an_admin_does_not_get_the_admins_cached_owner_table(
+    client, admin_user, team_lead, seed_ledger
+):
+    get(client, admin_user, REPORT, Q1)
+
+    assert "Otto Other" not in _owner_rows(get(client, team_lead, REPORT, Q1))
+
+
+def test_a_csm_reads_no_owner_breakdown_nor_its_csv(client, csm, seed_ledger):
+    assert get(client, csm, REPORT, Q1).status_code == 404
+    assert get(client, csm, REPORT, {**Q1, "export": "owner"}).status_code == 404
 
 
 def test_size_band_link_narrows_to_that_band(client, admin_user, smb, csm):
