@@ -74,6 +74,20 @@ def test_deployment_check_warns_about_plain_http_cookies():
     assert "security.W012" in result.stderr and "security.W016" in result.stderr
 
 
+@pytest.mark.parametrize(("debug", "testserver"), [("false", False), ("true", True)])
+def test_the_test_clients_host_is_allowed_only_while_developing(debug, testserver):
+    """Production's default host list holds no "testserver" (tests add it themselves)."""
+    env = production_env(DEBUG=debug)
+    env.pop("ALLOWED_HOSTS")
+    show = "from django.conf import settings; print(settings.ALLOWED_HOSTS)"
+
+    result = manage("shell", "-c", show, env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert "'127.0.0.1'" in result.stdout
+    assert ("'testserver'" in result.stdout) is testserver
+
+
 @pytest.mark.parametrize("secret_key", [None, "too-short-" * 4])
 def test_production_refuses_a_missing_or_short_secret_key(secret_key):
     env = production_env()

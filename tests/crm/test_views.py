@@ -246,3 +246,19 @@ def test_service_errors_land_on_the_field_or_above_the_form():
     add_service_errors(form, ValidationError("Plain"))
     assert "Plain" in form.non_field_errors()
     assert Account.objects.count() == 0
+
+
+def test_every_page_names_the_icon_and_favicon_ico_leads_to_it(client, csm):
+    from django.contrib.staticfiles import finders
+    from django.templatetags.static import static
+
+    icon = static("crm/favicon.svg")
+    assert finders.find("crm/favicon.svg"), "the icon ships as a static file"
+    link = f'<link rel="icon" href="{icon}"'
+    assert link in client.get(reverse("login")).text
+    assert link in login(client, csm).get(reverse("home"), follow=True).text
+
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"] == icon
