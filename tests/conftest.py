@@ -16,6 +16,8 @@ from crm.models import Role
 
 from .factories import TeamFactory, UserFactory
 
+# The PostgreSQL the README's quickstart names for the full run.
+POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/treue"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
@@ -33,7 +35,7 @@ def _redis_up() -> bool:
 
 def _missing(marker: str) -> str | None:
     if marker == "postgres" and connection.vendor != "postgresql":
-        return "needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/test"
+        return f"needs PostgreSQL: run with DATABASE_URL={POSTGRES_URL} (README)"
     if marker == "celery" and not _redis_up():
         return "needs Redis at CELERY_BROKER_URL for a real Celery worker"
     if marker == "browser" and not shutil.which("chromium"):
