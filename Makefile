@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_ACCOUNTS ?= 300
 
-.PHONY: run test install install-dev lint format bench migrate demo clean
+.PHONY: run test fuzz install install-dev lint format bench migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,14 @@ run: install
 	$(BIN)/python manage.py snapshot_retention --months 24
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start
 
+# Randomised tests draw the same examples every run here and in CI (the "ci" hypothesis profile,
+# tests/conftest.py); `make fuzz` runs only them, with fresh random examples and 25 times as
+# many, for a person hunting bugs on purpose. Turn what it finds into an @example.
 test: install
-	$(BIN)/python -m pytest
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest
+
+fuzz: install
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -m hypothesis -p no:cacheprovider
 
 lint: install
 	$(BIN)/ruff check .

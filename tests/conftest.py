@@ -11,6 +11,7 @@ import socket
 
 import pytest
 from django.db import connection
+from hypothesis import settings
 
 from crm.models import Role
 
@@ -19,6 +20,14 @@ from .factories import TeamFactory, UserFactory
 # The PostgreSQL the README's quickstart names for the full run.
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/treue"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+# Randomised tests (hypothesis, schemathesis) cannot flake: in CI and in `make test` they draw
+# the same examples on every run and keep no examples database. `make fuzz`
+# (HYPOTHESIS_PROFILE=fuzz) draws fresh ones, many more (tests/fuzzing.py), and remembers
+# failures in .hypothesis/ (not in the repository) to replay them.
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+settings.register_profile("fuzz", derandomize=False, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or "ci")
 
 
 def _redis_up() -> bool:

@@ -1,10 +1,12 @@
 """The suite's own setup and the build: what a newcomer's `make test` and `pip install` see."""
 
+import os
 import re
 import tomllib
 from pathlib import Path
 
 from django.db import connection
+from hypothesis import settings
 
 from . import conftest
 
@@ -26,3 +28,24 @@ def test_the_license_is_an_spdx_expression_the_build_backend_reads():
     assert isinstance(project["project"]["license"], str)
     setuptools = next(r for r in project["build-system"]["requires"] if r.startswith("setuptools"))
     assert tuple(map(int, re.search(r">=([\d.]+)", setuptools).group(1).split("."))) >= (77,)
+
+
+def test_randomised_tests_draw_the_same_examples_unless_fuzzing():
+    ci = settings.get_profile("ci")
+    assert ci.derandomize and ci.database is None
+    fuzz = settings.get_profile("fuzz")
+    assert not fuzz.derandomize
+    if not os.environ.get("HYPOTHESIS_PROFILE"):
+        assert settings.get_current_profile_name() == "ci"
+        assert settings.default.derandomize
+
+
+def test_no_randomised_test_overrides_the_profiles_randomness():
+    """A test's own ``derandomize=`` or ``database=`` would escape the ci/fuzz profiles."""
+    overriding = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "tests").rglob("*.py")
+        if path.name not in {"conftest.py", "test_setup.py"}
+        and re.search(r"\b(derandomize|database)\s*=", path.read_text())
+    ]
+    assert not overriding
