@@ -258,12 +258,17 @@ AXES_VERBOSE = False
 # X-Forwarded-For so failures are counted per client, not per proxy.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "crm.backends.client_ip"
+# Across user names: after AXES_ADDRESS_FAILURE_LIMIT wrong passwords from one address within
+# the cool-off time, whatever the names, that address is refused like a locked-out user
+# (crm.backends: guessing 25 names x 4 passwords no longer slips under the per-name limit).
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=30)
 
 
 # --- The REST API (/api/v1/, schema at /api/schema/, docs at /api/docs/) -------------------
-# Session auth for the browser (and the docs page), token auth for other tools. Token clients
-# are rate-limited per user (``crm.api.TokenClientThrottle``); the throttle counts in the
-# default cache, so with several processes that cache must be shared (Redis) to be exact.
+# Session auth for the browser (and the docs page), token auth for other tools. Both are
+# rate-limited per user, apart (``crm.api.TokenClientThrottle``, ``SessionClientThrottle``); the
+# throttles count in the default cache, so with several processes that cache must be shared
+# (Redis) to be exact.
 API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=200)
 REST_FRAMEWORK = {
@@ -279,9 +284,10 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_THROTTLE_CLASSES": ["crm.api.TokenClientThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["crm.api.TokenClientThrottle", "crm.api.SessionClientThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "token": env.str("API_TOKEN_RATE", default="1000/hour"),
+        "session": env.str("API_SESSION_RATE", default="1000/hour"),
         "token_obtain": env.str("API_TOKEN_OBTAIN_RATE", default="20/minute"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -72,6 +72,17 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_local_cache():
+    # Per-process memory holds the API's rate-limit counts per user id; ids repeat from test to
+    # test, so each test starts from none (a shared cache, e.g. Redis, is left alone).
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    if isinstance(caches["default"], LocMemCache):
+        caches["default"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     # Every persona hashes a password; the production hasher would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
