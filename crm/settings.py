@@ -12,6 +12,8 @@ from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from crm import broker
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -167,8 +169,16 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Celery: JSON only, bounded tasks, beat schedules edited in the admin (django-celery-beat).
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
-CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
+# Redis in production and CI. ``filesystem://`` is the broker in files `make run` falls back to
+# on a laptop without Redis (crm/broker.py): messages and results under CELERY_BROKER_FOLDER.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=broker.REDIS_DEFAULT)
+CELERY_BROKER_FOLDER = env.path("CELERY_BROKER_FOLDER", default=BASE_DIR / "var" / "broker")
+_file_broker_options, _file_results = (
+    broker.file_broker(Path(CELERY_BROKER_FOLDER))
+    if broker.in_files(CELERY_BROKER_URL)
+    else ({}, None)
+)
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=_file_results or CELERY_BROKER_URL)
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -181,7 +191,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A message taken by a worker that died unacknowledged (acks_late: a killed worker's chunk)
 # goes back to the queue after this many seconds; keep it above the longest task.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60)
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60),
+    **_file_broker_options,
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
