@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from celery import Celery, chord
 from django.core.management import call_command
 
@@ -38,27 +39,25 @@ def test_a_port_where_nothing_listens_does_not_answer():
         assert not broker.redis_answers("127.0.0.1", port)
 
 
-def test_preflight_prints_the_broker_for_the_shell_and_says_files_in_one_line(monkeypatch, db):
+@pytest.mark.parametrize(
+    ("redis_up", "chosen", "said"),
+    [
+        (False, broker.FILES, ["broker in files under var/broker/: Redis does not answer"]),
+        (True, broker.REDIS_DEFAULT, []),
+    ],
+)
+def test_preflight_prints_the_broker_for_the_shell_and_says_files_in_one_line(
+    monkeypatch, db, redis_up, chosen, said
+):
     monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
-    monkeypatch.setattr(broker, "redis_answers", lambda *a, **k: False)
+    monkeypatch.setattr(broker, "redis_answers", lambda *a, **k: redis_up)
     out, err = io.StringIO(), io.StringIO()
 
     call_command("preflight", "--broker-env", stdout=out, stderr=err)
 
-    assert out.getvalue() == f"CELERY_BROKER_URL={broker.FILES}\n"
-    (line,) = err.getvalue().splitlines()
-    assert "broker in files under" in line and "Redis does not answer" in line
-
-
-def test_preflight_keeps_redis_when_it_answers(monkeypatch, db):
-    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
-    monkeypatch.setattr(broker, "redis_answers", lambda *a, **k: True)
-    out, err = io.StringIO(), io.StringIO()
-
-    call_command("preflight", "--broker-env", stdout=out, stderr=err)
-
-    assert out.getvalue() == f"CELERY_BROKER_URL={broker.REDIS_DEFAULT}\n"
-    assert err.getvalue() == ""
+    assert out.getvalue() == f"CELERY_BROKER_URL={chosen}\n"
+    lines = err.getvalue().splitlines()
+    assert len(lines) == len(said) and all(s in line for s, line in zip(said, lines, strict=True))
 
 
 def test_settings_on_the_files_broker_keep_messages_and_results_in_its_folder(tmp_path):
