@@ -316,3 +316,17 @@ def test_a_negative_number_is_read_as_a_number_not_refused_as_a_formula(csm):
     )
     # Refused because a contract's value cannot be negative (the service's rule and words).
     assert errors == ["line 2: monthly_value -5: The monthly value cannot be negative."]
+
+
+def test_every_csv_writer_of_the_app_is_the_one_in_crm_exports():
+    """One writer defuses every cell: a view that writes CSV itself would bypass it."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    writers = [
+        str(path.relative_to(root))
+        for app in ("crm", "customers", "interactions", "retention", "demo")
+        for path in (root / app).rglob("*.py")
+        if re.search(r"csv\.(writer|DictWriter)\(", path.read_text())
+    ]
+    assert writers == ["crm/exports.py"]
