@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_ACCOUNTS ?= 300
 
-.PHONY: run test install install-dev lint format bench migrate demo clean
+.PHONY: run test fuzz install install-dev lint format bench migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,15 +21,25 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
+# The broker: CELERY_BROKER_URL if set, else Redis on 127.0.0.1:6379 if it answers, else a
+# broker in files under var/broker/ (crm/broker.py). preflight picks it once and the shell
+# exports it, so web, worker and beat (honcho passes the environment on) all use the same.
 run: install
-	@$(BIN)/python manage.py preflight
-	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py seed_demo --accounts $(DEMO_ACCOUNTS) --if-empty
-	$(BIN)/python manage.py snapshot_retention --months 24
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start
+	@broker=$$($(BIN)/python manage.py preflight --broker-env) || exit 1; \
+	export "$$broker"; set -e; \
+	$(BIN)/python manage.py migrate --no-input; \
+	$(BIN)/python manage.py seed_demo --accounts $(DEMO_ACCOUNTS) --if-empty; \
+	$(BIN)/python manage.py snapshot_retention --months 24; \
+	PATH=$(CURDIR)/$(BIN):$$PATH exec $(BIN)/honcho start
 
+# Randomised tests draw the same examples every run here and in CI (the "ci" hypothesis profile,
+# tests/conftest.py); `make fuzz` runs only them, with fresh random examples and 25 times as
+# many, for a person hunting bugs on purpose. Turn what it finds into an @example.
 test: install
-	$(BIN)/python -m pytest
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest
+
+fuzz: install
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -m hypothesis -p no:cacheprovider
 
 lint: install
 	$(BIN)/ruff check .

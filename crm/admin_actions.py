@@ -4,19 +4,17 @@
 streamed row by row so exporting every account does not build the file in memory.
 """
 
-import csv
 from collections.abc import Iterator
 
 from django.contrib import admin
 from django.contrib.admin.utils import label_for_field, lookup_field
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
-from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy
 
-from .exports import Echo, csv_cell
+from .exports import csv_cell, csv_response
 
 EXPORT_CHUNK = 2000
 
@@ -26,10 +24,7 @@ def csv_columns(modeladmin, request) -> list[str]:
     return [name for name in modeladmin.get_list_display(request) if name != "action_checkbox"]
 
 
-def _rows(modeladmin, queryset, columns: list[str], headers: list[str]) -> Iterator[str]:
-    writer = csv.writer(Echo())
-    # The BOM lets spreadsheet programs read the file as UTF-8.
-    yield "\ufeff" + writer.writerow(headers)
+def _rows(modeladmin, queryset, columns: list[str]) -> Iterator[list[str]]:
     for obj in queryset.iterator(chunk_size=EXPORT_CHUNK):
         row = []
         for name in columns:
@@ -38,7 +33,7 @@ def _rows(modeladmin, queryset, columns: list[str], headers: list[str]) -> Itera
             except (AttributeError, ObjectDoesNotExist):
                 field, value = None, None
             row.append(csv_cell(value, field if isinstance(field, models.Field) else None))
-        yield writer.writerow(row)
+        yield row
 
 
 @admin.action(description=gettext_lazy("Export selected as CSV"), permissions=["view"])
@@ -47,9 +42,5 @@ def export_as_csv(modeladmin, request, queryset):
     columns = csv_columns(modeladmin, request)
     model = modeladmin.model
     headers = [capfirst(str(label_for_field(name, model, modeladmin))) for name in columns]
-    response = StreamingHttpResponse(
-        _rows(modeladmin, queryset, columns, headers), content_type="text/csv; charset=utf-8"
-    )
     filename = f"{model._meta.model_name}-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_response(filename, headers, _rows(modeladmin, queryset, columns))

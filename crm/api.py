@@ -20,7 +20,7 @@ from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import pagination, permissions, serializers
-from rest_framework.authentication import TokenAuthentication
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
@@ -48,19 +48,28 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
 class TokenClientThrottle(UserRateThrottle):
     """Rate-limits requests authenticated by an API token, per user (``API_TOKEN_RATE``,
-    e.g. ``1000/hour``): the other tools' scripts. People signed in through the browser
-    (session) are not limited; they click, they do not loop."""
+    e.g. ``1000/hour``): the other tools' scripts."""
 
     scope = "token"
+    authenticator = TokenAuthentication
 
     def get_rate(self) -> str | None:
         # Read the rate on each request, not once at import, so a settings change applies.
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
     def allow_request(self, request, view) -> bool:
-        if not isinstance(request.successful_authenticator, TokenAuthentication):
+        if not isinstance(request.successful_authenticator, self.authenticator):
             return True
         return super().allow_request(request, view)
+
+
+class SessionClientThrottle(TokenClientThrottle):
+    """Rate-limits API requests of people signed in through the browser (session), per user
+    (``API_SESSION_RATE``): a page's script or a signed-in tab cannot loop on the API
+    unbounded. Counted apart from the user's token requests."""
+
+    scope = "session"
+    authenticator = SessionAuthentication
 
 
 class TokenObtainThrottle(AnonRateThrottle):

@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import views
@@ -23,6 +25,12 @@ urlpatterns = [
     path("admin/import/", admin.site.admin_view(import_csv_view), name="admin_import_csv"),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on every page (the admin's and the API docs' too).
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=static("crm/favicon.svg"), permanent=True),
+        name="favicon",
+    ),
     path("language/", views.set_language, name="set_language"),
     path("settings/", views.user_settings, name="user_settings"),
     path(

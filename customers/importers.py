@@ -5,10 +5,10 @@ column the file leaves out keeps the stored value; a column that is present but 
 (except the keys: an empty ``external_id`` or contact ``email`` never removes a stored one).
 
 CSV injection: a text cell that a spreadsheet would run as a formula is refused with the row's
-line, as a bad value (``crm.csv_import.rows.formula_in`` says which: a leading ``=``, ``@``, or
+line, as a bad value (``crm.spreadsheet.formula_in`` says which: a leading ``=``, ``@``, or
 ``+``/``-`` followed by more than a number or phone number, also after a comma, semicolon, tab
 or line break inside the cell). ``-5`` in a number column is read as a number, and a phone
-number such as ``+49 30 1234-56`` or a note starting with ``- `` is kept. Values typed into a
+number such as ``+49 30 1234-56`` is kept. Values typed into a
 form or sent through the API are stored as they are: every CSV export defuses such cells
 (``crm.exports``).
 """

@@ -11,12 +11,23 @@ import socket
 
 import pytest
 from django.db import connection
+from hypothesis import settings
 
 from crm.models import Role
 
 from .factories import TeamFactory, UserFactory
 
+# The PostgreSQL the README's quickstart names for the full run.
+POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/treue"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+# Randomised tests (hypothesis, schemathesis) cannot flake: in CI and in `make test` they draw
+# the same examples on every run and keep no examples database. `make fuzz`
+# (HYPOTHESIS_PROFILE=fuzz) draws fresh ones, many more (tests/fuzzing.py), and remembers
+# failures in .hypothesis/ (not in the repository) to replay them.
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+settings.register_profile("fuzz", derandomize=False, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or "ci")
 
 
 def _redis_up() -> bool:
@@ -33,7 +44,7 @@ def _redis_up() -> bool:
 
 def _missing(marker: str) -> str | None:
     if marker == "postgres" and connection.vendor != "postgresql":
-        return "needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/test"
+        return f"needs PostgreSQL: run with DATABASE_URL={POSTGRES_URL} (README)"
     if marker == "celery" and not _redis_up():
         return "needs Redis at CELERY_BROKER_URL for a real Celery worker"
     if marker == "browser" and not shutil.which("chromium"):
@@ -58,6 +69,17 @@ def pytest_terminal_summary(terminalreporter):
         for title, text in RECORDED:
             terminalreporter.write_line(title)
             terminalreporter.write_line(text)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_local_cache():
+    # Per-process memory holds the API's rate-limit counts per user id; ids repeat from test to
+    # test, so each test starts from none (a shared cache, e.g. Redis, is left alone).
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    if isinstance(caches["default"], LocMemCache):
+        caches["default"].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -50,6 +50,7 @@ from tests.factories import (
     RiskFlagFactory,
     SegmentFactory,
 )
+from tests.fuzzing import examples
 
 MAX_EXAMPLES = 15
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
@@ -178,6 +179,7 @@ def test_docs_are_served_from_package_files_not_a_cdn(client, csm):
         assert finders.find(asset.removeprefix("/static/")), asset
 
 
+@pytest.mark.hypothesis  # its @given is inside: mark it for `make fuzz` (pytest -m hypothesis)
 @pytest.mark.django_db
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.label)
@@ -190,9 +192,7 @@ def test_api_answers_generated_requests_without_error_and_as_documented(
         cases = st.one_of(cases, operation.as_strategy(mode, path_parameters=known))
 
     @hypothesis.settings(
-        max_examples=MAX_EXAMPLES,
-        derandomize=True,
-        database=None,
+        max_examples=examples(MAX_EXAMPLES),
         deadline=None,
         suppress_health_check=list(hypothesis.HealthCheck),
     )

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
+from ..spreadsheet import formula_in
 from .errors import ErrorList
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -32,39 +33,15 @@ TRUE_WORDS = {"true", "yes", "1", "wahr", "ja"}
 FALSE_WORDS = {"false", "no", "0", "", "falsch", "nein"}
 MAX_INT = 2_147_483_647
 
-# CSV injection: a text cell a spreadsheet would run as a formula once the data is exported
-# again. A formula starts with "=" or "@", or with "+" or "-" followed by more than a number or
-# a phone number ("-5", "+49 (30) 1234-56") and not by a space ("- called back"). It may start
-# the cell, or any piece of it after a comma, semicolon, tab or line break: a spreadsheet that
-# splits the exported line there (German Excel splits on ";") sees that piece as a cell of its
-# own. Runs of those separators count as one, so "\t=1" or ";\r\n@x" are caught too (a cell's
-# own leading tabs and line breaks are stripped when it is read). Numbers are read by
-# ``Row.integer`` / ``Row.decimal`` and never checked here.
-FORMULA_START_RE = re.compile(r"[=@]|[+-](?![\d\s()./-]*$)(?!\s)")
-PIECE_SEPARATORS_RE = re.compile(r"[,;\t\r\n]+")
-SIGN_AFTER_SEPARATOR_RE = re.compile(r"[,;\t\r\n][=@+-]")
+# CSV injection (``crm.spreadsheet``): a text cell a spreadsheet would run as a formula once the
+# data is exported again is refused, by the rule every export defuses. Numbers are read by
+# ``Row.integer`` / ``Row.decimal`` and never checked for it.
 SEPARATOR_NAMES = {",": "“,”", ";": "“;”"}
 
 
 def shown(value: str) -> str:
     """A value as quoted in a message: at most 40 characters."""
     return value if len(value) <= 40 else value[:37] + "..."
-
-
-def formula_in(value: str) -> tuple[str, str] | None:
-    """Where ``value`` starts like a formula: ``(piece, separator before it)``, the separator
-    being "" at the start of the cell; None when it nowhere does. Linear in the value."""
-    if FORMULA_START_RE.match(value):
-        return value, ""
-    if not SIGN_AFTER_SEPARATOR_RE.search(value):
-        return None  # most cells: no piece starts with a sign
-    separators = list(PIECE_SEPARATORS_RE.finditer(value))
-    for i, separator in enumerate(separators):
-        end = separators[i + 1].start() if i + 1 < len(separators) else len(value)
-        piece = value[separator.end() : end]
-        if FORMULA_START_RE.match(piece):
-            return piece, separator.group()
-    return None
 
 
 class Layout:

@@ -15,21 +15,19 @@ message sent in an ``HX-Trigger`` event); without JavaScript it is a full page w
 that redirects back to the list.
 """
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_htmx.http import trigger_client_event
 
 from crm import scoping
-from crm.exports import Echo, csv_cell
+from crm.exports import csv_cell, csv_response
 from crm.views import add_service_errors, safe_next
 
 from ..models import RiskFlag
@@ -170,15 +168,6 @@ def at_risk_export(request):
     reasons = {key: str(label) for key, label in RiskFlag.Reason.choices}
     statuses = {key: str(label) for key, label in RiskFlag.Status.choices}
 
-    # The rows are written after the view returns: in the language of the request.
-    language = translation.get_language()
-
-    def lines():
-        writer = csv.writer(Echo())
-        yield writer.writerow(header)
-        with translation.override(language):
-            yield from map(writer.writerow, _rows())
-
     def _rows():
         for f in rows.iterator(chunk_size=1000):
             account = f.account
@@ -208,9 +197,7 @@ def at_risk_export(request):
                 request.build_absolute_uri(account.get_absolute_url()),
             ]
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="at-risk-{today.isoformat()}.csv"'
-    return response
+    return csv_response(f"at-risk-{today.isoformat()}.csv", header, _rows())
 
 
 def _row(request, pk: int):

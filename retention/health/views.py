@@ -2,8 +2,6 @@
 dashboard. They live here because only this app may read the health scores and flags; the
 relationship data comes from the selectors of the apps below."""
 
-import csv
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import (
@@ -14,13 +12,13 @@ from django.db.models import (
     Q,
     Sum,
 )
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import scoping
-from crm.exports import csv_cell
+from crm.exports import csv_response
 from crm.models import Team
 from customers import selectors as customer_selectors
 from customers.models import Account
@@ -129,44 +127,38 @@ def portfolio(request):
 def portfolio_export(request):
     """The portfolio as it is filtered, as CSV (same scope as the page)."""
     accounts, *_rest = _portfolio_query(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="portfolio.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
+    header = [
+        _("Account"),
+        _("Owner"),
+        _("Segment"),
+        _("Band"),
+        _("Score"),
+        _("Trend"),
+        _("MRR"),
+        _("Next renewal"),
+        _("Last meeting or call"),
+        _("Open problems"),
+        _("Follow-ups overdue"),
+    ]
+    rows = (
         [
-            _("Account"),
-            _("Owner"),
-            _("Segment"),
-            _("Band"),
-            _("Score"),
-            _("Trend"),
-            _("MRR"),
-            _("Next renewal"),
-            _("Last meeting or call"),
-            _("Open problems"),
-            _("Follow-ups overdue"),
+            a.name,
+            a.owner,
+            a.segment,
+            a.h_band,
+            a.h_score,
+            a.h_trend,
+            a.mrr,
+            a.next_renewal_on,
+            timezone.localtime(a.last_meeting_or_call_at).date()
+            if a.last_meeting_or_call_at
+            else None,
+            a.open_problems,
+            a.follow_ups_overdue,
         ]
+        for a in accounts.iterator(chunk_size=500)
     )
-    for a in accounts.iterator(chunk_size=500):
-        writer.writerow(
-            [
-                # Text a person typed goes through csv_cell: a name like "=1+2" is defused.
-                csv_cell(a.name),
-                csv_cell(a.owner),
-                csv_cell(a.segment),
-                a.h_band or "",
-                "" if a.h_score is None else a.h_score,
-                "" if a.h_trend is None else a.h_trend,
-                a.mrr,
-                a.next_renewal_on or "",
-                timezone.localtime(a.last_meeting_or_call_at).date()
-                if a.last_meeting_or_call_at
-                else "",
-                a.open_problems,
-                a.follow_ups_overdue,
-            ]
-        )
-    return response
+    return csv_response("portfolio.csv", header, rows)
 
 
 def _dashboard_accounts(request):

@@ -12,9 +12,11 @@ from django.forms.models import model_to_dict
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from tests.fuzzing import examples
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # Random examples per form, page or import kind (on top of the fixed ``@example`` cases).
-EXAMPLES_PER_CASE = int(os.environ.get("BAD_INPUT_EXAMPLES", 40 if IN_CI else 6))
+EXAMPLES_PER_CASE = examples(int(os.environ.get("BAD_INPUT_EXAMPLES", 40 if IN_CI else 6)))
 
 XSS_SCRIPT = "<script>alert(1)</script>"
 XSS_ATTR = '"><img src=x onerror=alert(1)>'
@@ -164,7 +166,6 @@ def fuzz_settings(examples: int):
         max_examples=examples,
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-        database=None,
     )
 
 

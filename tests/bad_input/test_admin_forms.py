@@ -149,6 +149,7 @@ def test_the_admin_form_as_rendered_saves(client, world, name):
     assert response.status_code == 302, errors
 
 
+@pytest.mark.hypothesis  # its @given is inside: `make fuzz` runs it
 @pytest.mark.parametrize("name", ADMIN_FORMS)
 def test_admin_forms_refuse_hostile_values(client, world, name):
     base, autocompleted = _base(client, world, name)

@@ -232,6 +232,7 @@ def test_valid_data_is_accepted(client, world, name):
     assert response.status_code == 302, response.content.decode()[:2000]
 
 
+@pytest.mark.hypothesis  # its @given is inside: `make fuzz` runs it
 @pytest.mark.parametrize("name", FORMS)
 def test_hostile_fields_never_give_a_server_error(client, world, name):
     fields = _fields(name, world)

@@ -109,6 +109,7 @@ def csv_files(draw, kind: str, world):
     return text.encode(encoding, errors="replace")
 
 
+@pytest.mark.hypothesis  # its @given is inside: `make fuzz` runs it
 @pytest.mark.parametrize("kind", KINDS)
 def test_random_bytes_are_refused_or_imported_never_an_exception(world, kind):
     @fuzz_settings(EXAMPLES)
@@ -124,6 +125,7 @@ def test_random_bytes_are_refused_or_imported_never_an_exception(world, kind):
     run()
 
 
+@pytest.mark.hypothesis  # its @given is inside: `make fuzz` runs it
 @pytest.mark.parametrize("kind", KINDS)
 def test_random_csv_files_are_imported_whole_or_refused_whole(world, kind):
     @fuzz_settings(EXAMPLES)
@@ -201,6 +203,7 @@ def test_the_command_reports_a_bad_file_as_a_command_error(world, tmp_path, data
         )
 
 
+@pytest.mark.hypothesis  # its @given is inside: `make fuzz` runs it
 def test_the_admin_import_page_answers_every_hostile_file(client, world):
     client.force_login(world["admin"])
     url = reverse("admin_import_csv")

@@ -157,6 +157,7 @@ def test_a_group_key_that_is_no_id_is_not_found(client, world, by):
     assert client.get(reverse("retention:report_accounts"), params).status_code == 404
 
 
+@pytest.mark.hypothesis  # its @given is inside: `make fuzz` runs it
 @pytest.mark.parametrize("name", PAGES)
 def test_random_parameters(client, world, name):
     names = [*PAGES[name][2], "format", "next"]

@@ -5,7 +5,7 @@
   (with a count of the rest), the header and each cell are bounded, and a file over
   ``IMPORT_MAX_BYTES`` is refused before it is read (issue 14, finding 1);
 - a text cell with a formula start anywhere a spreadsheet could split it is refused, while
-  numbers, phone numbers and dashed notes still import (finding 4, the import side);
+  numbers, phone numbers and notes with "•" bullets still import (finding 4, the import side);
 - German Excel's files import: semicolons, decimal commas, German dates (issue 13).
 """
 
@@ -208,6 +208,10 @@ def test_the_admin_page_refuses_a_file_just_over_the_limit_without_keeping_it(
         ('"Notes\r\n\t=1+1"', "a tab or line break"),
         ('"Notes\t@x"', "a tab or line break"),
         ('"\t=1+1"', "leading"),  # the cell's own tab is stripped: "=" leads
+        # A dash and a space still make a formula: "=- cmd|..." runs.
+        ("\"- cmd|' /C calc'!A0\"", "leading"),
+        ("\"Notes\n- cmd|' /C calc'!A0\"", "a tab or line break"),
+        ('"Acme,- later"', "“,”"),
     ],
 )
 def test_a_formula_after_a_separator_inside_a_cell_is_refused(cell, after):
@@ -219,7 +223,7 @@ def test_a_formula_after_a_separator_inside_a_cell_is_refused(cell, after):
     assert error.line == 2
     assert "spreadsheet formula" in error.message
     if after == "leading":
-        assert "remove the leading “=”" in error.message
+        assert "remove the leading “" in error.message
     else:
         assert f"after {after}" in error.message
 
@@ -245,7 +249,7 @@ def test_numbers_phone_numbers_and_lists_still_import_with_separators_inside(csm
         data=lines(
             "account,name,phone,preferences",
             'Acme GmbH,Bea,+49 (30) 1234-56,"Call +49 30 1;+49 171 555,-5"',
-            'Acme GmbH,Cem,-,"Coffee; - no sugar; tea,- later, 100,-; ;-)\n- called back\n-"',
+            'Acme GmbH,Cem,-,"Coffee; - no sugar; tea, 100,-; ;-)\n• called back\n-"',
             'Acme GmbH,Dan,,"Mondays, 9-10; Fridays\r\n\r\nNot: Tuesdays"',
         ),
     )

@@ -174,3 +174,37 @@ def test_admin_refuses_a_weak_password_for_a_new_user(client, admin_user):
 
 def test_a_strong_password_is_accepted(carla):
     validate_password("Tide-pool quartz 47 lantern", user=carla)
+
+
+def test_guessing_across_user_names_from_one_address_is_locked_out(client, carla, settings):
+    """25 user names x 4 wrong passwords each stay under the per-name limit (5) but not under
+    the address's (AXES_ADDRESS_FAILURE_LIMIT, 30 by default)."""
+    answers = [
+        sign_in(client, f"guess{n}", f"wrong{attempt}").status_code
+        for n in range(25)
+        for attempt in range(4)
+    ]
+
+    assert answers[: settings.AXES_ADDRESS_FAILURE_LIMIT] == [200] * 30
+    assert set(answers[settings.AXES_ADDRESS_FAILURE_LIMIT :]) == {429}
+    locked = sign_in(client, "carla", PASSWORD)
+    assert locked.status_code == 429 and "Too many sign-in attempts" in locked.text
+    assert "_auth_user_id" not in client.session
+    # Another address is not affected; after the cool-off this one is free again.
+    assert sign_in(client, "carla", PASSWORD, address="198.51.100.2").status_code == 302
+    client.logout()
+    later = timezone.now() + settings.AXES_COOLOFF_TIME + dt.timedelta(seconds=1)
+    with time_machine.travel(later, tick=False):
+        assert sign_in(client, "carla", PASSWORD).status_code == 302
+
+
+def test_the_api_token_endpoint_counts_toward_the_address_limit(client, carla, settings):
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 4
+    for n in range(4):
+        client.post(
+            reverse("api:token"),
+            {"username": f"guess{n}", "password": "x"},
+            REMOTE_ADDR="203.0.113.7",
+        )
+
+    assert sign_in(client, "carla", PASSWORD).status_code == 429

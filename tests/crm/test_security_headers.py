@@ -1,6 +1,7 @@
 """Production settings pass Django's deployment check; every page carries a Content-Security-Policy
 that allows no inline script, and no page needs one."""
 
+import io
 import os
 import re
 import secrets
@@ -72,6 +73,20 @@ def test_deployment_check_warns_about_plain_http_cookies():
 
     assert result.returncode != 0
     assert "security.W012" in result.stderr and "security.W016" in result.stderr
+
+
+@pytest.mark.parametrize(("debug", "testserver"), [("false", False), ("true", True)])
+def test_the_test_clients_host_is_allowed_only_while_developing(debug, testserver):
+    """Production's default host list holds no "testserver" (tests add it themselves)."""
+    env = production_env(DEBUG=debug)
+    env.pop("ALLOWED_HOSTS")
+    show = "from django.conf import settings; print(settings.ALLOWED_HOSTS)"
+
+    result = manage("shell", "-c", show, env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert "'127.0.0.1'" in result.stdout
+    assert ("'testserver'" in result.stdout) is testserver
 
 
 @pytest.mark.parametrize("secret_key", [None, "too-short-" * 4])
@@ -243,3 +258,13 @@ def test_api_rate_limits_ignore_a_forged_forwarded_for(rf, settings):
     second = rf.get("/", HTTP_X_FORWARDED_FOR="2.2.2.2", REMOTE_ADDR="203.0.113.7")
     throttle = TokenObtainThrottle()
     assert throttle.get_ident(first) == throttle.get_ident(second) == "203.0.113.7"
+
+
+def test_the_system_check_is_clean_on_the_laptop_database(db):
+    """Nothing to read past on a laptop: no covering-index warning on SQLite (models.W040)."""
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("check", "--database", "default", "--fail-level", "WARNING", stdout=out)
+
+    assert "no issues" in out.getvalue()

@@ -40,6 +40,7 @@ pytestmark = pytest.mark.django_db
 PUBLIC = {
     "login": "the sign-in form",
     "logout": "signing out: without a session it only redirects to the sign-in form",
+    "favicon": "redirects to the site's icon, a static file",
     "healthz": "liveness for the load balancer: answers {'status': 'ok'}, no data",
     "calendar:feed": "a user's private calendar feed: its signed token is the secret (else 404)",
     "api:token": "trades a username and password for an API token (throttled per IP)",

@@ -192,7 +192,8 @@ def test_another_team_sees_none_of_it_in_lists_exports_and_choices(client, other
     for url in pages:
         response = client.get(url)
         assert response.status_code == 200, url
-        assert b"Secret" not in response.content, url
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert b"Secret" not in body, url
 
 
 def test_transfer_choices_are_scoped(client, team_lead, other_csm, team_a_book):
@@ -246,3 +247,19 @@ def test_service_errors_land_on_the_field_or_above_the_form():
     add_service_errors(form, ValidationError("Plain"))
     assert "Plain" in form.non_field_errors()
     assert Account.objects.count() == 0
+
+
+def test_every_page_names_the_icon_and_favicon_ico_leads_to_it(client, csm):
+    from django.contrib.staticfiles import finders
+    from django.templatetags.static import static
+
+    icon = static("crm/favicon.svg")
+    assert finders.find("crm/favicon.svg"), "the icon ships as a static file"
+    link = f'<link rel="icon" href="{icon}"'
+    assert link in client.get(reverse("login")).text
+    assert link in login(client, csm).get(reverse("home"), follow=True).text
+
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"] == icon

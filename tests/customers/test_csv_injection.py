@@ -1,11 +1,13 @@
-"""CSV injection: text that a spreadsheet would run as a formula.
+"""CSV injection: text that a spreadsheet would run as a formula (the rule: ``crm.spreadsheet``).
 
-- Every CSV export of the app defuses it: a cell that starts with ``=``, ``+``, ``-`` or ``@``
-  and is not a number begins with ``'``. The exports are found, not listed: every page URL the
-  resolver knows is requested (with the queries the report's exports take) and every answer
-  that is CSV is checked, as is the admin's "Export selected as CSV" on every model that offers it.
-- The CSV import refuses such text cells, with the line and the column (see the docstring of
-  ``customers.importers``); numbers, phone numbers and notes starting with "- " still import.
+- Every CSV export of the app defuses it: a piece of a text cell that starts with ``=``, ``+``,
+  ``-`` or ``@`` and is not a number begins with ``'``, whether it starts the cell or follows a
+  comma, semicolon, tab or line break inside it (German Excel splits ``Acme;=1+1;x`` on the
+  semicolons). The exports are found, not listed: every page URL the resolver knows is requested
+  (with the queries the report's exports take) and every answer that is CSV is checked, as is
+  the admin's "Export selected as CSV" on every model that offers it.
+- The CSV import refuses the same cells, with the line and the column (see the docstring of
+  ``customers.importers``); numbers and phone numbers still import.
 """
 
 import csv
@@ -20,7 +22,7 @@ from django.utils import timezone
 
 from crm.csv_import.errors import ImportFailed
 from crm.csv_import.runner import run_import
-from crm.exports import FORMULA_PREFIXES
+from crm.spreadsheet import defuse
 from customers.models import Account, Contact, Contract
 from interactions.models import Interaction
 from retention.figures.forms import ACCOUNT_SETS, default_period
@@ -42,8 +44,22 @@ from ..factories import (
 
 pytestmark = pytest.mark.django_db
 
-PAYLOADS = ("=1+2", "+1", "-1+1", "@SUM(A1)")
+PAYLOADS = (
+    "=1+2",
+    "+1",
+    "-1+1",
+    "@SUM(A1)",
+    "- cmd|' /C calc'!A0",
+    "Acme;=1+1;x",
+    "Acme,=1+1",
+    "Acme;@SUM(A1)",
+    "Notes\n-2+3+cmd|' /C calc'!A0",
+    "Notes\r\n\t=1+1",
+    "Acme\t+HYPERLINK(1)",
+)
 NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+# Where a spreadsheet may start a cell: at a cell's start and after any of these inside it.
+SPLITS = re.compile(r"[,;\t\r\n]+")
 # The exports that list accounts: each must show every payload, defused.
 ACCOUNT_EXPORTS = {
     "customers:account_list_export",
@@ -145,19 +161,21 @@ def text_of(response) -> str:
 
 
 def live_formulas(text: str) -> list[str]:
-    """Cells a spreadsheet would run: starting with a formula sign and not a number."""
+    """Cells a spreadsheet would run, however it splits them: a piece of a cell (the cell, or
+    what follows a comma, semicolon, tab or line break in it) starting with a formula sign
+    that is not a number."""
     return [
         cell
         for row in csv.reader(io.StringIO(text))
         for cell in row
-        if cell.startswith(FORMULA_PREFIXES) and not NUMBER.match(cell)
+        if any(p[:1] in ("=", "+", "-", "@") and not NUMBER.match(p) for p in SPLITS.split(cell))
     ]
 
 
 def defused(text: str) -> set[str]:
-    """The payloads the file holds as defused cells (``'=1+2``)."""
+    """The payloads the file holds as defused cells (``'=1+2``, ``Acme;'=1+1;x``)."""
     cells = {cell for row in csv.reader(io.StringIO(text)) for cell in row}
-    return {p for p in PAYLOADS if "'" + p in cells or any(c.startswith("'" + p) for c in cells)}
+    return {p for p in PAYLOADS if any(c.startswith(defuse(p)) for c in cells)}
 
 
 def test_every_csv_export_defuses_formulas(admin_user, poisoned):
@@ -191,7 +209,7 @@ def test_every_csv_export_defuses_formulas(admin_user, poisoned):
 def test_negative_numbers_stay_numbers_in_exports(admin_user, poisoned):
     """A number is written as a number: -3 stays -3, not '-3 (the check above lets it pass)."""
     assert not live_formulas("-3,+4,-1.5\n")
-    assert live_formulas("-1+1,=A1\n") == ["-1+1", "=A1"]
+    assert live_formulas('-1+1,=A1,"x;@y"\n') == ["-1+1", "=A1", "x;@y"]
 
 
 # --- the import -------------------------------------------------------------------------------
@@ -254,7 +272,7 @@ def test_contacts_and_interactions_refuse_formulas_too(csm):
     assert not Contact.objects.exists() and not Interaction.objects.exists()
 
 
-def test_numbers_phone_numbers_and_dashed_notes_still_import(csm):
+def test_numbers_phone_numbers_and_bulleted_notes_still_import(csm):
     run_import(kind="accounts", data=lines("name,employees", "Acme GmbH,+120"))
     assert Account.objects.get().employees == 120
     run_import(
@@ -266,10 +284,10 @@ def test_numbers_phone_numbers_and_dashed_notes_still_import(csm):
         kind="interactions",
         data=lines(
             "account,kind,occurred_at,author_email,summary,notes",
-            f'Acme GmbH,call,2026-01-05 10:00,{csm.email},Kick-off,"- called back\n- sent offer"',
+            f'Acme GmbH,call,2026-01-05 10:00,{csm.email},Kick-off,"• called back\n– sent offer"',
         ),
     )
-    assert Interaction.objects.get().notes.startswith("- called back")
+    assert Interaction.objects.get().notes.startswith("• called back")
     run_import(
         kind="contracts",
         data=lines(
@@ -277,6 +295,17 @@ def test_numbers_phone_numbers_and_dashed_notes_still_import(csm):
         ),
     )
     assert Contract.objects.get().monthly_value == Decimal("1200.50")
+
+
+@pytest.mark.parametrize("payload", [p for p in PAYLOADS if not NUMBER.match(p)])
+def test_the_import_refuses_every_cell_the_exports_defuse(payload):
+    """One rule on both sides: what an export would have to defuse never comes in by a file."""
+    data = io.StringIO()
+    csv.writer(data).writerows([["name", "industry"], ["Acme GmbH", payload]])
+
+    errors = refused("accounts", data.getvalue().encode())
+
+    assert len(errors) == 1 and "spreadsheet formula" in errors[0]
 
 
 def test_a_negative_number_is_read_as_a_number_not_refused_as_a_formula(csm):
@@ -287,3 +316,17 @@ def test_a_negative_number_is_read_as_a_number_not_refused_as_a_formula(csm):
     )
     # Refused because a contract's value cannot be negative (the service's rule and words).
     assert errors == ["line 2: monthly_value -5: The monthly value cannot be negative."]
+
+
+def test_every_csv_writer_of_the_app_is_the_one_in_crm_exports():
+    """One writer defuses every cell: a view that writes CSV itself would bypass it."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    writers = [
+        str(path.relative_to(root))
+        for app in ("crm", "customers", "interactions", "retention", "demo")
+        for path in (root / app).rglob("*.py")
+        if re.search(r"csv\.(writer|DictWriter)\(", path.read_text())
+    ]
+    assert writers == ["crm/exports.py"]

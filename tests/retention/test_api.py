@@ -362,20 +362,31 @@ def test_retention_figures_are_for_team_leads_and_admins_like_the_report(
         assert client_for(reader).get(RETENTION, {"period": "2026-Q1"}).status_code == 200
 
 
-# --- the throttle on token clients --------------------------------------------------------
+# --- the throttles on token clients and signed-in sessions ---------------------------------
 
 
-def test_token_clients_are_throttled_and_sessions_are_not(settings, csm, book):
+def test_token_clients_and_sessions_are_throttled_per_user_and_apart(settings, csm, book):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"token": "3/minute", "token_obtain": "20/minute"},
+        "DEFAULT_THROTTLE_RATES": {"token": "3/minute", "session": "5/minute"},
     }
     api = token_client(csm)
     assert [api.get("/api/v1/accounts/").status_code for _ in range(4)] == [200, 200, 200, 429]
     assert "Retry-After" in api.get("/api/v1/accounts/")
+    # The same user in a browser has a count of its own, and a limit too.
     session = APIClient()
     session.force_login(csm)
-    assert {session.get("/api/v1/accounts/").status_code for _ in range(5)} == {200}
+    answers = [session.get("/api/v1/accounts/").status_code for _ in range(6)]
+    assert answers == [200] * 5 + [429]
+    assert "Retry-After" in session.get("/api/v1/accounts/")
+
+
+def test_the_default_rates_limit_sessions_too():
+    from django.conf import settings
+
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    assert "crm.api.SessionClientThrottle" in settings.REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"]
+    assert rates["session"] and rates["token"]
 
 
 # --- one rule for promoter / passive / detractor -------------------------------------------

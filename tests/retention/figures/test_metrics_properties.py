@@ -18,6 +18,7 @@ from customers.models import Account, Contract, CustomerSpan, MrrSpan, Segment
 from customers.services import refresh_ledger
 from retention.figures import selectors
 from retention.figures.metrics import JSON_KEYS, retention_figures
+from tests.fuzzing import examples
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ BASE = dt.date(2026, 1, 1)
 ONE_DAY = dt.timedelta(days=1)
 VALUES = [Decimal("0"), Decimal("10.00"), Decimal("25.50"), Decimal("99.99"), Decimal("100.00")]
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-EXAMPLES = 500 if IN_CI else 100
+EXAMPLES = examples(500 if IN_CI else 100)
 
 _names = itertools.count()
 

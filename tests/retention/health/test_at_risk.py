@@ -580,7 +580,7 @@ def export_of(client, user, **params) -> list[dict]:
     client.force_login(user)
     response = client.get(EXPORT, params)
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    text = b"".join(response.streaming_content).decode()
+    text = b"".join(response.streaming_content).decode("utf-8-sig")  # a BOM, for spreadsheets
     return list(csv.DictReader(io.StringIO(text)))
 
 
