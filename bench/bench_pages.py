@@ -56,6 +56,8 @@ def environment() -> dict:
         CSRF_COOKIE_SECURE="false",
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
+        # Django's test client asks for "testserver", which production settings refuse.
+        ALLOWED_HOSTS="testserver,127.0.0.1,localhost",
     )
     return env
 
