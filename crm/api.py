@@ -25,6 +25,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from . import scoping
+from .db import MAX_ID
 
 # --- pagination ---------------------------------------------------------------------------
 
@@ -106,8 +107,6 @@ def exception_handler(exc, context):
 
 
 # --- filtering ----------------------------------------------------------------------------
-
-MAX_ID = 2**63 - 1
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})

@@ -116,3 +116,17 @@ class AddDays(Func):
     def as_sqlite(self, compiler, connection, **extra):
         day, days = (compiler.compile(e) for e in self.get_source_expressions())
         return f"date({day[0]}, printf('%%+d days', {days[0]}))", [*day[1], *days[1]]
+
+
+# The largest id a row can have (a 64-bit signed key); a bigger or non-positive number names
+# no row, and SQLite cannot even bind one beyond 64 bits.
+MAX_ID = 2**63 - 1
+
+
+def names_no_row(value) -> bool:
+    """``value`` reads as an integer that no row's id can be (0, negative, beyond 64 bits)."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        return False
+    return not 1 <= number <= MAX_ID

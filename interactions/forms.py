@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.db import names_no_row
 from customers import selectors as customer_selectors
 
 from . import selectors
@@ -48,7 +49,7 @@ class ContactChoiceField(forms.ModelMultipleChoiceField):
     def _check_values(self, value):
         # An id beyond 64 bits is no contact; SQLite cannot even bind it in ``pk__in`` (500).
         for pk in value:
-            if str(pk).isascii() and str(pk).isdigit() and int(pk) >= 2**63:
+            if names_no_row(pk):
                 raise forms.ValidationError(
                     self.error_messages["invalid_choice"],
                     code="invalid_choice",
