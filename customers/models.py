@@ -17,6 +17,8 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from crm.db import AddDays
+
 from . import ledger
 
 
@@ -324,6 +326,17 @@ class Contract(models.Model):
         indexes = [
             models.Index(fields=["account", "start_date"], name="contract_account_start_idx"),
             models.Index(fields=["end_date"], name="contract_end_idx"),
+            # The last day to give notice (the calendar's notice deadlines), where one is due.
+            models.Index(
+                AddDays(F("end_date"), -F("notice_period_days")),
+                name="contract_notice_deadline_idx",
+                condition=Q(
+                    cancelled_on__isnull=True,
+                    notice_given_on__isnull=True,
+                    notice_period_days__isnull=False,
+                    end_date__isnull=False,
+                ),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -122,12 +122,18 @@ def _listed(rows: QuerySet, fields: tuple, make, *, day: str, order: list, per_d
     so the cost of a page does not grow with the book behind it."""
     if per_day is None:
         return [make(*row) for row in rows.values_list(*fields)]
-    counted = rows.order_by().values(day).annotate(n=Count("*")).values_list(day, "n")
+    # One query: each row's rank within its day and its day's count, both as windows.
     ranked = rows.annotate(
-        day_rank=Window(RowNumber(), partition_by=F(day), order_by=order)
+        day_rank=Window(RowNumber(), partition_by=F(day), order_by=order),
+        day_total=Window(Count("*"), partition_by=F(day)),
     ).filter(day_rank__lte=per_day)
-    found = Listed(make(*row) for row in ranked.values_list(*fields))
-    found.totals = dict(counted)
+    names = [*fields, *([] if day in fields else [day]), "day_total"]
+    at, size = names.index(day), len(fields)
+    found, totals = Listed(), {}
+    for row in ranked.values_list(*names):
+        found.append(make(*row[:size]))
+        totals[row[at]] = row[-1]
+    found.totals = totals
     return found
 
 
@@ -173,19 +179,17 @@ def whose_for(viewer, value: str | None) -> Whose:
 
 
 def _accounts(viewer, whose: Whose) -> QuerySet[Account]:
-    accounts = scoping.visible(viewer, Account.objects.all())
-    if whose.person is not None:
-        return accounts.filter(owner_id=whose.person.pk)
-    return accounts.filter(team_id=whose.team_id)
+    if whose.person is None:
+        return scoping.visible_in_team(viewer, Account.objects.all(), whose.team_id)
+    return scoping.visible(viewer, Account.objects.all()).filter(owner_id=whose.person.pk)
 
 
 def _theirs(viewer, whose: Whose, queryset: QuerySet, *, owner: str) -> QuerySet:
     """Rows on accounts ``viewer`` may read that are the person's (their ``owner`` field) or
     on the team's accounts."""
-    queryset = scoping.visible(viewer, queryset, via="account")
-    if whose.person is not None:
-        return queryset.filter(**{owner: whose.person.pk})
-    return queryset.filter(account__team_id=whose.team_id)
+    if whose.person is None:
+        return scoping.visible_in_team(viewer, queryset, whose.team_id, via="account")
+    return scoping.visible(viewer, queryset, via="account").filter(**{owner: whose.person.pk})
 
 
 # --- the sources ----------------------------------------------------------------------------

@@ -105,3 +105,19 @@ def test_people_a_csm_or_lead_may_name_are_their_team_an_admin_everyone(
     assert set(scoping.visible_people(other_csm, users)) == {other_csm}
     assert set(scoping.visible_people(admin_user, users)) == team_a | {other_csm, admin_user}
     assert not scoping.visible_people(AnonymousUser(), users).exists()
+
+
+def test_visible_in_team_reads_what_visible_reads_of_that_team(
+    csm, teammate, team_lead, other_csm, admin_user, book
+):
+    # An account of another team that the CSM owns still (a transfer between teams).
+    AccountFactory(owner=csm, team=other_csm.team, name="Crossing")
+    for user in (csm, teammate, team_lead, other_csm, admin_user, AnonymousUser()):
+        for team_id in (csm.team_id, other_csm.team_id):
+            expected = scoping.visible(user, Account.objects.all()).filter(team_id=team_id)
+            got = scoping.visible_in_team(user, Account.objects.all(), team_id)
+            assert names(got) == names(expected), (user, team_id)
+            contacts = Contact.objects.all()
+            assert set(scoping.visible_in_team(user, contacts, team_id, via="account")) == set(
+                scoping.visible(user, contacts, via="account").filter(account__team_id=team_id)
+            )
