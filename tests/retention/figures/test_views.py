@@ -253,6 +253,60 @@ def test_team_lead_account_lists_show_only_their_teams_accounts(client, team_lea
     assert 'data-testid="scope-note"' in response.content.decode()
 
 
+def test_a_figure_whose_accounts_are_all_in_another_team_says_so_to_a_team_lead(
+    client, team_lead, smb, other_csm
+):
+    theirs = customers(3, start=D(2025, 1, 1), segment=smb, owner=other_csm)
+    lose(theirs[:2], on=D(2026, 2, 15))
+
+    response = get(client, team_lead, ACCOUNTS, {"set": "churned", **Q1_DATES})
+
+    assert response.status_code == 200
+    assert response.context["total"] == 2 and response.context["page"].paginator.count == 0
+    html = " ".join(response.content.decode().split())
+    assert "2 accounts are behind this figure." in html
+    assert "None of them is in your team, so none is listed here." in html
+    assert "0 accounts listed" in html
+    assert theirs[0].name not in html
+
+
+def test_a_team_lead_reads_how_many_of_a_figures_accounts_they_may_see(
+    client, team_lead, seed_ledger
+):
+    response = get(client, team_lead, ACCOUNTS, {"set": "start", **Q1_DATES})
+
+    html = " ".join(response.content.decode().split())
+    assert "20 accounts are behind this figure." in html
+    assert "You may see 15 of them (your team's)" in html
+    assert "15 accounts listed" in html
+
+
+def test_an_admin_sees_every_account_behind_a_figure_and_no_scope_note(
+    client, admin_user, smb, other_csm
+):
+    theirs = customers(2, start=D(2025, 1, 1), segment=smb, owner=other_csm)
+    lose(theirs, on=D(2026, 2, 15))
+
+    response = get(client, admin_user, ACCOUNTS, {"set": "churned", **Q1_DATES})
+
+    html = " ".join(response.content.decode().split())
+    assert "2 accounts are behind this figure." in html and "2 accounts listed" in html
+    assert 'data-testid="scope-note"' not in html
+    assert {a.name for a in response.context["page"]} == {a.name for a in theirs}
+
+
+def test_a_figure_without_accounts_says_none_are_behind_it(client, admin_user, team_lead):
+    for user in (admin_user, team_lead):
+        response = get(client, user, ACCOUNTS, {"set": "churned", **Q1_DATES})
+        html = " ".join(response.content.decode().split())
+        assert "0 accounts are behind this figure." in html and "No accounts." in html
+
+
+def test_a_csm_still_gets_404_for_a_figures_accounts(client, csm, smb, other_csm):
+    customers(1, start=D(2025, 1, 1), segment=smb, owner=other_csm)
+    assert get(client, csm, ACCOUNTS, {"set": "start", **Q1_DATES}).status_code == 404
+
+
 def test_breakdown_row_links_to_that_groups_accounts(client, admin_user, seed_ledger, csm):
     response = get(client, admin_user, REPORT, Q1)
     owners = next(b for b in response.context["breakdowns"] if b["dimension"] == "owner")
