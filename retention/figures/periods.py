@@ -59,6 +59,16 @@ def year_period(year: int) -> Period:
     return Period(dt.date(year, 1, 1), dt.date(year, 12, 31), f"{year}")
 
 
+def trailing_year(end: dt.date) -> Period:
+    """The twelve months that end on ``end`` (both days inclusive): the horizon an annual
+    benchmark is held against (DESIGN.md: like with like)."""
+    try:
+        year_before = end.replace(year=end.year - 1)
+    except ValueError:  # 29 February: the year before has none
+        year_before = end.replace(year=end.year - 1, day=28)
+    return Period(year_before + dt.timedelta(days=1), end)
+
+
 def closed_months(*, today: dt.date, count: int) -> list[dt.date]:
     """The first days of the ``count`` months before ``today``'s month, oldest first."""
     current = month_start(today)

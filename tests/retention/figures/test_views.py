@@ -190,13 +190,44 @@ def test_period_without_starting_customers_shows_n_a_not_an_error(client, team_l
     assert 'data-testid="crr">n/a' in response.content.decode()
 
 
-def test_segment_benchmark_is_compared_with_crr(client, team_lead, seed_ledger, smb):
+def test_segment_benchmark_is_compared_with_the_crr_of_the_twelve_months_to_the_end(
+    client, team_lead, seed_ledger, smb
+):
+    # Over the twelve months to 31 March 2026 S, N and E are the quarter's (the 20 began in
+    # January 2025): (23 − 5) / 20 = 90 %, as the benchmark.
     response = get(client, team_lead, REPORT, {**Q1, "segment": smb.pk})
 
     bench = response.context["benchmark"]
     assert bench["rate"] == Decimal("90.00")
     assert bench["weighted"] is False
-    assert bench["difference"] == Decimal("0.00")
+    assert (bench["year_start"], bench["year_end"]) == (D(2025, 4, 1), D(2026, 3, 31))
+    assert bench["crr"] == Decimal("90.00") and bench["difference"] == Decimal("0.00")
+
+
+def test_the_default_month_is_not_held_against_the_annual_benchmark(client, team_lead, smb, csm):
+    # A year ago 10 customers; 6 left over the year, none of them in March: March's CRR is
+    # 100 %, the twelve months' 40 % — the benchmark (90 %) is held against the 40 %.
+    old = customers(10, start=D(2025, 1, 1), segment=smb, owner=csm)
+    lose(old[:6], on=D(2025, 9, 1))
+
+    response = get(client, team_lead, REPORT)
+
+    assert response.context["period"].label == "2026-03"
+    assert response.context["figures"].retention_rate == Decimal("100.00")
+    bench = response.context["benchmark"]
+    assert bench["crr"] == Decimal("40.00") and bench["difference"] == Decimal("-50.00")
+    html = " ".join(response.content.decode().split())
+    assert "CRR of the last 12 months" in html and "1 Apr 2025 – 31 Mar 2026" in html
+    assert "-50.00 points" in html and "+10.00 points" not in html
+    assert "held against the CRR of the 12 months to 31 Mar 2026" in html
+
+
+def test_a_year_is_held_against_the_benchmark_as_it_is(client, team_lead, seed_ledger, smb):
+    response = get(client, team_lead, REPORT, {"period": "2025", "segment": smb.pk})
+
+    bench = response.context["benchmark"]
+    assert (bench["year_start"], bench["year_end"]) == (D(2025, 1, 1), D(2025, 12, 31))
+    assert bench["crr"] == response.context["figures"].retention_rate
 
 
 def test_all_segments_benchmark_is_the_customer_weighted_mean(
@@ -486,9 +517,10 @@ def test_report_query_count_does_not_grow_with_accounts_or_snapshots(
             MonthlySnapshotFactory(month=add_months(D(2026, 4, 1), -n), segment=segment)
     client.force_login(admin_user)
 
-    # cold cache: data version, breakdowns with the counts, revenue, cohorts, churn reasons
-    # (and the navigation's counts: handovers to acknowledge and to decide, the inbox)
-    with django_assert_max_num_queries(14):
+    # cold cache: data version, breakdowns with the counts, revenue, cohorts, churn reasons,
+    # the twelve months' counts and revenue for the benchmark (and the navigation's counts:
+    # handovers to acknowledge and to decide, the inbox)
+    with django_assert_max_num_queries(16):
         assert client.get(REPORT, Q1).status_code == 200
     with django_assert_max_num_queries(10):  # warm: data version, trend, segments, nav
         assert client.get(REPORT, Q1).status_code == 200
