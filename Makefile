@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_ACCOUNTS ?= 300
 
-.PHONY: run test install install-dev lint format bench migrate demo clean
+.PHONY: run test install install-dev lint format bench migrate demo clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# Every main page at 1366 px and at phone width, per role and language, in tests/artifacts/
+# (needs Debian's chromium: apt-get install chromium).
+screenshots: install
+	$(BIN)/python -m pytest tests/browser/test_screenshots.py -m browser -q
 
 lint: install
 	$(BIN)/ruff check .

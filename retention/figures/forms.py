@@ -8,7 +8,9 @@ import datetime as dt
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from crm.i18n import DateInput
 from customers.models import Segment
 
 from .metrics import RetentionError, check_period
@@ -50,12 +52,12 @@ class ReportForm(forms.Form):
     start = forms.DateField(
         label=_("or from"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
     end = forms.DateField(
-        label=_("to"),
+        label=pgettext_lazy("the end of a period: from … to …", "to"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
     segment = forms.ModelChoiceField(
         label=_("Segment"),

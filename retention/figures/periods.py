@@ -5,6 +5,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.utils import formats
+
 from .metrics import RetentionError, check_period
 
 _YEAR = re.compile(r"^(\d{4})$")
@@ -22,8 +24,17 @@ class Period:
 
     def __post_init__(self) -> None:
         check_period(self.start, self.end)
+        object.__setattr__(self, "named", bool(self.label))
         if not self.label:
             object.__setattr__(self, "label", f"{self.start} – {self.end}")
+
+    @property
+    def title(self) -> str:
+        """What a page calls the period: its name (2026-Q1), or its days in the reader's date
+        format (the ISO ``label`` is for the command line and file names)."""
+        if self.named:
+            return self.label
+        return " – ".join(formats.date_format(day, "DATE_FORMAT") for day in (self.start, self.end))
 
 
 def month_start(day: dt.date) -> dt.date:

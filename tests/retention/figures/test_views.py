@@ -386,7 +386,7 @@ def test_trend_reads_snapshots_and_shows_missing_months_as_gaps(client, team_lea
     html = response.content.decode()
     assert html.count('class="gap"') == 2 * 4  # in the retention and the churn chart
     assert "4 months have no snapshot" in html
-    assert "<svg" in html and "<polyline" in html and "CRR 2026-03: 91.00 %" in html
+    assert "<svg" in html and "<polyline" in html and "CRR Mar 2026: 91.00 %" in html
 
 
 def test_trend_computes_up_to_two_missing_months_itself(client, team_lead, smb, csm):
