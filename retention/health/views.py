@@ -93,7 +93,8 @@ def portfolio(request):
     """The CSM's home: their accounts, riskiest first, with what to do next."""
     accounts, filters, band, sort, scopes = _portfolio_query(request)
     today = timezone.localdate()
-    window = active_configuration().renewal_window_days
+    configuration = active_configuration()
+    window = configuration.renewal_window_days
     due = customer_selectors.renewals_due(today, window).filter(account_id=OuterRef("pk"))
     accounts = accounts.annotate(renewal_due=Exists(due))
     page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -115,6 +116,7 @@ def portfolio(request):
         "due_count": overdue.count(),
         "today": today,
         "renewal_window": window,
+        "trend_days": configuration.trend_days,
         "filtered": any(
             [
                 filters.search,

@@ -180,7 +180,7 @@ def test_portfolio_lists_the_users_overdue_follow_ups_on_top(client, csm, teamma
     FollowUpFactory(account=account, owner=csm, title="Future promise")
     OpenProblemFactory(account=account, severity="high")
     html = login(client, csm).get(PORTFOLIO).content.decode()
-    assert "1 follow-up due or overdue" in html
+    assert "1 follow-up due today or overdue" in html
     assert html.index("Call back about pricing") < html.index('data-testid="portfolio"')
     assert "Not mine" not in html and "Future promise" not in html
     assert "2 overdue" in html  # the account has two, whoever promised them
@@ -344,6 +344,25 @@ def test_every_dashboard_figure_names_its_period(client, team_lead, csm, languag
 
     assert {name: caption(html, name) for name in expected} == expected
     assert html.split('data-testid="churned">')[1].startswith("1</div>")
+
+
+@pytest.mark.parametrize(
+    "language, count, trend",
+    [
+        ("en", "2 accounts today (15 Apr 2026)", "Trend (30 days)"),
+        ("de", "2 Accounts heute (15.04.2026)", "Trend (30 Tage)"),
+    ],
+)
+def test_the_portfolios_figures_name_their_day_and_window(client, csm, language, count, trend):
+    with time_machine.travel(dt.datetime(2026, 4, 15, 12, tzinfo=dt.UTC), tick=False):
+        AccountFactory.create_batch(2, owner=csm, customer_since=dt.date(2024, 1, 1))
+        csm.language = language
+        csm.save(update_fields=["language"])
+        html = login(client, csm).get(PORTFOLIO).content.decode()
+
+    head = html.split('data-testid="portfolio-count">')[1].split("</span>")[0]
+    assert " ".join(head.split()).startswith(count)
+    assert f'data-testid="trend-head">{trend}</th>' in html
 
 
 def test_admin_picks_a_team(client, admin_user, csm, other_csm, team_b):
