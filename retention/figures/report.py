@@ -216,17 +216,10 @@ class Report:
             )
             for key, name, colour, dashed in TREND_SERIES
         }
+        # Monthly rates only: the annual benchmark is not drawn beside them (like with like,
+        # DESIGN.md); the benchmark card holds it against the twelve months.
         retention_series = [lines["retention_rate"], lines["grr"], lines["nrr"]]
         churn_series = [lines["churn_rate"]]
-        if self.benchmark["rate"] is not None:
-            retention_series.append(
-                Series(
-                    name=_("Benchmark"),
-                    color="#98a2b3",
-                    values=[self.benchmark["rate"]] * len(months),
-                    dashed=True,
-                )
-            )
         chart_months = [row["month"] for row in months]
         return {
             "chart": line_chart(

@@ -220,6 +220,9 @@ def test_the_default_month_is_not_held_against_the_annual_benchmark(client, team
     assert "CRR of the last 12 months" in html and "1 Apr 2025 – 31 Mar 2026" in html
     assert "-50.00 points" in html and "+10.00 points" not in html
     assert "held against the CRR of the 12 months to 31 Mar 2026" in html
+    # nor is the annual benchmark drawn as a line beside the monthly rates
+    assert [s.name for s in response.context["legend"]] == ["CRR", "GRR", "NRR", "Churn rate"]
+    assert "months compare with months" in html
 
 
 def test_a_year_is_held_against_the_benchmark_as_it_is(client, team_lead, seed_ledger, smb):
