@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_ACCOUNTS ?= 300
 
-.PHONY: run test fuzz install install-dev lint format bench migrate demo clean
+.PHONY: run test fuzz install install-dev lint format bench migrate demo clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ test: install
 
 fuzz: install
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -m hypothesis -p no:cacheprovider
+
+# Every main page at 1366 px and at phone width, per role and language, in tests/artifacts/
+# (needs Debian's chromium: apt-get install chromium).
+screenshots: install
+	$(BIN)/python -m pytest tests/browser/test_screenshots.py -m browser -q
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,16 +1,24 @@
 """Formatting for the reader's language that every app shares.
 
+Dates: the one place their formats live is ``FORMAT_MODULE_PATH`` (``crm/formats/<lang>``):
+templates write ``|date:"DATE_FORMAT"``, Python ``formats.date_format(day, "DATE_FORMAT")``.
+
 ``format_money``: an amount in the installation's currency, in the active language.
+``DateInput``: a date field's input, written and read in the language's format.
+``format_ago``: how long ago a moment was, in one style ("3 days ago", "vor 3 Tagen").
 """
 
+import datetime as dt
 import functools
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import babel
 from babel.numbers import format_currency
+from django import forms
 from django.conf import settings
-from django.utils import translation
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext, ngettext
 
 
 @functools.lru_cache(maxsize=32)
@@ -50,3 +58,51 @@ def format_money(amount, *, digits: int | None = None, currency: str | None = No
         locale=locale,
         currency_digits=pattern is None,
     )
+
+
+EXAMPLE_DAY = dt.date(2026, 10, 31)
+
+
+class DateInput(forms.DateInput):
+    """A date as the reader's language writes it ("31.10.2026", "31 Oct 2026"), typed as
+    text: a browser's date picker sends nothing for a day it cannot read (31.02.2026), and
+    the form would then ask for a date it was given. The field reads the language's
+    ``DATE_INPUT_FORMATS`` and ISO; anything else is "Enter a valid date"."""
+
+    input_type = "text"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"autocomplete": "off", **(attrs or {})})
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"].setdefault("placeholder", date_example())
+        return context
+
+
+def date_example() -> str:
+    """A day written as a date field of the active language expects it."""
+    return formats.localize_input(EXAMPLE_DAY, formats.get_format("DATE_INPUT_FORMATS")[0])
+
+
+def format_ago(moment, *, today: dt.date | None = None) -> str:
+    """How long ago ``moment`` (a date or an aware datetime) was, counted in whole days of
+    the installation's time zone and said in one style for a whole column: "today", then days
+    (up to 13), weeks (up to 8), months, years — "3 days ago" / "vor 3 Tagen", never Django's
+    "1 Tag, 2 Stunden her" beside "vor 5 Minuten". Empty for None."""
+    if moment is None or moment == "":
+        return ""
+    day = timezone.localdate(moment) if isinstance(moment, dt.datetime) else moment
+    days = ((today or timezone.localdate()) - day).days
+    if days <= 0:
+        return gettext("today")
+    if days < 14:
+        return ngettext("%(n)s day ago", "%(n)s days ago", days) % {"n": days}
+    if days < 60:
+        weeks = days // 7
+        return ngettext("%(n)s week ago", "%(n)s weeks ago", weeks) % {"n": weeks}
+    if days < 365:
+        months = days * 12 // 365
+        return ngettext("%(n)s month ago", "%(n)s months ago", months) % {"n": months}
+    years = days // 365
+    return ngettext("%(n)s year ago", "%(n)s years ago", years) % {"n": years}

@@ -4,6 +4,8 @@ forms hold no rules of their own (the services do)."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.i18n import DateInput
+
 from . import selectors
 from .models import Contact
 
@@ -25,7 +27,7 @@ class ContactForm(forms.ModelForm):
         widgets = {
             "name": forms.TextInput(attrs={"autofocus": True}),
             "preferences": forms.Textarea(attrs={"rows": 4}),
-            "left_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "left_on": DateInput(),
         }
 
     def __init__(self, *args, account=None, **kwargs):

@@ -8,19 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.db import names_no_row
+from crm.i18n import DateInput
 from customers import selectors as customer_selectors
 
 from . import selectors
 from .models import Feedback, Interaction, OpenProblem, Tone
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class DateTimeLocalInput(forms.DateTimeInput):

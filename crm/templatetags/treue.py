@@ -2,11 +2,15 @@
 
 - ``money``: an amount in the installation's currency, formatted for the reader's language
   (``{{ account.mrr|money }}`` → "1.234,50 €" / "€1,234.50"; ``|money:0`` for whole units).
+- ``ago``: how long ago a moment was, in one style per column ("3 days ago", "vor 3 Tagen").
+- ``{% date_example %}``: a day as a date field of the reader's language expects it
+  ("31.10.2026" / "31 Oct 2026"), for the placeholder of a date input written by hand.
 """
 
 from django import template
 
-from crm.i18n import format_money
+from crm.i18n import date_example as example
+from crm.i18n import format_ago, format_money
 
 register = template.Library()
 
@@ -16,3 +20,13 @@ def money(amount, digits=None):
     if digits in (None, ""):
         return format_money(amount)
     return format_money(amount, digits=int(digits))
+
+
+@register.simple_tag
+def date_example():
+    return example()
+
+
+@register.filter
+def ago(moment):
+    return format_ago(moment)

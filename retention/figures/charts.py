@@ -97,7 +97,7 @@ def line_chart(
         parts.append(
             f'<rect class="gap" x="{x(i) - step / 2:.1f}" y="{TOP}" width="{step:.1f}" '
             f'height="{plot_h}" fill="url(#gap-hatch)"><title>'
-            f"{escape(_('%(month)s: no snapshot') % {'month': months[i].strftime('%Y-%m')})}"
+            f"{escape(_('%(month)s: no snapshot') % {'month': date_format(months[i], 'M Y')})}"
             "</title></rect>"
         )
     label_every = max(1, math.ceil(n / 12))
@@ -116,7 +116,7 @@ def line_chart(
                 f'points="{points}"/>'
             )
             for i, v in run:
-                tip = f"{s.name} {months[i]:%Y-%m}: {v} %"
+                tip = f"{s.name} {date_format(months[i], 'M Y')}: {v} %"
                 parts.append(
                     f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2.6" fill="{s.color}">'
                     f"<title>{escape(tip)}</title></circle>"

@@ -8,7 +8,9 @@ import datetime as dt
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from crm.i18n import DateInput
 from customers.models import Segment
 
 from .periods import Period, add_months, closed_months, month_period, read_period
@@ -46,12 +48,12 @@ class ReportForm(forms.Form):
     start = forms.CharField(
         label=_("or from"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
     end = forms.CharField(
-        label=_("to"),
+        label=pgettext_lazy("the end of a period: from … to …", "to"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
     segment = forms.ModelChoiceField(
         label=_("Segment"),

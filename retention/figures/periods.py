@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from .metrics import check_period
@@ -33,8 +34,17 @@ class Period:
 
     def __post_init__(self) -> None:
         check_period(self.start, self.end)
+        object.__setattr__(self, "named", bool(self.label))
         if not self.label:
             object.__setattr__(self, "label", f"{self.start} – {self.end}")
+
+    @property
+    def title(self) -> str:
+        """What a page calls the period: its name (2026-Q1), or its days in the reader's date
+        format (the ISO ``label`` is for the command line and file names)."""
+        if self.named:
+            return self.label
+        return " – ".join(formats.date_format(day, "DATE_FORMAT") for day in (self.start, self.end))
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -70,6 +80,16 @@ def year_period(year: int) -> Period:
     return Period(dt.date(year, 1, 1), dt.date(year, 12, 31), f"{year}")
 
 
+def trailing_year(end: dt.date) -> Period:
+    """The twelve months that end on ``end`` (both days inclusive): the horizon an annual
+    benchmark is held against (DESIGN.md: like with like)."""
+    try:
+        year_before = end.replace(year=end.year - 1)
+    except ValueError:  # 29 February: the year before has none
+        year_before = end.replace(year=end.year - 1, day=28)
+    return Period(year_before + dt.timedelta(days=1), end)
+
+
 def closed_months(*, today: dt.date, count: int) -> list[dt.date]:
     """The first days of the ``count`` months before ``today``'s month, oldest first."""
     current = month_start(today)
@@ -82,14 +102,24 @@ def _shown(text: str) -> str:
 
 
 def _date(text: str | dt.date) -> dt.date | None:
+    """An ISO date, or one as the active language types it (``31.10.2026``); ASCII digits
+    only, and nothing long is parsed."""
     if isinstance(text, dt.date):
         return text
-    if not _DATE.fullmatch(text.strip()):
+    text = text.strip()
+    if len(text) > 40 or not text.isascii():
         return None
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        return None
+    if _DATE.fullmatch(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            return None
+    for fmt in formats.get_format("DATE_INPUT_FORMATS"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
 
 
 def _shorthand(text: str) -> Period | None:

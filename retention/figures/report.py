@@ -28,7 +28,14 @@ from .breakdowns import DIMENSIONS, all_breakdowns, churn_reasons, owners_seen_b
 from .charts import Series, line_chart
 from .cohorts import cohort_matrix
 from .metrics import CENT, RetentionFigures, figures_from_counts, retention_figures
-from .periods import Period, add_months, closed_months, month_period, month_start
+from .periods import (
+    Period,
+    add_months,
+    closed_months,
+    month_period,
+    month_start,
+    trailing_year,
+)
 
 TREND_MONTHS = 24
 COHORT_MONTHS = 12
@@ -85,10 +92,16 @@ def period_tables(*, period: Period, segment: Segment | None, today: dt.date) ->
     if tables is None:
         last_cohort = month_start(period.end)
         counts, breakdowns = all_breakdowns(start=period.start, end=period.end, segment=segment)
+        figures = figures_from_counts(
+            start=period.start, end=period.end, segment=segment, counts=counts
+        )
+        year = trailing_year(period.end)
         tables = {
-            "figures": figures_from_counts(
-                start=period.start, end=period.end, segment=segment, counts=counts
-            ),
+            "figures": figures,
+            # what an annual benchmark is held against: the period itself when it is a year
+            "year_figures": figures
+            if year.start == period.start
+            else retention_figures(start=year.start, end=year.end, segment=segment),
             "cohorts": cohort_matrix(
                 first_month=add_months(last_cohort, -(COHORT_MONTHS - 1)),
                 last_month=last_cohort,
@@ -132,9 +145,11 @@ def trend(*, segment: Segment | None, today: dt.date) -> list[dict]:
 
 
 def benchmark(*, figures, segment: Segment | None, segments: list[Segment], rows) -> dict:
-    """The industry benchmark to hold CRR against: the segment's own, or for all segments the
-    mean of the segments' benchmarks weighted by their customers at the start (segments
-    without a benchmark or without customers left out)."""
+    """The industry benchmark, an annual rate, and how ``figures`` (those of the twelve
+    months to the period's end, ``year_figures``: like with like, never a month's CRR against
+    a year's benchmark) compare with it: the segment's own, or for all segments the mean of
+    the segments' benchmarks weighted by their customers at the start of the report's period
+    (segments without a benchmark or without customers left out)."""
     if segment is not None:
         rate = segment.benchmark_retention_rate
         result = {"rate": rate, "weighted": False, "covered": figures.start_customers}
@@ -154,6 +169,7 @@ def benchmark(*, figures, segment: Segment | None, segments: list[Segment], rows
             "segments": len([w for w in weights if w[0]]),
         }
     crr = figures.retention_rate
+    result["year_start"], result["year_end"], result["crr"] = figures.start, figures.end, crr
     result["difference"] = None if rate is None or crr is None else crr - rate
     return result
 
@@ -188,7 +204,7 @@ class Report:
     @cached_property
     def benchmark(self) -> dict:
         return benchmark(
-            figures=self.figures,
+            figures=self.tables["year_figures"],
             segment=self.segment,
             segments=list(Segment.objects.order_by("name")),
             rows=self.tables["breakdowns"]["segment"],
@@ -209,17 +225,10 @@ class Report:
             )
             for key, name, colour, dashed in TREND_SERIES
         }
+        # Monthly rates only: the annual benchmark is not drawn beside them (like with like,
+        # DESIGN.md); the benchmark card holds it against the twelve months.
         retention_series = [lines["retention_rate"], lines["grr"], lines["nrr"]]
         churn_series = [lines["churn_rate"]]
-        if self.benchmark["rate"] is not None:
-            retention_series.append(
-                Series(
-                    name=_("Benchmark"),
-                    color="#98a2b3",
-                    values=[self.benchmark["rate"]] * len(months),
-                    dashed=True,
-                )
-            )
         chart_months = [row["month"] for row in months]
         return {
             "chart": line_chart(

@@ -134,3 +134,27 @@ def accounts_behind(
         start=start, end=end, segment=segment, user=user
     )
     return in_group(accounts, by=by, key=key) if by else accounts
+
+
+def counted_behind(
+    which: str,
+    *,
+    start: dt.date,
+    end: dt.date,
+    segment: Segment | None = None,
+    user,
+    by: str = "",
+    key: str = "",
+) -> tuple[QuerySet[Account], int | None]:
+    """The accounts behind one count that ``user`` may see (as ``accounts_behind``) and how
+    many accounts the count holds in all, seen or not (None when the user sees every account:
+    then it is the first's count): a drill-down says both, so a figure whose accounts all lie
+    outside the user's team is "19 accounts, none of them yours", never an empty page.
+    Raises ``LookupError`` as ``accounts_behind`` does."""
+    visible = accounts_behind(
+        which, start=start, end=end, segment=segment, user=user, by=by, key=key
+    )
+    if user.is_admin_role:
+        return visible, None
+    everyone = accounts_behind(which, start=start, end=end, segment=segment, by=by, key=key)
+    return visible, everyone.count()

@@ -2,7 +2,7 @@
 cohort retention, churn, GRR, NRR) against the industry benchmark, the trend of the last closed
 months, the cohort heat map and the breakdowns — and, behind every count, the accounts it
 counts. Each view parses its query, makes one call (``report.retention_report`` or
-``selectors.accounts_behind``) and renders the answer as a page or a CSV (``crm.exports``).
+``selectors.counted_behind``) and renders the answer as a page or a CSV (``crm.exports``).
 
 Who sees what: team leads and admins (management) read the report; anyone else gets 404. The
 figures are the company's (or the segment's), as the CLI and the API give them; the account
@@ -37,7 +37,7 @@ from .forms import ACCOUNT_SETS, AccountSetForm, ReportForm, default_period
 from .forms import period_suggestions as suggestions
 from .metrics import ONE_DAY
 from .report import CACHE_SECONDS, EXPORTS, retention_report
-from .selectors import accounts_behind
+from .selectors import counted_behind
 
 PAGE_SIZE = 50
 # A breakdown longer than this shows its rows that lost the most customers; the CSV has all.
@@ -246,16 +246,10 @@ def report_accounts(request):
     by, key = request.GET.get("by", ""), request.GET.get("key", "")
     if by and (len(key) > 200 or "\x00" in key):
         raise Http404
+    behind = {"start": period.start, "end": period.end, "segment": segment, "by": by, "key": key}
     try:
-        accounts = accounts_behind(
-            which,
-            start=period.start,
-            end=period.end,
-            segment=segment,
-            user=request.user,
-            by=by,
-            key=key,
-        )
+        # ``total``: how many the figure counts, seen or not (None: all are seen)
+        accounts, total = counted_behind(which, user=request.user, **behind)
     except LookupError:
         raise Http404 from None
     if request.GET.get("export") == "accounts":
@@ -268,6 +262,8 @@ def report_accounts(request):
             ),
         )
     page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
+    if total is None:
+        total = page.paginator.count
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -281,6 +277,8 @@ def report_accounts(request):
             "which": which,
             "group": {"name": DIMENSIONS[by][0], "key": key} if by else None,
             "page": page,
+            "total": total,
+            "hidden": total - page.paginator.count,
             "querystring": query.urlencode(),
             "report_url": f"{reverse('retention:report')}?{urlencode(form.query())}",
             "scoped": not request.user.is_admin_role,

@@ -22,7 +22,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django_htmx.http import trigger_client_event
 
@@ -247,7 +247,7 @@ def _perform(action: str, *, flag: RiskFlag, by, data: dict) -> str:
     return text % {
         "account": flag.account,
         "reason": flag.get_reason_display(),
-        "day": flag.snoozed_until.isoformat() if flag.snoozed_until else "",
+        "day": formats.date_format(flag.snoozed_until, "DATE_FORMAT") if flag.snoozed_until else "",
     }
 
 

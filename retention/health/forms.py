@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm import scoping
+from crm.i18n import DateInput
 from customers import selectors as customer_selectors
 
 from ..models import Band, RiskFlag
@@ -186,7 +187,7 @@ class SnoozeFlagForm(forms.Form):
     until = forms.DateField(
         label=_("Snooze until"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date", "autofocus": True}, format="%Y-%m-%d"),
+        widget=DateInput(attrs={"autofocus": True}),
     )
     reason = forms.CharField(
         label=_("Why can it wait?"),

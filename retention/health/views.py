@@ -25,12 +25,15 @@ from customers.models import Account
 from interactions import selectors as interaction_selectors
 from interactions.calendar.touches import with_next_touch
 
+from ..figures.periods import trailing_year
 from ..models import Band, RiskFlag
 from .scoring import active_configuration
 from .selectors import with_health
 
 PAGE_SIZE = 25
 RENEWAL_CHOICES = (30, 60, 90, 180)
+# The dashboard's "customers without a meeting or call for" figure, in days.
+QUIET_DAYS = 60
 NO_CONTACT_CHOICES = (14, 30, 60, 90)
 SORTS = {
     "risk": ("band_rank", F("h_score").asc(nulls_last=True)),
@@ -88,7 +91,8 @@ def portfolio(request):
     """The CSM's home: their accounts, riskiest first, with what to do next."""
     accounts, filters, band, sort, scopes = _portfolio_query(request)
     today = timezone.localdate()
-    window = active_configuration().renewal_window_days
+    configuration = active_configuration()
+    window = configuration.renewal_window_days
     due = customer_selectors.renewals_due(today, window).filter(account_id=OuterRef("pk"))
     accounts = accounts.annotate(renewal_due=Exists(due))
     page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -110,6 +114,7 @@ def portfolio(request):
         "due_count": overdue.count(),
         "today": today,
         "renewal_window": window,
+        "trend_days": configuration.trend_days,
         "filtered": any(
             [
                 filters.search,
@@ -192,17 +197,21 @@ def team_dashboard(request):
     renewals_due = customer_selectors.renewals_due(today, window).values("account_id")
     scored = with_health(accounts)
     customers = Q(customer_since__isnull=False)
+    # Every figure names its period: churned is "in the twelve months to today", the rest
+    # are as of today.
+    year = trailing_year(today)
+    churned_in_year = Q(customer_since__isnull=True, churned_on__range=(year.start, year.end))
     totals = scored.aggregate(
         accounts=Count("pk"),
         customers=Count("pk", filter=customers),
-        churned=Count("pk", filter=Q(churned_on__isnull=False, customer_since__isnull=True)),
+        churned=Count("pk", filter=churned_in_year),
         mrr=Sum("mrr", filter=customers),
         red=Count("pk", filter=customers & Q(h_band=Band.RED)),
         yellow=Count("pk", filter=customers & Q(h_band=Band.YELLOW)),
         green=Count("pk", filter=customers & Q(h_band=Band.GREEN)),
         unscored=Count("pk", filter=customers & Q(h_band__isnull=True)),
         renewals=Count("pk", filter=Q(pk__in=renewals_due)),
-        quiet=Count("pk", filter=customers & interaction_selectors.without_contact_for(60)),
+        quiet=Count("pk", filter=customers & interaction_selectors.without_contact_for(QUIET_DAYS)),
     )
     # COUNT(*) and of ``status`` (never empty), not of ids: counted from the index alone
     # (``riskflag_unresolved_idx``).
@@ -236,8 +245,10 @@ def team_dashboard(request):
         "flags_by_reason": flags_by_reason,
         "per_csm": interaction_selectors.activity_per_csm(accounts, today=today),
         "quiet_accounts": totals["quiet"],
+        "quiet_days": QUIET_DAYS,
         "riskiest": riskiest,
         "today": today,
+        "year": year,
         "renewal_window": window,
     }
     return render(request, "retention/team_dashboard.html", context)

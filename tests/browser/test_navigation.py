@@ -66,5 +66,9 @@ def test_the_navigation_fits_one_line_at_1366_px(
     journeys.sign_in(page, live_server, user.username)
     page.locator(".navbar-toggler").click()
     page.get_by_test_id("user-menu").wait_for()
+    journeys.open_user_menu(page)
+    picker = page.get_by_role("combobox", name=re.compile("Language|Sprache"))
+    box = picker.bounding_box()  # on a phone too, the whole picker is on the screen
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
     page.screenshot(path=journeys.ARTIFACTS / f"nav-{persona}-{language}-phone.png")
     phone.close()

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import time_machine
 from babel.messages.pofile import read_po
 from django.conf import settings
 from django.core import mail
@@ -491,3 +492,150 @@ def test_the_money_filter_uses_the_installations_currency(settings):
     with translation.override("de"):
         text = template.render(Context({"amount": Decimal("-1234.50")}))
     assert text == "-1.234,50\xa0CHF / -1.235\xa0CHF"
+
+
+# --- one date format per language, and German words ---------------------------------------
+
+
+def _as(client, user, language):
+    user.language = language
+    user.save(update_fields=["language"])
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "language, on_day, since",
+    [("en", "31 Oct 2026", "1 Feb 2025"), ("de", "31.10.2026", "01.02.2025")],
+)
+def test_the_report_and_its_drill_down_write_dates_in_the_languages_one_format(
+    client, team_lead, csm, language, on_day, since
+):
+    make_customer(owner=csm, team=csm.team, name="Brightline GmbH", since=dt.date(2025, 2, 1))
+    _as(client, team_lead, language)
+    report = _text(client.get(reverse("retention:report"), {"period": "2026-11"}))
+    accounts = _text(
+        client.get(
+            reverse("retention:report_accounts"),
+            {"start": "2026-11-01", "end": "2026-11-30", "set": "start"},
+        )
+    )
+    assert on_day in report  # "customers on …": the day before the period
+    assert "10/31/2026" not in report and "2026-10-31" not in report
+    assert since in accounts and "02/01/2025" not in accounts and "2025-02-01" not in accounts
+
+
+@pytest.mark.django_db
+def test_a_custom_period_is_titled_in_the_readers_date_format(client, team_lead):
+    _as(client, team_lead, "de")
+    page = _text(
+        client.get(reverse("retention:report"), {"start": "2026-01-05", "end": "2026-02-10"})
+    )
+    assert "05.01.2026 – 10.02.2026" in page and "2026-01-05 – 2026-02-10" not in page
+    labels = [
+        " ".join(re.sub("<[^>]+>", "", label).split())
+        for label in re.findall(r"<label[^>]*>.*?</label>", page, re.S)
+    ]
+    assert "oder von" in labels and "bis" in labels and "an" not in labels  # von … bis
+
+
+def _log_call_with_follow_up(client, account, *, due: str):
+    """The log form sent with a follow-up "Angebot schicken" due on ``due`` as typed."""
+    return client.post(
+        reverse("interactions:log"),
+        {
+            "account": account.pk,
+            "kind": "call",
+            "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "summary": "Verlängerung besprochen",
+            "follow_up_title": "Angebot schicken",
+            "follow_up_due": due,
+        },
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "language, typed, due",
+    [
+        ("de", "15.12.2026", dt.date(2026, 12, 15)),
+        ("de", "2026-12-15", dt.date(2026, 12, 15)),
+        ("en", "15 Dec 2026", dt.date(2026, 12, 15)),
+    ],
+)
+def test_a_follow_up_date_is_read_as_the_language_types_it(client, book, csm, language, typed, due):
+    _as(client, csm, language)
+    with time_machine.travel(dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC), tick=False):
+        response = _log_call_with_follow_up(client, book, due=typed)
+    assert response.status_code == 302
+    assert book.follow_ups.get(title="Angebot schicken").due_on == due
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "language, error, wrong",
+    [
+        ("de", "Bitte ein gültiges Datum eingeben.", "Wann ist es fällig?"),
+        ("en", "Enter a valid date.", "When is it due?"),
+    ],
+)
+def test_a_day_that_does_not_exist_is_not_a_date(client, book, csm, language, error, wrong):
+    _as(client, csm, language)
+    page = _text(_log_call_with_follow_up(client, book, due="31.02.2026"))
+    assert error in page and wrong not in page
+    assert 'value="31.02.2026"' in page  # what they typed, to correct
+    assert not book.follow_ups.filter(title="Angebot schicken").exists()
+
+
+@pytest.mark.django_db
+def test_a_date_field_shows_its_day_in_the_languages_format(client, book, csm):
+    FollowUpFactory(account=book, owner=csm, due_on=dt.date(2026, 10, 31), title="Offer")
+    follow_up = book.follow_ups.get(title="Offer")
+    for language, shown in (("de", 'value="31.10.2026"'), ("en", 'value="31 Oct 2026"')):
+        _as(client, csm, language)
+        page = _text(client.get(reverse("interactions:follow_up_edit", args=[follow_up.pk])))
+        assert shown in page, language
+
+
+@pytest.mark.django_db
+def test_german_pages_capitalise_nouns_and_say_gesundheitswert(
+    client, csm, health_waits_for_the_night
+):
+    account = make_customer(owner=csm, team=csm.team, name="Brightline GmbH")
+    ContactFactory(account=account, name="Mia Meyer", preferred_channel="phone")
+    _as(client, csm, "de")
+    page = _text(client.get(account.get_absolute_url()))
+    assert "bevorzugt: Telefon" in page and "telefon" not in page
+    english_terms = [
+        form for m in _catalogue() for form in _forms(m) if re.search(r"Health.?Score", form)
+    ]
+    assert english_terms == []
+    with translation.override("de"):
+        assert translation.gettext("No health score yet.") == "Noch kein Gesundheitswert."
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "language, expected, wrong",
+    [
+        ("de", ["vor 3 Tagen", "vor 2 Wochen", "vor 4 Monaten", "heute"], "her"),
+        ("en", ["3 days ago", "2 weeks ago", "4 months ago", "today"], "hours"),
+    ],
+)
+def test_the_last_contact_column_says_how_long_ago_in_one_style(
+    client, csm, language, expected, wrong
+):
+    now = timezone.now()
+    for name, days in (("A", 3), ("B", 15), ("C", 125), ("D", 0)):
+        make_customer(
+            owner=csm,
+            team=csm.team,
+            name=f"{name} GmbH",
+            last_meeting_or_call_at=now - dt.timedelta(days=days, minutes=5),
+        )
+    _as(client, csm, language)
+    page = _text(client.get(reverse("retention:portfolio")))
+    column = re.findall(r'data-label="(?:Last contact|Letzter Kontakt)"[^>]*>([^<]*)<', page)
+    assert sorted(c.strip() for c in column) == sorted(expected)
+    assert not any(wrong in c for c in column)

@@ -41,6 +41,16 @@ def test_dates_name_the_days_between_them_text_or_date():
     assert read_period(period="", start=" 2026-01-15 ", end="2026-01-15").start == D(2026, 1, 15)
 
 
+def test_dates_are_also_read_as_the_language_types_them():
+    with translation.override("de"):
+        assert read_period(start="31.10.2026", end=" 30.11.2026 ") == Period(
+            D(2026, 10, 31), D(2026, 11, 30)
+        )
+        for text in ("31.02.2026", "３１.１０.２０２６", "31.10.2026" + " " * 50 + "x"):
+            with pytest.raises(ValidationError, match="kein gültiges Datum"):
+                read_period(start=text, end="2026-12-31")
+
+
 @pytest.mark.parametrize("text", [" ", "26", "2026-1", "2026-00", "2026-Q0", "Q1-2026", "2026-H1"])
 def test_malformed_period_is_refused(text):
     with pytest.raises(ValidationError, match="is not a year") as error:

@@ -206,13 +206,47 @@ def test_period_without_starting_customers_shows_n_a_not_an_error(client, team_l
     assert 'data-testid="crr">n/a' in response.content.decode()
 
 
-def test_segment_benchmark_is_compared_with_crr(client, team_lead, seed_ledger, smb):
+def test_segment_benchmark_is_compared_with_the_crr_of_the_twelve_months_to_the_end(
+    client, team_lead, seed_ledger, smb
+):
+    # Over the twelve months to 31 March 2026 S, N and E are the quarter's (the 20 began in
+    # January 2025): (23 − 5) / 20 = 90 %, as the benchmark.
     response = get(client, team_lead, REPORT, {**Q1, "segment": smb.pk})
 
     bench = response.context["benchmark"]
     assert bench["rate"] == Decimal("90.00")
     assert bench["weighted"] is False
-    assert bench["difference"] == Decimal("0.00")
+    assert (bench["year_start"], bench["year_end"]) == (D(2025, 4, 1), D(2026, 3, 31))
+    assert bench["crr"] == Decimal("90.00") and bench["difference"] == Decimal("0.00")
+
+
+def test_the_default_month_is_not_held_against_the_annual_benchmark(client, team_lead, smb, csm):
+    # A year ago 10 customers; 6 left over the year, none of them in March: March's CRR is
+    # 100 %, the twelve months' 40 % — the benchmark (90 %) is held against the 40 %.
+    old = customers(10, start=D(2025, 1, 1), segment=smb, owner=csm)
+    lose(old[:6], on=D(2025, 9, 1))
+
+    response = get(client, team_lead, REPORT)
+
+    assert response.context["period"].label == "2026-03"
+    assert response.context["figures"].retention_rate == Decimal("100.00")
+    bench = response.context["benchmark"]
+    assert bench["crr"] == Decimal("40.00") and bench["difference"] == Decimal("-50.00")
+    html = " ".join(response.content.decode().split())
+    assert "CRR of the last 12 months" in html and "1 Apr 2025 – 31 Mar 2026" in html
+    assert "-50.00 points" in html and "+10.00 points" not in html
+    assert "held against the CRR of the 12 months to 31 Mar 2026" in html
+    # nor is the annual benchmark drawn as a line beside the monthly rates
+    assert [s.name for s in response.context["legend"]] == ["CRR", "GRR", "NRR", "Churn rate"]
+    assert "months compare with months" in html
+
+
+def test_a_year_is_held_against_the_benchmark_as_it_is(client, team_lead, seed_ledger, smb):
+    response = get(client, team_lead, REPORT, {"period": "2025", "segment": smb.pk})
+
+    bench = response.context["benchmark"]
+    assert (bench["year_start"], bench["year_end"]) == (D(2025, 1, 1), D(2025, 12, 31))
+    assert bench["crr"] == response.context["figures"].retention_rate
 
 
 def test_all_segments_benchmark_is_the_customer_weighted_mean(
@@ -267,6 +301,60 @@ def test_team_lead_account_lists_show_only_their_teams_accounts(client, team_lea
     shown = {a.name for a in response.context["page"]}
     assert shown == {a.name for a in seed_ledger["team_a"]}
     assert 'data-testid="scope-note"' in response.content.decode()
+
+
+def test_a_figure_whose_accounts_are_all_in_another_team_says_so_to_a_team_lead(
+    client, team_lead, smb, other_csm
+):
+    theirs = customers(3, start=D(2025, 1, 1), segment=smb, owner=other_csm)
+    lose(theirs[:2], on=D(2026, 2, 15))
+
+    response = get(client, team_lead, ACCOUNTS, {"set": "churned", **Q1_DATES})
+
+    assert response.status_code == 200
+    assert response.context["total"] == 2 and response.context["page"].paginator.count == 0
+    html = " ".join(response.content.decode().split())
+    assert "2 accounts are behind this figure." in html
+    assert "None of them is in your team, so none is listed here." in html
+    assert "0 accounts listed" in html
+    assert theirs[0].name not in html
+
+
+def test_a_team_lead_reads_how_many_of_a_figures_accounts_they_may_see(
+    client, team_lead, seed_ledger
+):
+    response = get(client, team_lead, ACCOUNTS, {"set": "start", **Q1_DATES})
+
+    html = " ".join(response.content.decode().split())
+    assert "20 accounts are behind this figure." in html
+    assert "You may see 15 of them (your team's)" in html
+    assert "15 accounts listed" in html
+
+
+def test_an_admin_sees_every_account_behind_a_figure_and_no_scope_note(
+    client, admin_user, smb, other_csm
+):
+    theirs = customers(2, start=D(2025, 1, 1), segment=smb, owner=other_csm)
+    lose(theirs, on=D(2026, 2, 15))
+
+    response = get(client, admin_user, ACCOUNTS, {"set": "churned", **Q1_DATES})
+
+    html = " ".join(response.content.decode().split())
+    assert "2 accounts are behind this figure." in html and "2 accounts listed" in html
+    assert 'data-testid="scope-note"' not in html
+    assert {a.name for a in response.context["page"]} == {a.name for a in theirs}
+
+
+def test_a_figure_without_accounts_says_none_are_behind_it(client, admin_user, team_lead):
+    for user in (admin_user, team_lead):
+        response = get(client, user, ACCOUNTS, {"set": "churned", **Q1_DATES})
+        html = " ".join(response.content.decode().split())
+        assert "0 accounts are behind this figure." in html and "No accounts." in html
+
+
+def test_a_csm_still_gets_404_for_a_figures_accounts(client, csm, smb, other_csm):
+    customers(1, start=D(2025, 1, 1), segment=smb, owner=other_csm)
+    assert get(client, csm, ACCOUNTS, {"set": "start", **Q1_DATES}).status_code == 404
 
 
 def test_breakdown_row_links_to_that_groups_accounts(client, admin_user, seed_ledger, csm):
@@ -384,7 +472,7 @@ def test_trend_reads_snapshots_and_shows_missing_months_as_gaps(client, team_lea
     html = response.content.decode()
     assert html.count('class="gap"') == 2 * 4  # in the retention and the churn chart
     assert "4 months have no snapshot" in html
-    assert "<svg" in html and "<polyline" in html and "CRR 2026-03: 91.00 %" in html
+    assert "<svg" in html and "<polyline" in html and "CRR Mar 2026: 91.00 %" in html
 
 
 def test_trend_computes_up_to_two_missing_months_itself(client, team_lead, smb, csm):
@@ -515,9 +603,10 @@ def test_report_query_count_does_not_grow_with_accounts_or_snapshots(
             MonthlySnapshotFactory(month=add_months(D(2026, 4, 1), -n), segment=segment)
     client.force_login(admin_user)
 
-    # cold cache: data version, breakdowns with the counts, revenue, cohorts, churn reasons
-    # (and the navigation's counts: handovers to acknowledge and to decide, the inbox)
-    with django_assert_max_num_queries(14):
+    # cold cache: data version, breakdowns with the counts, revenue, cohorts, churn reasons,
+    # the twelve months' counts and revenue for the benchmark (and the navigation's counts:
+    # handovers to acknowledge and to decide, the inbox)
+    with django_assert_max_num_queries(16):
         assert client.get(REPORT, Q1).status_code == 200
     with django_assert_max_num_queries(10):  # warm: data version, trend, segments, nav
         assert client.get(REPORT, Q1).status_code == 200

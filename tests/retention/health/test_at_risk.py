@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 
 from crm.models import Role
 from customers.models import Account
@@ -511,9 +511,25 @@ def test_htmx_snooze_puts_the_flag_aside_until_the_day(client, book, team_lead):
     )
     html = response.content.decode()
     assert "Budget decision after the board" in html
-    assert "snoozed until" in json.loads(response["HX-Trigger"])["treue:message"]["text"]
+    said = json.loads(response["HX-Trigger"])["treue:message"]["text"]
+    assert f"snoozed until {formats.date_format(until, 'DATE_FORMAT')}:" in said
     flag = RiskFlag.objects.get(pk=book["carla"].pk)
     assert (flag.status, flag.snoozed_until) == (Status.SNOOZED, until)
+
+
+def test_a_german_lead_snoozes_with_a_german_date_and_reads_it_back_so(client, book, team_lead):
+    team_lead.language = "de"
+    team_lead.save(update_fields=["language"])
+    client.force_login(team_lead)
+    until = today() + dt.timedelta(days=14)
+    response = client.post(
+        action_url(book["carla"], "snooze"),
+        {"until": f"{until:%d.%m.%Y}", "reason": "Budget nach der Vorstandssitzung"},
+        **HTMX,
+    )
+    said = json.loads(response["HX-Trigger"])["treue:message"]["text"]
+    assert f"{until:%d.%m.%Y}" in said and until.isoformat() not in said
+    assert RiskFlag.objects.get(pk=book["carla"].pk).snoozed_until == until
 
 
 def test_acting_on_a_resolved_flag_is_refused_in_the_form(client, csm, team_lead):

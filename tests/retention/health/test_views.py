@@ -3,6 +3,7 @@ import datetime as dt
 import io
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -179,7 +180,7 @@ def test_portfolio_lists_the_users_overdue_follow_ups_on_top(client, csm, teamma
     FollowUpFactory(account=account, owner=csm, title="Future promise")
     OpenProblemFactory(account=account, severity="high")
     html = login(client, csm).get(PORTFOLIO).content.decode()
-    assert "1 follow-up due or overdue" in html
+    assert "1 follow-up due today or overdue" in html
     assert html.index("Call back about pricing") < html.index('data-testid="portfolio"')
     assert "Not mine" not in html and "Future promise" not in html
     assert "2 overdue" in html  # the account has two, whoever promised them
@@ -296,7 +297,9 @@ def test_dashboard_counts_each_account_by_its_newest_score(client, team_lead, cs
     assert ">0</td>" in counts["yellow"] and ">2</td>" in counts["none"]
     riskiest = html.split("Riskiest accounts")[1]
     assert riskiest.index("Slipping Corp") < riskiest.index("Recovered Corp")
-    assert "4 customers without contact for 60 days" in html
+    quiet = html.split('data-testid="quiet">')[1]
+    assert quiet.startswith("4</div>")
+    assert "customers with no meeting or call in the last 60 days" in quiet
 
 
 def test_dashboard_without_scores_counts_customers_and_churned(client, team_lead, csm):
@@ -305,6 +308,67 @@ def test_dashboard_without_scores_counts_customers_and_churned(client, team_lead
     html = login(client, team_lead).get(DASHBOARD).content.decode()
     assert "No health scores yet" in html
     assert "of 2 accounts" in html
+
+
+def caption(html, name):
+    return " ".join(html.split(f'data-testid="caption-{name}">')[1].split("</div>")[0].split())
+
+
+@pytest.mark.parametrize(
+    "language, expected",
+    [
+        (
+            "en",
+            {
+                "customers": "of 3 accounts, today (15 Apr 2026)",
+                "mrr": "of today's customers, per month",
+                "renewals": "not confirmed, in the next 90 days",
+                "churned": "in the last 12 months (16 Apr 2025 – 15 Apr 2026)",
+                "quiet": "customers with no meeting or call in the last 60 days",
+            },
+        ),
+        (
+            "de",
+            {
+                "customers": "von 3 Accounts, heute (15.04.2026)",
+                "mrr": "der heutigen Kunden, pro Monat",
+                "renewals": "nicht bestätigt, in den nächsten 90 Tagen",
+                "churned": "in den letzten 12 Monaten (16.04.2025 – 15.04.2026)",
+                "quiet": "Kunden ohne Meeting oder Telefonat in den letzten 60 Tagen",
+            },
+        ),
+    ],
+)
+def test_every_dashboard_figure_names_its_period(client, team_lead, csm, language, expected):
+    with time_machine.travel(dt.datetime(2026, 4, 15, 12, tzinfo=dt.UTC), tick=False):
+        AccountFactory(owner=csm, customer_since=dt.date(2024, 1, 1))
+        AccountFactory(owner=csm, churned_on=dt.date(2025, 6, 1))  # within the 12 months
+        AccountFactory(owner=csm, churned_on=dt.date(2025, 4, 1))  # before them
+        team_lead.language = language
+        team_lead.save(update_fields=["language"])
+        html = login(client, team_lead).get(DASHBOARD).content.decode()
+
+    assert {name: caption(html, name) for name in expected} == expected
+    assert html.split('data-testid="churned">')[1].startswith("1</div>")
+
+
+@pytest.mark.parametrize(
+    "language, count, trend",
+    [
+        ("en", "2 accounts today (15 Apr 2026)", "Trend (30 days)"),
+        ("de", "2 Accounts heute (15.04.2026)", "Trend (30 Tage)"),
+    ],
+)
+def test_the_portfolios_figures_name_their_day_and_window(client, csm, language, count, trend):
+    with time_machine.travel(dt.datetime(2026, 4, 15, 12, tzinfo=dt.UTC), tick=False):
+        AccountFactory.create_batch(2, owner=csm, customer_since=dt.date(2024, 1, 1))
+        csm.language = language
+        csm.save(update_fields=["language"])
+        html = login(client, csm).get(PORTFOLIO).content.decode()
+
+    head = html.split('data-testid="portfolio-count">')[1].split("</span>")[0]
+    assert " ".join(head.split()).startswith(count)
+    assert f'data-testid="trend-head">{trend}</th>' in html
 
 
 def test_admin_picks_a_team(client, admin_user, csm, other_csm, team_b):
