@@ -115,6 +115,8 @@ def _date(text: str | dt.date) -> dt.date | None:
         except ValueError:
             return None
     for fmt in formats.get_format("DATE_INPUT_FORMATS"):
+        if fmt.startswith("%Y-"):
+            continue  # ISO is read strictly above (2026-2-1 is no ISO date)
         try:
             return dt.datetime.strptime(text, fmt).date()
         except ValueError:
