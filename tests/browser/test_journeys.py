@@ -393,9 +393,20 @@ def test_portfolio_works_on_a_phone(live_server, browser, csm, acme):
 
 
 def test_csm_asks_for_a_handover_and_the_lead_approves_it_to_another_owner(
-    live_server, page, csm, teammate, team_lead, acme
+    live_server, page, csm, teammate, team_lead, acme, flags
 ):
+    """The lead's journey: lands on the team dashboard, reads the at-risk list (one row for an
+    account with three open flags), then decides the handover a CSM asked for."""
     from customers.models import HandoverRequest
+    from retention.models import RiskFlag
+
+    RiskFlagFactory(  # Acme's third open flag
+        account=acme,
+        reason=RiskFlag.Reason.CHAMPION_LEFT,
+        measured_value=0,
+        threshold=1,
+        explanation="champion Petra Pfeiffer left",
+    )
 
     shot = Shots("handover-request")
     sign_in(page, live_server, "carla")
@@ -412,6 +423,31 @@ def test_csm_asks_for_a_handover_and_the_lead_approves_it_to_another_owner(
     sign_out(page)
 
     sign_in(page, live_server, "lena")
+    assert page.url.endswith("/retention/team/")  # the team dashboard, not "My portfolio"
+    page.wait_for_selector("[data-testid=per-csm]")
+    assert page.locator("h1").first.inner_text() != "My portfolio"
+    shot(page, "lead-lands")
+
+    page.locator("nav").get_by_role("link", name="At-risk list").click()
+    page.wait_for_selector("[data-testid=at-risk]")
+    shot(page, "at-risk-one-row")
+    rows = page.locator("[data-testid=account-row]")
+    acme_row = rows.filter(has_text="Acme Logistics")
+    assert acme_row.count() == 1  # one row per account, however many flags it has
+    assert rows.filter(has_text="Cobalt Coffee").count() == 1
+    assert rows.count() == 2
+    assert acme_row.locator("[data-testid=flag-row]").count() == 3
+    in_row = acme_row.inner_text()
+    for said in [
+        "Entered red",
+        "Score dropped",
+        "Champion left",
+        "no meeting or call for 47 days (expected every 30)",
+        "Score fell 18 points within 30 days (from 62 to 44)",
+        "Champion Petra Pfeiffer left",
+    ]:
+        assert said in in_row, (said, in_row)
+
     assert page.locator("[data-testid=handover-count]").inner_text() == "1"
     page.get_by_role("link", name=re.compile("^Handovers")).click()
     request = page.locator("[data-testid=handover-request]", has_text="Acme Logistics")
