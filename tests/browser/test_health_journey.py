@@ -39,6 +39,8 @@ def test_csm_logs_a_call_on_a_red_account_and_the_page_shows_the_new_score(
     reasons = card.locator("[data-testid=health-reasons]")
     assert "no meeting or call for 200 days" in reasons.inner_text()
     assert "Entered red" in card.inner_text()  # the open flag
+    touch = page.locator("[data-testid=next-touch]")
+    assert "overdue" in touch.inner_text()
     shot(page, "red")
 
     page.fill("#id_summary", "Long call with Petra, all sorted")
@@ -59,6 +61,7 @@ def test_csm_logs_a_call_on_a_red_account_and_the_page_shows_the_new_score(
     assert "no meeting or call" not in reasons.inner_text()
     assert "Entered red" not in card.inner_text()
     assert "Long call with Petra" in page.locator("[data-testid=timeline]").inner_text()
+    assert "overdue" not in touch.inner_text()  # the next touch moved by the cadence
     shot(page, "scored-again")
 
     flag = RiskFlag.objects.get(account=red_account)
