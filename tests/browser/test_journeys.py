@@ -39,6 +39,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PASSWORD = "treue-test-pass"
+DESKTOP = {"width": 1366, "height": 900}  # the laptop width issue 13 names
+PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +59,7 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="en-GB")
+    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
@@ -70,8 +72,16 @@ class Shots:
         ARTIFACTS.mkdir(exist_ok=True)
 
     def __call__(self, page, name: str) -> None:
+        """The page as it is, and at phone width (the same page narrowed, then widened back:
+        nothing is reloaded, so the journey goes on where it was)."""
         self.n += 1
-        page.screenshot(path=ARTIFACTS / f"{self.journey}-{self.n:02d}-{name}.png", full_page=True)
+        path = ARTIFACTS / f"{self.journey}-{self.n:02d}-{name}"
+        page.screenshot(path=f"{path}.png", full_page=True)
+        size = page.viewport_size
+        if size and size["width"] > PHONE["width"]:
+            page.set_viewport_size(PHONE)
+            page.screenshot(path=f"{path}-phone.png", full_page=True)
+            page.set_viewport_size(size)
 
 
 def sign_in(page, live_server, username: str) -> None:
@@ -379,7 +389,7 @@ def test_new_owner_acknowledges_the_handover_and_opens_the_brief(
 
 
 def test_portfolio_works_on_a_phone(live_server, browser, csm, acme):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    context = browser.new_context(viewport=PHONE, is_mobile=True)
     page = context.new_page()
     shot = Shots("phone")
     sign_in(page, live_server, "carla")
