@@ -400,7 +400,7 @@ import_contacts = ContactImport.run
 
 # --- contracts ------------------------------------------------------------------------------
 
-DATE_HELP = "YYYY-MM-DD / DD.MM.YYYY"
+DATE_HELP = gettext_lazy("YYYY-MM-DD or DD.MM.YYYY")
 CONTRACT_COLUMNS = (
     Column("account", True, gettext_lazy("the account's external_id or name")),
     Column("reference", True, gettext_lazy("the contract's unique reference")),

@@ -39,6 +39,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PASSWORD = "treue-test-pass"
+DESKTOP = {"width": 1366, "height": 900}  # the laptop width issue 13 names
+PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +59,7 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="en-GB")
+    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
@@ -70,8 +72,16 @@ class Shots:
         ARTIFACTS.mkdir(exist_ok=True)
 
     def __call__(self, page, name: str) -> None:
+        """The page as it is, and at phone width (the same page narrowed, then widened back:
+        nothing is reloaded, so the journey goes on where it was)."""
         self.n += 1
-        page.screenshot(path=ARTIFACTS / f"{self.journey}-{self.n:02d}-{name}.png", full_page=True)
+        path = ARTIFACTS / f"{self.journey}-{self.n:02d}-{name}"
+        page.screenshot(path=f"{path}.png", full_page=True)
+        size = page.viewport_size
+        if size and size["width"] > PHONE["width"]:
+            page.set_viewport_size(PHONE)
+            page.screenshot(path=f"{path}-phone.png", full_page=True)
+            page.set_viewport_size(size)
 
 
 def sign_in(page, live_server, username: str) -> None:
@@ -379,7 +389,7 @@ def test_new_owner_acknowledges_the_handover_and_opens_the_brief(
 
 
 def test_portfolio_works_on_a_phone(live_server, browser, csm, acme):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    context = browser.new_context(viewport=PHONE, is_mobile=True)
     page = context.new_page()
     shot = Shots("phone")
     sign_in(page, live_server, "carla")
@@ -393,9 +403,20 @@ def test_portfolio_works_on_a_phone(live_server, browser, csm, acme):
 
 
 def test_csm_asks_for_a_handover_and_the_lead_approves_it_to_another_owner(
-    live_server, page, csm, teammate, team_lead, acme
+    live_server, page, csm, teammate, team_lead, acme, flags
 ):
+    """The lead's journey: lands on the team dashboard, reads the at-risk list (one row for an
+    account with three open flags), then decides the handover a CSM asked for."""
     from customers.models import HandoverRequest
+    from retention.models import RiskFlag
+
+    RiskFlagFactory(  # Acme's third open flag
+        account=acme,
+        reason=RiskFlag.Reason.CHAMPION_LEFT,
+        measured_value=0,
+        threshold=1,
+        explanation="champion Petra Pfeiffer left",
+    )
 
     shot = Shots("handover-request")
     sign_in(page, live_server, "carla")
@@ -412,6 +433,31 @@ def test_csm_asks_for_a_handover_and_the_lead_approves_it_to_another_owner(
     sign_out(page)
 
     sign_in(page, live_server, "lena")
+    assert page.url.endswith("/retention/team/")  # the team dashboard, not "My portfolio"
+    page.wait_for_selector("[data-testid=per-csm]")
+    assert page.locator("h1").first.inner_text() != "My portfolio"
+    shot(page, "lead-lands")
+
+    page.locator("nav").get_by_role("link", name="At-risk list").click()
+    page.wait_for_selector("[data-testid=at-risk]")
+    shot(page, "at-risk-one-row")
+    rows = page.locator("[data-testid=account-row]")
+    acme_row = rows.filter(has_text="Acme Logistics")
+    assert acme_row.count() == 1  # one row per account, however many flags it has
+    assert rows.filter(has_text="Cobalt Coffee").count() == 1
+    assert rows.count() == 2
+    assert acme_row.locator("[data-testid=flag-row]").count() == 3
+    in_row = acme_row.inner_text()
+    for said in [
+        "Entered red",
+        "Score dropped",
+        "Champion left",
+        "no meeting or call for 47 days (expected every 30)",
+        "Score fell 18 points within 30 days (from 62 to 44)",
+        "Champion Petra Pfeiffer left",
+    ]:
+        assert said in in_row, (said, in_row)
+
     assert page.locator("[data-testid=handover-count]").inner_text() == "1"
     page.get_by_role("link", name=re.compile("^Handovers")).click()
     request = page.locator("[data-testid=handover-request]", has_text="Acme Logistics")

@@ -155,3 +155,11 @@ def test_the_page_checks_the_csrf_token_itself(admin_user, media):
     )
     assert "accounts: 1 created" in response.content.decode()
     assert not Account.objects.exists()
+
+
+def test_a_german_admin_reads_the_columns_in_german(admin_client, admin_user):
+    admin_user.language = "de"
+    admin_user.save(update_fields=["language"])
+    content = admin_client.get(URL).content.decode()
+    assert "<code>start_date*</code> — JJJJ-MM-TT oder TT.MM.JJJJ" in content
+    assert "YYYY" not in content

@@ -15,6 +15,7 @@ from ..factories import (
     InteractionFactory,
     OpenProblemFactory,
     OwnershipTransferFactory,
+    make_customer,
 )
 
 pytestmark = pytest.mark.django_db
@@ -125,6 +126,21 @@ def test_htmx_post_swaps_the_form_and_updates_the_timeline(client, csm, account)
     assert "<html" not in html
     assert '<div class="fw-semibold" id="last-contact" hx-swap-oob="true">' in html
     assert "never" not in html.split('id="last-contact"')[1]
+
+
+def test_htmx_post_on_an_overdue_customer_sends_the_next_touch_along(client, csm):
+    # Logged on the account page, the call moves the next touch by the cadence: the card
+    # follows out of band instead of still saying "overdue" until the page is reloaded.
+    customer = make_customer(owner=csm, name="Rot GmbH")
+    customer.mark_contacted(timezone.now() - dt.timedelta(days=200))
+    page = login(client, csm).get(customer.get_absolute_url()).content.decode()
+    assert "overdue" in page.split('id="planned"', 1)[1].split('id="follow-ups"', 1)[0]
+
+    response = client.post(LOG, log_data(customer, source="account"), HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    card = html.split('id="planned"', 1)[1]  # the last of the out-of-band swaps
+    assert card.startswith(' data-testid="next-touch" hx-swap-oob="true">')
+    assert "overdue" not in card and "by cadence" in card
 
 
 def test_htmx_post_from_the_portfolio_does_not_touch_a_timeline(client, csm, account):

@@ -84,7 +84,8 @@ def test_logging_a_call_on_a_red_account_shows_the_new_score_after_the_redirect(
     assert '<span class="stat score">100</span>' in page
     reasons = page.split('data-testid="health-reasons"', 1)[1].split("</ul>", 1)[0]
     assert "Nothing costs points right now." in reasons
-    assert "resolved itself" in page  # the flag's history says so
+    # The flag's history says so, without a person's name (nor a colon left where it would be).
+    assert '<div class="small muted">resolved itself: the condition no longer holds' in page
 
 
 def test_logging_from_the_account_page_under_htmx_sends_the_new_health_along(
