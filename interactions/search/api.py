@@ -1,6 +1,7 @@
 """``GET /api/v1/search/?q=…``: the hits of the search page as JSON."""
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -15,7 +16,7 @@ class HitSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Kind.choices)
     id = serializers.IntegerField()
     title = serializers.CharField()
-    url = serializers.CharField(help_text="The page that shows the row (a path).")
+    url = serializers.CharField(help_text=_("The page that shows the row (a path)."))
 
 
 class SearchResultSerializer(serializers.Serializer):
@@ -23,7 +24,7 @@ class SearchResultSerializer(serializers.Serializer):
     results = HitSerializer(many=True)
     more = serializers.DictField(
         child=serializers.CharField(),
-        help_text="For each kind with more hits than listed: the URL of its next page.",
+        help_text=_("For each kind with more hits than listed: the URL of its next page."),
     )
 
 
