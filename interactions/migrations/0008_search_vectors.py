@@ -8,8 +8,9 @@ have made every ranked row re-run three text parsers over summary and notes.
 
 What a vector holds (weights: A above B above C above D):
 - account: name and external ID as words (A), the name's English and German stems (B)
-- contact: name and email as words (A); the email is split at ``@ . - _ + / :`` so that the
-  query "bea@bravo.example", cut into words the same way, matches it
+- contact: name and email as words (A); the email is split at ``@ . - _ + / :`` so that
+  "bea@bravo" or "bravo.example", cut into words the same way, match it; and the whole email
+  as one word (A), which a query that is an email looks up alone
 - interaction: summary as words (A) and stems (B), the first 20,000 characters of the notes as
   words (C) and stems (D); a tsvector holds at most 1 MB, so unbounded notes are cut here
   rather than failing the write
@@ -49,7 +50,14 @@ VECTORS = {
         [(_words(f"{NAME} || ' ' || coalesce(external_id, '')"), "A")]
         + [(stems, "B") for stems in _stems(NAME)]
     ),
-    "customers_contact": _weighted([(_words(f"{NAME} || ' ' || coalesce(email, '')"), "A")]),
+    "customers_contact": _weighted(
+        [
+            (_words(f"{NAME} || ' ' || coalesce(email, '')"), "A"),
+            # and the whole address as one word: a search for it reads one posting list
+            # instead of intersecting its parts (every address holds the domain's words)
+            ("to_tsvector('simple'::regconfig, coalesce(email, ''))", "A"),
+        ]
+    ),
     "interactions_interaction": _weighted(
         [(_words(SUMMARY), "A")]
         + [(stems, "B") for stems in _stems(SUMMARY)]
