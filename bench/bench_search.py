@@ -3,6 +3,7 @@ demo book (about a million interactions), as an admin (every row), a team lead a
 
     .venv/bin/python bench/bench_search.py                   # 100,000 demo accounts
     .venv/bin/python bench/bench_search.py --runs 3 --explain
+    .venv/bin/python bench/bench_search.py --accounts 1000 --grow 100   # 100k in minutes
 
 Runs against PostgreSQL: ``BENCH_DATABASE_URL`` (default
 postgres://postgres@127.0.0.1:5432/treue_bench_search). A missing database is a copy of the
