@@ -17,6 +17,7 @@ urlpatterns = [
     path("interactions/", include("interactions.urls")),
     path("retention/", include("retention.urls")),
     path("calendar/", include("interactions.calendar.urls")),
+    path("search/", include("interactions.search.urls")),
     # The REST API (/api/v1/...), its OpenAPI 3 schema and docs (served from package files).
     path("api/", include("retention.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

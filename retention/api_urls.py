@@ -12,6 +12,7 @@ from crm.api import TokenObtainThrottle
 from crm.me import MeView, RotateCalendarFeedView
 from customers import api as customers_api
 from interactions import api as interactions_api
+from interactions.search.api import SearchView
 
 from . import api
 
@@ -43,6 +44,7 @@ urlpatterns = [
         name="token",
     ),
     path("v1/me/", MeView.as_view(), name="me"),
+    path("v1/search/", SearchView.as_view(), name="search"),
     path(
         "v1/me/calendar-feed/rotate/",
         RotateCalendarFeedView.as_view(),

@@ -226,3 +226,21 @@ def assert_refused_cleanly(response, before: dict, what: str = "") -> None:
         after = snapshot()
         changed = [label for label in before if before[label] != after[label]]
         assert not changed, f"{what} answered {response.status_code} but changed {changed}"
+
+
+# Searches (the global search's ``q``): the texts above, the operators of tsquery and LIKE,
+# and word lists a parser could choke on.
+HOSTILE_QUERIES = [
+    *NASTY_TEXT,
+    "'&|!:*()",
+    "a:* | b & !c <-> (d",
+    "\\",
+    "''",
+    "'''",
+    "%_%",
+    "*",
+    "a" * 199 + "'",
+    " ".join(["und", "the", "die", "a", "an", "of"]),
+    " ".join(f"w{n}:*" for n in range(500)),
+    "e\u0301 ﬁ ß ǅ İ",
+]

@@ -159,6 +159,9 @@ def _pages(account) -> dict[str, str]:
         "log form": reverse("interactions:log") + f"?account={account.pk}",
         "retention report": reverse("retention:report"),
         "edited interaction": account.interactions.get().get_absolute_url(),
+        "search": reverse("search:search"),
+        "search results": reverse("search:search") + f"?q={account.name.split()[0]}",
+        "search, one kind": reverse("search:search") + "?q=zzyzx&kind=contact",
     }
 
 

@@ -376,6 +376,12 @@ def list_queries(*, book, team_b_rows, other_csm, team_b) -> list[str]:
         # Searches that match team B's rows; shorter than the secrets, as the page echoes them.
         "?" + urlencode({"q": other.name[:-1]}),
         "?q=Brav",
+        # The global search: words of B's contact, interaction and account, per kind.
+        "?q=bea",
+        "?q=pricing+call",
+        "?q=Brav&kind=contact",
+        "?q=Brav&kind=interaction&page=1",
+        "?q=EXT&kind=account",
         "?scope=all",
         "?scope=team",
         f"?owner={other_csm.pk}",
@@ -446,6 +452,8 @@ def test_lists_exports_and_choices_show_nothing_of_another_team(
         "retention:at_risk_export",
         "interactions:log",
         "api:contact-list",
+        "search:search",
+        "api:search",
     ):
         assert name in covered
 
@@ -466,6 +474,10 @@ def test_the_checks_see_what_is_in_scope(request, persona, book, team_a_rows, te
     assert any(mine.name in o for o in OPTION.findall(log_form))
     with_account = body_of(call("get", reverse("interactions:log") + f"?account={mine.pk}"))
     assert "Bea Alpha" in with_account  # the contacts to tick
+    search = reverse("search:search")
+    assert "Alpha pricing call" in body_of(call("get", search + "?q=pricing+call"))
+    assert "Bea Alpha" in body_of(call("get", search + "?q=bea"))
+    assert "Alpha pricing call" in body_of(call("get", reverse("api:search") + "?q=pricing"))
     planned = team_a_rows[PlannedMeeting]
     day = timezone.localdate(planned.planned_at).isoformat()
     calendar = reverse("calendar:calendar") + f"?view=day&date={day}&who=team"  # CSM: own

@@ -12,6 +12,24 @@
     }
   });
 
+  // "/" (outside a field) focuses the search: the search page's own box, else the navigation's.
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) {
+      return;
+    }
+    var target = e.target;
+    if (target.isContentEditable || (target.closest && target.closest("input, textarea, select"))) {
+      return;
+    }
+    var field = document.querySelector("main [data-search-field]") ||
+      document.getElementById("nav-search");
+    if (field) {
+      e.preventDefault();
+      field.focus();
+      field.select();
+    }
+  });
+
   // <select data-autosubmit>: choosing an option submits its form (language, team).
   document.addEventListener("change", function (e) {
     var field = e.target.closest && e.target.closest("[data-autosubmit]");
