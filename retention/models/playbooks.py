@@ -8,6 +8,7 @@ steps are ``RunStep`` rows, each tied one-to-one to a ``FollowUp``: the task sit
 list as the CSM's own follow-ups (open while its ``done_at`` is empty)."""
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -107,7 +108,15 @@ class PlaybookStep(models.Model):
     position = models.PositiveSmallIntegerField(_("order"), default=0)
     kind = models.CharField(_("kind"), max_length=10, choices=StepKind.choices)
     title = models.CharField(_("title"), max_length=200)
-    offset_days = models.IntegerField(_("due after (days)"), default=0)
+    offset_days = models.IntegerField(
+        _("due after (days)"),
+        default=0,
+        validators=[
+            MinValueValidator(
+                0, message=_("A step cannot be due before the trigger day (negative offset).")
+            )
+        ],
+    )
     assignee = models.CharField(
         _("assignee"), max_length=10, choices=Assignee.choices, default=Assignee.OWNER
     )

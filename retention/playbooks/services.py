@@ -412,3 +412,32 @@ def run_ids_of_follow_ups(follow_up_ids: Collection[int]) -> list[int]:
         .values_list("run_id", flat=True)
         .distinct()
     )
+
+
+# --- the admin's preview ------------------------------------------------------------------
+
+
+def example_account(playbook: Playbook, *, day: dt.date | None = None) -> Account | None:
+    """An account a run of ``playbook`` could start on today (for the admin's preview)."""
+    day = day or timezone.localdate()
+    accounts = eligible(playbook, Account.objects.select_related("owner", "team"), day)
+    return accounts.order_by("name").first()
+
+
+def preview(*, playbook: Playbook, account: Account, day: dt.date | None = None) -> list[dict]:
+    """The tasks a run of ``playbook`` as it is now would create for ``account`` started on
+    ``day``: each step's kind, title, due date and who gets it. Writes nothing."""
+    day = day or timezone.localdate()
+    lead_id = leads_of([account.team_id]).get(account.team_id)
+    people = get_user_model().objects.in_bulk([p for p in (account.owner_id, lead_id) if p])
+    rows = []
+    for step in snapshot_of(playbook)["steps"]:
+        person = _assignee(step, account.owner_id, lead_id)
+        rows.append(
+            {
+                **step,
+                "due_on": day + dt.timedelta(days=step["offset_days"]),
+                "person": people.get(person),
+            }
+        )
+    return rows
