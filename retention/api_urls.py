@@ -14,6 +14,7 @@ from customers import api as customers_api
 from interactions import api as interactions_api
 
 from . import api
+from .playbooks import api as playbooks_api
 
 router = DefaultRouter()
 router.include_format_suffixes = False
@@ -27,6 +28,9 @@ router.register("problems", interactions_api.OpenProblemViewSet, basename="probl
 router.register("feedback", interactions_api.FeedbackViewSet, basename="feedback")
 router.register("health-scores", api.HealthScoreViewSet, basename="health-score")
 router.register("risk-flags", api.RiskFlagViewSet, basename="risk-flag")
+router.register("playbooks", playbooks_api.PlaybookViewSet, basename="playbook")
+router.register("playbook-runs", playbooks_api.PlaybookRunViewSet, basename="playbook-run")
+router.register("tasks", playbooks_api.TaskViewSet, basename="task")
 
 app_name = "api"
 
