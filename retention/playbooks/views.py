@@ -18,6 +18,7 @@ from crm.views import safe_next
 from customers import selectors as customer_selectors
 
 from . import selectors, services
+from .report import onboarding_report
 
 MAX_SELECTION = 1000
 
@@ -64,7 +65,11 @@ def step_skip(request, pk: int):
 def plays_overview(request):
     """For a lead: runs with overdue steps per CSM (a CSM sees their own)."""
     rows = selectors.overdue_runs_per_csm(request.user)
-    return render(request, "retention/plays.html", {"rows": rows, "today": timezone.localdate()})
+    report = None
+    if scoping.can_manage(request.user):
+        report = onboarding_report(runs=selectors.runs_for(request.user))
+    context = {"rows": rows, "report": report, "today": timezone.localdate()}
+    return render(request, "retention/plays.html", context)
 
 
 @login_required

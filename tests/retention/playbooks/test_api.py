@@ -24,9 +24,7 @@ def _fresh_throttle():
 def runs(csm, other_csm):
     playbook = Playbook.objects.get(name="Re-engagement")
     mine, theirs = make_customer(owner=csm), make_customer(owner=other_csm)
-    started = services.start_campaign(
-        playbook=playbook, account_ids=[mine.pk, theirs.pk], by=csm
-    )
+    started = services.start_campaign(playbook=playbook, account_ids=[mine.pk, theirs.pk], by=csm)
     return {run.account_id: run for run in started}, mine, theirs
 
 
