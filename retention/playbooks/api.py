@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from crm.api import IdFilter, ScopedViewSetMixin
 
-from ..models import Playbook, PlaybookRun, PlaybookStep, RunStep
+from ..models import Playbook, PlaybookRun, PlaybookStep, RiskFlag, RunStep
 from . import selectors, services
 
 
@@ -26,6 +26,12 @@ class PlaybookStepSerializer(serializers.ModelSerializer):
 
 class PlaybookSerializer(serializers.ModelSerializer):
     steps = PlaybookStepSerializer(many=True, read_only=True)
+    flag_reason = serializers.ChoiceField(
+        choices=RiskFlag.Reason.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text=_("For a raised flag: only flags of this reason (empty: any reason)."),
+    )
 
     class Meta:
         model = Playbook
