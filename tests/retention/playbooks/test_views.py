@@ -141,3 +141,14 @@ def test_portfolio_shows_the_current_play(
     page = client.get(reverse("retention:portfolio") + "?scope=team").content.decode()
     assert page.count('data-testid="current-play">Re-engagement<') == 3
     assert 'form="campaign"' in page
+
+
+def test_the_at_risk_list_offers_the_campaign_on_its_rows(client, csm, team_lead):
+    from ...factories import RiskFlagFactory
+
+    account = make_customer(owner=csm)
+    RiskFlagFactory(account=account)
+    client.force_login(team_lead)
+    page = client.get(reverse("retention:at_risk")).content.decode()
+    assert 'id="campaign"' in page
+    assert f'name="account" value="{account.pk}" form="campaign"' in page
