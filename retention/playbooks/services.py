@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -310,7 +310,14 @@ def start_campaign(
 
 
 def active_playbooks(trigger: str) -> list[Playbook]:
-    return list(Playbook.objects.filter(trigger=trigger, is_active=True))
+    """The active playbooks of ``trigger``, each with the steps of its current version
+    (``frozen_steps``; None before its first version). One query."""
+    latest = PlaybookVersion.objects.filter(playbook=OuterRef("pk")).order_by("-version")
+    return list(
+        Playbook.objects.filter(trigger=trigger, is_active=True).annotate(
+            frozen_steps=Subquery(latest.values("steps")[:1])
+        )
+    )
 
 
 # --- people at work on a run --------------------------------------------------------------

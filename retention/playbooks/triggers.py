@@ -47,10 +47,16 @@ class PlaybooksLocked(Exception):
 
 
 def _start_all(trigger: str, start: Start, *, reason: str = "") -> int:
+    """Start every active playbook of ``trigger`` for ``start``. One query when nothing
+    starts (a span of long ago, as a rebuild or an import publishes by the thousand)."""
     started = 0
+    today = timezone.localdate()
     for playbook in active_playbooks(trigger):
         if reason and playbook.flag_reason and playbook.flag_reason != reason:
             continue
+        offsets = [s["offset_days"] for s in playbook.frozen_steps or ()]
+        if offsets and start.day + dt.timedelta(days=max(offsets)) < today:
+            continue  # every task would be overdue already: history, not a play
         started += len(start_runs(playbook=playbook, starts=[start]))
     return started
 
