@@ -243,7 +243,9 @@ def _create_runs(
     playbook: Playbook, version: PlaybookVersion, rows: list[tuple], by
 ) -> list[PlaybookRun]:
     steps = version.steps
-    leads = leads_of({team_id for _s, _o, team_id in rows}) if rows else {}
+    leads = {}
+    if any(s["assignee"] == Assignee.LEAD for s in steps) or any(o is None for _s, o, _t in rows):
+        leads = leads_of({team_id for _s, _o, team_id in rows})
     now = timezone.now()
     runs, tasks = [], []
     for start, owner_id, team_id in rows:
