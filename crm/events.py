@@ -98,6 +98,16 @@ class FlagRaised:
     flag_id: int
 
 
+@dataclass(frozen=True, slots=True)
+class FollowUpsDone:
+    """Follow-ups were marked done (one, or many at once)."""
+
+    follow_up_ids: frozenset[int]
+
+    def __init__(self, follow_up_ids: Collection[int]):
+        object.__setattr__(self, "follow_up_ids", frozenset(follow_up_ids))
+
+
 EVENT_TYPES = (
     AccountChanged,
     AccountsChanged,
@@ -106,6 +116,7 @@ EVENT_TYPES = (
     HandoverRequested,
     FeedbackRecorded,
     FlagRaised,
+    FollowUpsDone,
 )
 
 Event = TypeVar("Event")

@@ -37,6 +37,7 @@ from customers.models import (
     Segment,
 )
 from customers.services import rebuild_derived
+from demo.plays import seed_plays
 from interactions.models import Feedback, FollowUp, Interaction, OpenProblem
 from retention.health.scoring import (
     active_configuration,
@@ -45,7 +46,7 @@ from retention.health.scoring import (
     rebuild_current_health,
     upsert_scores,
 )
-from retention.models import AccountHealth, HealthScore, SentimentReading
+from retention.models import AccountHealth, HealthScore, PlaybookRun, SentimentReading
 
 from . import DemoError
 from .draw import ONE_DAY
@@ -294,6 +295,7 @@ def seed_demo(
         counts[HealthScore._meta.label] = score_history(today=today)
         counts[AccountHealth._meta.label] = rebuild_current_health()
         history = time.perf_counter() - started
+        counts[PlaybookRun._meta.label] = seed_plays(today=today, rng=rng)
     return SeedResult(
         counts=dict(counts),
         logins=demo_logins(),

@@ -177,6 +177,7 @@ def complete_follow_up(*, follow_up: FollowUp, at: dt.datetime | None = None) ->
     if follow_up.done_at is None:
         follow_up.done_at = at or timezone.now()
         follow_up.save(update_fields=["done_at"])
+        events.publish(events.FollowUpsDone([follow_up.pk]))
     inbox.settle(topics=[inbox.topic(FOLLOW_UP, follow_up.pk)])
     return follow_up
 
@@ -341,6 +342,8 @@ def complete_follow_ups(*, follow_up_ids: Iterable[int], at: dt.datetime | None 
         done_at=at or timezone.now()
     )
     inbox.settle(topics=[inbox.topic(FOLLOW_UP, pk) for pk in ids])
+    if done:
+        events.publish(events.FollowUpsDone(ids))
     return done
 
 

@@ -24,6 +24,7 @@ from .forms import (
     ProblemEditForm,
     ProblemForm,
 )
+from .models import Interaction
 
 TIMELINE_PAGE_SIZE = 20
 
@@ -53,6 +54,16 @@ def _log_context(request, form, account, **extra) -> dict:
     }
 
 
+def _prefill(request) -> dict:
+    """A link may prefill the kind and summary (a playbook's call step: "Log the call")."""
+    initial = {}
+    if (kind := request.GET.get("kind")) in Interaction.Kind.values:
+        initial["kind"] = kind
+    if summary := request.GET.get("summary", "").replace("\x00", "")[:200]:
+        initial["summary"] = summary
+    return initial
+
+
 @login_required
 def interaction_log(request):
     """Log a meeting, call, email or note in under a minute. Under htmx the form swaps in
@@ -63,7 +74,10 @@ def interaction_log(request):
         template = "interactions/_log_form.html" if request.htmx else "interactions/log.html"
         return render(request, template, _log_context(request, None, None, chooser=chooser))
     account = customer_selectors.editable_account_for(request.user, int(account_id))
-    form = LogInteractionForm(request.POST if request.method == "POST" else None, account=account)
+    if request.method == "POST":
+        form = LogInteractionForm(request.POST, account=account)
+    else:
+        form = LogInteractionForm(account=account, initial=_prefill(request))
     saved = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -30,6 +30,7 @@ from .models import (
     SentimentReading,
     said,
 )
+from .playbooks import admin as playbooks_admin  # noqa: F401 (registers the playbooks)
 from .tasks import score_accounts as score_accounts_task
 
 

@@ -15,6 +15,7 @@ from interactions import api as interactions_api
 from interactions.search.api import SearchView
 
 from . import api
+from .playbooks import api as playbooks_api
 
 router = DefaultRouter()
 router.include_format_suffixes = False
@@ -28,6 +29,9 @@ router.register("problems", interactions_api.OpenProblemViewSet, basename="probl
 router.register("feedback", interactions_api.FeedbackViewSet, basename="feedback")
 router.register("health-scores", api.HealthScoreViewSet, basename="health-score")
 router.register("risk-flags", api.RiskFlagViewSet, basename="risk-flag")
+router.register("playbooks", playbooks_api.PlaybookViewSet, basename="playbook")
+router.register("playbook-runs", playbooks_api.PlaybookRunViewSet, basename="playbook-run")
+router.register("tasks", playbooks_api.TaskViewSet, basename="task")
 
 app_name = "api"
 

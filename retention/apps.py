@@ -13,6 +13,7 @@ class RetentionConfig(AppConfig):
         from . import follow
         from .health import flags
         from .models import ScoringConfiguration
+        from .playbooks import triggers
 
         flags.register_inbox_messages()
         # Thresholds an admin edits here (feedback categories, the default cadence) are read
@@ -20,3 +21,4 @@ class RetentionConfig(AppConfig):
         feedback.read_thresholds_from(ScoringConfiguration.thresholds_in_force)
         cadence.read_default_from(ScoringConfiguration.default_cadence_in_force)
         follow.subscribe()
+        triggers.subscribe()

@@ -20,6 +20,7 @@ from retention import digest
 from retention.figures import snapshots
 from retention.health import scoring
 from retention.models import HealthScore, ScoringConfiguration
+from retention.playbooks import triggers as playbook_triggers
 
 logger = logging.getLogger(__name__)
 
@@ -131,3 +132,18 @@ def snapshot_closed_months(months: int = 24) -> dict:
     """Monthly (beat, day 1 at 02:00): store the figures of the last ``months`` closed months,
     overall and per segment. Idempotent: recomputing a month replaces its snapshots."""
     return snapshots.snapshot_closed_months(months=months)
+
+
+# --- playbooks: the time triggers ---
+
+
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
+def run_playbooks(day: str | None = None, chunk_size: int = 2000) -> dict:
+    """Daily (beat): start the runs that a renewal ahead or an absence calls for. Skips while
+    another evaluation holds the lock; a rerun starts nothing new."""
+    day_ = dt.date.fromisoformat(day) if day else timezone.localdate()
+    try:
+        return playbook_triggers.run_playbooks(today=day_, chunk_size=chunk_size)
+    except playbook_triggers.PlaybooksLocked:
+        logger.info("Playbooks for %s skipped: another run holds the lock", day_)
+        return {"day": day_.isoformat(), "skipped": "locked"}

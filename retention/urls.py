@@ -3,6 +3,7 @@ from django.urls import path
 from .figures import views as report_views
 from .health import at_risk
 from .health import views as health_views
+from .playbooks import views as playbook_views
 
 app_name = "retention"
 
@@ -18,4 +19,10 @@ urlpatterns = [
     # The retention report (crm.context_processors links to it when /retention/report/ resolves).
     path("report/", report_views.report, name="report"),
     path("report/accounts/", report_views.report_accounts, name="report_accounts"),
+    # Playbooks: the account page's panel, a step's actions, the lead's overview, campaigns.
+    path("plays/", playbook_views.plays_overview, name="plays"),
+    path("plays/start/", playbook_views.start_play, name="start_play"),
+    path("plays/account/<int:pk>/", playbook_views.account_plays, name="account_plays"),
+    path("plays/step/<int:pk>/done/", playbook_views.step_done, name="step_done"),
+    path("plays/step/<int:pk>/skip/", playbook_views.step_skip, name="step_skip"),
 ]

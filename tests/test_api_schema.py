@@ -38,7 +38,8 @@ from schemathesis.specs.openapi.checks import (
 from customers.models import Account, Contact, Contract, Segment
 from customers.services import create_contract
 from interactions.models import Feedback, FollowUp, Interaction, OpenProblem
-from retention.models import HealthScore, RiskFlag
+from retention.models import HealthScore, Playbook, PlaybookRun, RiskFlag, RunStep
+from retention.playbooks import services as playbook_services
 from tests.factories import (
     AccountFactory,
     ContactFactory,
@@ -81,6 +82,9 @@ RESOURCES = {
     "feedback": Feedback,
     "health-scores": HealthScore,
     "risk-flags": RiskFlag,
+    "playbooks": Playbook,
+    "playbook-runs": PlaybookRun,
+    "tasks": RunStep,
 }
 
 
@@ -111,6 +115,9 @@ def _book(owner) -> None:
         FeedbackFactory(account=account, contact=contact, author=owner)
         HealthScoreFactory(account=account, scored_on=timezone.localdate())
         RiskFlagFactory(account=account)
+        playbook_services.start_campaign(
+            playbook=Playbook.objects.get(name="Re-engagement"), account_ids=[account.pk], by=owner
+        )
 
 
 @pytest.fixture
@@ -147,6 +154,9 @@ def test_schema_lists_every_endpoint():
         "feedback",
         "health-scores",
         "risk-flags",
+        "playbooks",
+        "playbook-runs",
+        "tasks",
     ):
         assert f"/api/v1/{resource}/" in paths
         assert f"/api/v1/{resource}/{{id}}/" in paths

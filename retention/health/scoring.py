@@ -134,27 +134,27 @@ def record_sentiment(
 # --- the lock -----------------------------------------------------------------------------
 
 
-def acquire_scoring_lock(*, ttl: dt.timedelta | None = None) -> str | None:
-    """Claim the scoring lease; returns a token, or None while another run holds it. A lease
+def acquire_scoring_lock(*, ttl: dt.timedelta | None = None, name: str = LOCK_NAME) -> str | None:
+    """Claim the scoring lease (or another run's lease, ``name``: the playbooks' time
+    triggers take theirs); returns a token, or None while another run holds it. A lease
     row claimed by a conditional update: it can be released by another process (the final
     task of a Celery run) and expires by itself when a worker dies."""
     ttl = ttl or dt.timedelta(seconds=getattr(settings, "SCORING_LOCK_TTL_SECONDS", 3600))
-    ScoringLock.objects.get_or_create(name=LOCK_NAME)  # get_or_create survives the race
+    ScoringLock.objects.get_or_create(name=name)  # get_or_create survives the race
     now = timezone.now()
     token = uuid.uuid4().hex
     claimed = (
-        ScoringLock.objects.filter(name=LOCK_NAME)
+        ScoringLock.objects.filter(name=name)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__lte=now))
         .update(holder=token, acquired_at=now, expires_at=now + ttl)
     )
     return token if claimed == 1 else None
 
 
-def release_scoring_lock(*, token: str) -> bool:
+def release_scoring_lock(*, token: str, name: str = LOCK_NAME) -> bool:
     """Give the lease back (only its holder can)."""
     return (
-        ScoringLock.objects.filter(name=LOCK_NAME, holder=token).update(holder="", expires_at=None)
-        == 1
+        ScoringLock.objects.filter(name=name, holder=token).update(holder="", expires_at=None) == 1
     )
 
 

@@ -1,5 +1,6 @@
 """The retention app's tables, split by package (app label ``retention`` unchanged):
-``figures`` the stored monthly figures, ``health`` scores, configuration, readings and flags."""
+``figures`` the stored monthly figures, ``health`` scores, configuration, readings and flags,
+``playbooks`` playbooks, their versions and runs."""
 
 from .figures import MonthlySnapshot
 from .health import (
@@ -17,19 +18,37 @@ from .health import (
     comment_error,
     said,
 )
+from .playbooks import (
+    Assignee,
+    Playbook,
+    PlaybookRun,
+    PlaybookStep,
+    PlaybookVersion,
+    RunStep,
+    StepKind,
+    Trigger,
+)
 
 __all__ = [
     "COMMENT_MAX_LENGTH",
     "AccountHealth",
+    "Assignee",
     "Band",
     "HealthScore",
     "MonthlySnapshot",
+    "Playbook",
+    "PlaybookRun",
+    "PlaybookStep",
+    "PlaybookVersion",
     "Rating",
     "RiskFlag",
     "RiskFlagEvent",
+    "RunStep",
     "ScoringConfiguration",
     "ScoringLock",
     "SentimentReading",
+    "StepKind",
+    "Trigger",
     "band_rank",
     "comment_error",
     "said",

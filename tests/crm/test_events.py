@@ -11,12 +11,22 @@ from crm.models import Team
 def test_who_listens_to_what():
     # The list of handlers is part of the design: a new listener shows up here.
     assert events.handlers() == {
-        "AccountChanged": ["retention.follow.rescore_account"],
+        "AccountChanged": [
+            "retention.follow.rescore_account",
+            "retention.playbooks.triggers.on_account_changed",
+        ],
         "AccountsChanged": ["retention.follow.rescore_accounts_later"],
+        "CustomerSpanStarted": ["retention.playbooks.triggers.on_customer_span_started"],
+        "OwnershipTransferred": ["retention.playbooks.triggers.on_ownership_transferred"],
+        "FeedbackRecorded": ["retention.playbooks.triggers.on_feedback_recorded"],
+        "FlagRaised": ["retention.playbooks.triggers.on_flag_raised"],
+        "FollowUpsDone": ["retention.playbooks.triggers.on_follow_ups_done"],
     }
 
 
-def test_a_handler_hears_its_event_type_only_in_the_order_subscribed(listen):
+def test_a_handler_hears_its_event_type_only_in_the_order_subscribed(
+    health_waits_for_the_night, listen
+):
     first, second = listen(events.FeedbackRecorded), listen(events.FeedbackRecorded)
     flags = listen(events.FlagRaised)
     events.publish(events.FeedbackRecorded(7))
@@ -24,7 +34,7 @@ def test_a_handler_hears_its_event_type_only_in_the_order_subscribed(listen):
     assert flags == []
 
 
-def test_subscribing_the_same_handler_twice_calls_it_once(listen):
+def test_subscribing_the_same_handler_twice_calls_it_once(health_waits_for_the_night, listen):
     heard = listen(events.FlagRaised)
     events.subscribe(events.FlagRaised, heard.append)
     events.publish(events.FlagRaised(3))

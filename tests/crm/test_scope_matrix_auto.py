@@ -46,7 +46,15 @@ from customers.services import refresh_ledger
 from interactions.models import Feedback, FollowUp, Interaction, OpenProblem, PlannedMeeting
 from retention.figures.forms import ACCOUNT_SETS, default_period
 from retention.figures.report import EXPORTS
-from retention.models import HealthScore, RiskFlag, SentimentReading
+from retention.models import (
+    HealthScore,
+    Playbook,
+    PlaybookRun,
+    RiskFlag,
+    RunStep,
+    SentimentReading,
+)
+from retention.playbooks import services as playbook_services
 
 from ..factories import (
     ContactFactory,
@@ -68,7 +76,7 @@ from .url_walk import PLAIN_VALUES, Endpoint, endpoints, fill, object_model, ver
 pytestmark = pytest.mark.django_db
 
 # Models that are nobody's book: every user may read them (every account names a segment).
-SHARED_MODELS = {Segment, ContentType}
+SHARED_MODELS = {Segment, ContentType, Playbook}
 # The rows of a team, by model; every text of team B's rows carries "Bravo".
 SCOPED_MODELS = (
     Account,
@@ -85,6 +93,8 @@ SCOPED_MODELS = (
     SentimentReading,
     PlannedMeeting,
     InboxItem,
+    PlaybookRun,
+    RunStep,
 )
 PERSONAS = ["csm", "team_lead"]
 
@@ -130,6 +140,10 @@ def _team_rows(account, *, word: str, owner) -> dict[type[Model], Model]:
         # Not an account's row: the owner's own inbox (nobody else's item exists for them).
         InboxItemFactory(user=owner, params={"account": f"{word} inbox"}),
     ]
+    run = playbook_services.start_campaign(
+        playbook=Playbook.objects.get(name="Re-engagement"), account_ids=[account.pk], by=owner
+    )[0]
+    rows += [run, run.steps.order_by("position").first()]
     return {type(row): row for row in rows}
 
 
@@ -158,6 +172,8 @@ def snapshot(account) -> dict:
         queryset = model.objects.filter(pk=account.pk) if model is Account else None
         if model is InboxItem:
             queryset = model.objects.filter(user=account.owner)
+        if model is RunStep:
+            queryset = model.objects.filter(run__account=account)
         if queryset is None:
             queryset = model.objects.filter(account=account)
         rows[model.__name__] = sorted(

@@ -12,6 +12,9 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 
+from retention.models import Playbook
+from retention.playbooks import services as playbook_services
+
 from ..factories import (
     AccountFactory,
     ChurnRecordFactory,
@@ -73,6 +76,10 @@ def rows(csm):
         InboxItemFactory(user=csm),
         ContentType.objects.get_for_model(account),
     ]
+    run = playbook_services.start_campaign(
+        playbook=Playbook.objects.get(name="Re-engagement"), account_ids=[account.pk], by=csm
+    )[0]
+    made += [run, run.steps.first()]
     return {type(row): row for row in made}
 
 

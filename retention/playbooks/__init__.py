@@ -1,0 +1,1 @@
+"""Playbooks: consistent onboarding and plays (DESIGN.md "Playbooks")."""
