@@ -328,5 +328,9 @@ SPECTACULAR_SETTINGS = {
         "RiskFlagStatusEnum": "retention.models.RiskFlag.Status",
         "InteractionKindEnum": "interactions.models.Interaction.Kind",
         "FeedbackKindEnum": "interactions.models.Feedback.Kind",
+        # ``tone`` and its old name ``sentiment`` are one choice set.
+        "ToneEnum": "interactions.models.Tone",
+        "RiskFlagReasonEnum": "retention.models.RiskFlag.Reason",
+        "PlaybookStepKindEnum": "retention.models.playbooks.StepKind",
     },
 }

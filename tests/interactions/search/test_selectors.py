@@ -138,8 +138,6 @@ def test_hostile_queries_answer_without_error(searchable, admin_user, query):
 
 @settings(
     max_examples=60,
-    derandomize=True,
-    database=None,
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
