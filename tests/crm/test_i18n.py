@@ -489,6 +489,25 @@ def test_money_is_formatted_for_the_active_language():
         assert format_money(None) == ""
 
 
+def test_money_is_what_babel_writes_though_its_formats_are_built_once_per_language():
+    # format_money keeps babel's parsed locale and pattern (issue 18): same text as babel's own
+    # format_currency, for every language, rounding and sign.
+    from babel.numbers import format_currency
+
+    for language, locale in (("de", "de"), ("en", "en")):
+        with translation.override(language):
+            for amount in (Decimal("0"), Decimal("-1234.5"), Decimal("999999.995"), 7):
+                assert format_money(amount) == format_currency(amount, "EUR", locale=locale)
+                assert format_money(amount, currency="USD") == format_currency(
+                    amount, "USD", locale=locale
+                )
+            assert format_money(Decimal("1234.567"), digits=1) == (
+                "1.234,6\xa0€" if language == "de" else "€1,234.6"
+            )
+    with translation.override("xx"):  # a language babel does not know: English
+        assert format_money(Decimal("1234.5")) == "€1,234.50"
+
+
 def test_the_money_filter_uses_the_installations_currency(settings):
     settings.CURRENCY = "CHF"
     template = Template("{% load treue %}{{ amount|money }} / {{ amount|money:0 }}")
