@@ -15,10 +15,10 @@ The pages are those of the load test (``bench/locustfile.py``: portfolio, accoun
 log form the account page loads through htmx, logging an interaction by the htmx POST) plus
 the at-risk list (red only, as an admin) and the team dashboard (as the CSM's team lead).
 
-``--baseline DIR`` runs the same measurement on another checkout (e.g. ``git archive main | tar
--x -C DIR``; this script is copied into its ``bench/`` when missing) right before this one, in a
-child process on that checkout's code against the same database, and prints each page's CPU
-before → after and their ratio.
+``--baseline DIR`` measures another checkout (e.g. ``git archive main | tar -x -C DIR``; this
+script is copied into its ``bench/`` when missing) against this one, each in a child process on
+its own code and the same database, alternately ``--rounds`` times (each page's lowest median
+counts), and prints each page's CPU before → after and their ratio.
 
 Database: ``BENCH_DATABASE_URL`` as for ``bench/bench_pages.py`` (a copy of the 100,000-account
 demo book). Logging an interaction adds interactions to that copy.
@@ -38,6 +38,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_pages
+
+ROOT = bench_pages.ROOT
 
 PAGES = ("portfolio", "account", "log_form", "log", "at_risk_red", "team_dashboard")
 
@@ -137,45 +139,8 @@ def measure(pages: list[str], runs: int, profile: bool) -> dict:
     return results
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("pages", nargs="*", help="some of: " + ", ".join(PAGES))
-    parser.add_argument("--runs", type=int, default=20, help="requests per page")
-    parser.add_argument("--profile", action="store_true", help="print pyinstrument's tree")
-    parser.add_argument("--baseline", help="another checkout to measure first, for before/after")
-    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--template", default="treue_bench_health", help="database to copy")
-    args = parser.parse_args()
-    pages = args.pages or list(PAGES)
-    if unknown := set(pages) - set(PAGES):
-        parser.error(f"unknown pages {sorted(unknown)}: choose from {', '.join(PAGES)}")
-
-    before = None
-    if args.baseline:
-        root = Path(args.baseline).resolve()
-        env = dict(os.environ, PYTHONPATH=str(root))
-        script = root / "bench" / "profile_page.py"
-        if not script.exists():  # an older checkout: measured by this script, on its code
-            shutil.copy(__file__, script)
-        out = subprocess.run(
-            [sys.executable, str(script), "--json", "--runs", str(args.runs), *pages],
-            cwd=root,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        before = json.loads(out.strip().splitlines()[-1])
-
-    if not args.json:
-        bench_pages.ensure_database(accounts=100_000, template=args.template, reseed=False)
-    bench_pages.setup_django()
-    results = measure(pages, args.runs, args.profile)
-    if args.json:
-        print(json.dumps(results))
-        return
-
-    print(f"\n{args.runs} requests per page, median per request (CPU: this process)")
+def report(pages, results: dict, before: dict | None, runs: int) -> None:
+    print(f"\n{runs} requests per page, median per request (CPU: this process)")
     header = f"{'page':<16} {'CPU':>9} {'wall':>9} {'queries':>8} {'in SQL':>9}"
     print(header + (f" {'CPU before':>11} {'after/before':>13}" if before else ""))
     for page, r in results.items():
@@ -195,6 +160,61 @@ def main() -> None:
             f"{'all':<16} {total_after * 1000:>7.1f}ms{'':>29}"
             f" {total_before * 1000:>9.1f}ms {total_after / total_before:>13.2f}"
         )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("pages", nargs="*", help="some of: " + ", ".join(PAGES))
+    parser.add_argument("--runs", type=int, default=20, help="requests per page")
+    parser.add_argument("--profile", action="store_true", help="print pyinstrument's tree")
+    parser.add_argument("--baseline", help="another checkout to measure first, for before/after")
+    parser.add_argument("--rounds", type=int, default=2, help="alternations with --baseline")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--template", default="treue_bench_health", help="database to copy")
+    args = parser.parse_args()
+    pages = args.pages or list(PAGES)
+    if unknown := set(pages) - set(PAGES):
+        parser.error(f"unknown pages {sorted(unknown)}: choose from {', '.join(PAGES)}")
+
+    before = None
+    if args.baseline:
+        # Both checkouts measured in child processes, alternately, ``--rounds`` times; each page's
+        # lowest median counts: a burst of load on the shared machine then weighs on neither.
+        root = Path(args.baseline).resolve()
+        script = root / "bench" / "profile_page.py"
+        if not script.exists():  # an older checkout: measured by this script, on its code
+            shutil.copy(__file__, script)
+        if not args.json:
+            bench_pages.ensure_database(accounts=100_000, template=args.template, reseed=False)
+        sides = {"before": (root, script), "after": (ROOT, Path(__file__).resolve())}
+        runs = {"before": [], "after": []}
+        for _ in range(args.rounds):
+            for side, (checkout, path) in sides.items():
+                out = subprocess.run(
+                    [sys.executable, str(path), "--json", "--runs", str(args.runs), *pages],
+                    cwd=checkout,
+                    env=dict(os.environ, PYTHONPATH=str(checkout)),
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
+                runs[side].append(json.loads(out.strip().splitlines()[-1]))
+        before, results = (
+            {p: min((r[p] for r in runs[s]), key=lambda x: x["cpu"]) for p in pages}
+            for s in ("before", "after")
+        )
+        report(pages, results, before, args.runs)
+        return
+
+    if not args.json:
+        bench_pages.ensure_database(accounts=100_000, template=args.template, reseed=False)
+    bench_pages.setup_django()
+    results = measure(pages, args.runs, args.profile)
+    if args.json:
+        print(json.dumps(results))
+        return
+
+    report(pages, results, before, args.runs)
 
 
 if __name__ == "__main__":
