@@ -14,6 +14,10 @@ Printed: the median time of each page (Django's test client, DEBUG off) with its
 target and its queries; the time for 350 users' digests (written and sent to a memory
 backend, each claimed as in production) after the morning run posted the follow-ups due.
 
+Beside each median: its multiple of the page bench's calibration query (``SELECT count(*) FROM
+customers_contract``) measured in the same run, and the target's (200 ms = 20×, 300 ms = 30×:
+10 ms on the README's machine); see ``bench/bench_pages.py``.
+
 Targets: the calendar's month under 200 ms for the CSM and for the lead's whole team; the
 feed under 300 ms for the same lead (and the CSM); 350 digests under 60 s.
 """
@@ -34,10 +38,11 @@ import bench_pages
 CALENDAR_TARGET, FEED_TARGET, DIGESTS_TARGET = 0.200, 0.300, 60.0
 
 
-def line(name: str, result: dict, target: float) -> None:
+def line(name: str, result: dict, target: float, base: float) -> None:
     ms = result["median"] * 1000
     print(
         f"  {name:<44} {ms:7.1f} ms  ({ms / (target * 1000):.2f} of {target * 1000:.0f} ms)"
+        f"  {bench_pages.ratio_text(result['median'], base, target):>15}"
         f"  {result['queries']:3d} queries, {result['sql'] * 1000:6.1f} ms SQL"
     )
 
@@ -50,6 +55,11 @@ def pages(runs: int, explain: bool) -> None:
     people = bench_pages.personas()
     csm, lead = people["csm"], people["lead"]
     print(f"CSM {csm} ({people['csm_accounts']} accounts), lead {lead} (team {lead.team})")
+    base = bench_pages.calibration(runs)
+    print(
+        f"Calibration: {bench_pages.CALIBRATION_SQL} {base * 1000:.1f} ms (median of {runs}); "
+        "beside each median its multiple of it, the target's multiple in brackets"
+    )
     checks = []
     for who, user, query, target in (
         ("calendar month, CSM", csm, "?view=month", CALENDAR_TARGET),
@@ -67,7 +77,7 @@ def pages(runs: int, explain: bool) -> None:
         events = client.get(feeds.feed_path(user)).content.count(b"BEGIN:VEVENT")
         checks.append((f"{who} ({events} events)", result, FEED_TARGET))
     for name, result, target in checks:
-        line(name, result, target)
+        line(name, result, target, base)
         if explain:
             bench_pages.explain(result["captured"])
 

@@ -489,6 +489,25 @@ def test_money_is_formatted_for_the_active_language():
         assert format_money(None) == ""
 
 
+def test_money_is_what_babel_writes_though_its_formats_are_built_once_per_language():
+    # format_money keeps babel's parsed locale and pattern (issue 18): same text as babel's own
+    # format_currency, for every language, rounding and sign.
+    from babel.numbers import format_currency
+
+    for language, locale in (("de", "de"), ("en", "en")):
+        with translation.override(language):
+            for amount in (Decimal("0"), Decimal("-1234.5"), Decimal("999999.995"), 7):
+                assert format_money(amount) == format_currency(amount, "EUR", locale=locale)
+                assert format_money(amount, currency="USD") == format_currency(
+                    amount, "USD", locale=locale
+                )
+            assert format_money(Decimal("1234.567"), digits=1) == (
+                "1.234,6\xa0€" if language == "de" else "€1,234.6"
+            )
+    with translation.override("xx"):  # a language babel does not know: English
+        assert format_money(Decimal("1234.5")) == "€1,234.50"
+
+
 def test_the_money_filter_uses_the_installations_currency(settings):
     settings.CURRENCY = "CHF"
     template = Template("{% load treue %}{{ amount|money }} / {{ amount|money:0 }}")
@@ -642,3 +661,21 @@ def test_the_last_contact_column_says_how_long_ago_in_one_style(
     column = re.findall(r'data-label="(?:Last contact|Letzter Kontakt)"[^>]*>([^<]*)<', page)
     assert sorted(c.strip() for c in column) == sorted(expected)
     assert not any(wrong in c for c in column)
+
+
+def test_a_record_counts_as_edited_only_when_saved_more_than_a_minute_after_it_was_made():
+    # The timeline's "edited" pill: the same rule as comparing both moments as |date:"U".
+    from types import SimpleNamespace
+
+    from crm.templatetags.treue import edited
+
+    made = dt.datetime(2026, 3, 29, 0, 59, 30, 900_000, tzinfo=dt.UTC)
+    template = Template(
+        '{% load i18n %}{% if obj.updated_at|date:"U"|add:0 > obj.created_at|date:"U"|add:60 %}'
+        "yes{% endif %}"
+    )
+    for seconds in (0, 59.5, 60, 60.2, 60.9, 61, 3600):
+        record = SimpleNamespace(created_at=made, updated_at=made + dt.timedelta(seconds=seconds))
+        assert edited(record) == (template.render(Context({"obj": record})) == "yes"), seconds
+    assert edited(SimpleNamespace(created_at=made, updated_at=None)) is False
+    assert edited(SimpleNamespace(created_at=made, updated_at=made + dt.timedelta(minutes=2)))

@@ -206,6 +206,28 @@ def test_portfolio_queries_are_constant_and_paginated(client, csm, django_assert
     assert "Portfolio 59" in html
 
 
+def test_portfolio_rows_label_their_cells_in_the_readers_language_with_no_more_queries(
+    client, team_lead, django_assert_max_num_queries
+):
+    # The rows' labels are translated once per page, not per row (issue 18): still on every
+    # row, in the reader's language, and the page asks no more queries than before: 14 for a
+    # lead (a CSM's 12, the campaign form's playbooks and the handover requests they decide).
+    team_lead.language = "de"
+    team_lead.save(update_fields=["language"])
+    for i in range(30):
+        account = AccountFactory(owner=team_lead, name=f"Zeile {i:02d}", mrr=1234 + i)
+        score(account, 30, "red", trend=-8)
+        FollowUpFactory(account=account, due_on=timezone.localdate() - dt.timedelta(days=1))
+    login(client, team_lead)
+    with django_assert_max_num_queries(14):
+        html = client.get(PORTFOLIO).content.decode()
+    assert html.count('data-label="Letzter Kontakt"') == 25
+    assert html.count('data-label="Nächster Kontakt"') == 25
+    assert html.count('data-label="Trend (30 Tage)"') == 25
+    assert html.count(f'href="{reverse("interactions:log")}?account=') == 25
+    assert "1.234\xa0€" in html and "1 überfällig" in html
+
+
 def test_export_is_the_filtered_portfolio_in_scope(client, csm, other_csm):
     mine = AccountFactory(owner=csm, name="Mine Corp", mrr=1200)
     score(mine, 40, "red", trend=-3)
@@ -395,6 +417,23 @@ def test_dashboard_queries_are_constant(
     # to acknowledge, the handover requests a lead decides, and the unread inbox count).
     with django_assert_max_num_queries(15):
         assert client.get(DASHBOARD).status_code == 200
+
+
+def test_dashboard_rows_label_their_cells_in_the_readers_language_with_no_more_queries(
+    client, team_lead, csm, teammate, django_assert_max_num_queries
+):
+    team_lead.language = "de"
+    team_lead.save(update_fields=["language"])
+    for i in range(6):
+        AccountFactory(
+            owner=csm if i % 2 else teammate, mrr=1000, customer_since=dt.date(2024, 1, 1)
+        )
+    login(client, team_lead)
+    with django_assert_max_num_queries(15):
+        html = client.get(DASHBOARD).content.decode()
+    rows = html.count('data-label="Offene Folgeaufgaben"')
+    assert rows >= 2 and html.count('data-label="MRR"') == rows
+    assert "3.000\xa0€" in html
 
 
 def test_account_page_and_brief_show_health_reasons_and_flags(client, csm):
