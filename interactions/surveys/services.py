@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape, urlize
@@ -97,11 +98,14 @@ def validate_kind(kind: str) -> None:
         raise ValidationError({"kind": _("Choose NPS or CSAT.")})
 
 
-def default_recipients(accounts) -> "Iterable[Contact]":
-    """Who is asked when nobody was picked: the decision makers and champions still there."""
-    return Contact.objects.filter(account__in=accounts, left_on__isnull=True).filter(
-        is_decision_maker=True
-    ) | Contact.objects.filter(account__in=accounts, left_on__isnull=True, is_champion=True)
+def default_recipients(accounts) -> "QuerySet[Contact]":
+    """Who is asked when nobody was picked (a bulk send): the decision makers and champions
+    still there."""
+    return Contact.objects.filter(
+        Q(is_decision_maker=True) | Q(is_champion=True),
+        account__in=accounts,
+        left_on__isnull=True,
+    ).order_by("account_id", "pk")
 
 
 def send_surveys(

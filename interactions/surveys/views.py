@@ -1,15 +1,23 @@
 """The public answer page of a survey link (no sign-in) and the CSM's pages to send them."""
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_not_required
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
+
+from crm.views import safe_next
+from customers import selectors as customer_selectors
 
 from . import services
+from .forms import SendSurveyForm
 
 
 def _client(request) -> str:
@@ -81,3 +89,51 @@ def answer(request, token: str):
                 return _page(request, "answer.html", context, status=400)
             return _page(request, "thanks.html", {"send": send})
         return _page(request, "answer.html", context)
+
+
+# --- sending, for signed-in users ---
+
+
+@login_required
+def send(request, pk: int):
+    """Send a survey to contacts of one account; the message says how many were asked and how
+    many skipped, and why."""
+    account = customer_selectors.editable_account_for(request.user, pk)
+    form = SendSurveyForm(request.POST or None, account=account)
+    if request.method == "POST" and form.is_valid():
+        result = services.send_surveys(
+            account=account,
+            contacts=form.cleaned_data["contacts"],
+            kind=form.cleaned_data["kind"],
+            sender=request.user,
+        )
+        (messages.success if result.queued else messages.warning)(request, result.message())
+        return redirect(account.get_absolute_url() + "#feedback")
+    context = {"form": form, "account": account, "title": _("Send a survey")}
+    return render(request, "interactions/simple_form.html", context)
+
+
+# A selection posted from a list; more is cut off (the page shows far fewer).
+MAX_SELECTION = 10_000
+
+
+@login_required
+@require_POST
+def send_bulk(request):
+    """Send a survey to the decision makers and champions of the accounts selected in a list
+    (the portfolio's selection, ``account`` fields), those the user may edit."""
+    kind = request.POST.get("survey_kind", "")
+    try:
+        wanted = {int(v) for v in request.POST.getlist("account")[:MAX_SELECTION]}
+        services.validate_kind(kind)
+    except (TypeError, ValueError, ValidationError):
+        raise Http404 from None
+    accounts = customer_selectors.editable_accounts_for(request.user).filter(pk__in=wanted)
+    result = services.send_surveys(
+        account=None,
+        contacts=services.default_recipients(accounts).select_related(None),
+        kind=kind,
+        sender=request.user,
+    )
+    (messages.success if result.queued else messages.warning)(request, result.message())
+    return redirect(safe_next(request, default=reverse("home")))

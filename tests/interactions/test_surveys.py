@@ -203,3 +203,55 @@ def test_the_answer_page_sends_the_security_headers(client, account, deliver_now
     assert "script-src" in response["Content-Security-Policy"]
     assert response["Referrer-Policy"] == "no-referrer"
     assert b"<script" not in response.content
+
+
+# --- the CSM's pages ---
+
+
+def test_the_send_page_preselects_decision_makers_and_champions(client, csm, account):
+    boss = ContactFactory(account=account, is_decision_maker=True)
+    fan = ContactFactory(account=account, is_champion=True)
+    other = ContactFactory(account=account)
+    client.force_login(csm)
+    page = client.get(f"/interactions/accounts/{account.pk}/survey/")
+    assert page.status_code == 200
+    assert set(page.context["form"].initial["contacts"]) == {boss.pk, fan.pk}
+    assert other.pk not in page.context["form"].initial["contacts"]
+
+
+def test_sending_from_the_account_page_says_what_was_skipped(client, csm, account, deliver_now):
+    fine = ContactFactory(account=account)
+    no_email = ContactFactory(account=account, email="")
+    client.force_login(csm)
+    response = client.post(
+        f"/interactions/accounts/{account.pk}/survey/",
+        {"kind": "csat", "contacts": [fine.pk, no_email.pk]},
+        follow=True,
+    )
+    text = [str(m) for m in response.context["messages"]]
+    assert text == ["Survey sent to 1 contact(s). Skipped 1: 1 no email address."]
+    assert [m.to for m in mail.outbox] == [[fine.email]]
+    assert SurveySend.objects.get().sender == csm
+
+
+def test_another_teams_csm_cannot_send(client, other_csm, account):
+    ContactFactory(account=account)
+    client.force_login(other_csm)
+    assert client.get(f"/interactions/accounts/{account.pk}/survey/").status_code == 404
+
+
+def test_bulk_send_asks_decision_makers_and_champions_of_the_users_accounts_only(
+    client, csm, account, other_csm, deliver_now
+):
+    second = AccountFactory(owner=csm)
+    boss = ContactFactory(account=account, is_decision_maker=True)
+    fan = ContactFactory(account=second, is_champion=True)
+    ContactFactory(account=second)  # neither: not asked
+    foreign = ContactFactory(account=AccountFactory(owner=other_csm), is_decision_maker=True)
+    client.force_login(csm)
+    response = client.post(
+        "/interactions/surveys/send/",
+        {"survey_kind": "nps", "account": [account.pk, second.pk, foreign.account_id]},
+    )
+    assert response.status_code == 302
+    assert {s.contact for s in SurveySend.objects.all()} == {boss, fan}
