@@ -1,5 +1,7 @@
 """The public answer page of a survey link (no sign-in) and the CSM's pages to send them."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, login_required
@@ -8,15 +10,16 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from crm.exports import csv_response
 from crm.views import safe_next
 from customers import selectors as customer_selectors
 
-from . import services
+from . import selectors, services
 from .forms import SendSurveyForm
 
 
@@ -137,3 +140,54 @@ def send_bulk(request):
     )
     (messages.success if result.queued else messages.warning)(request, result.message())
     return redirect(safe_next(request, default=reverse("home")))
+
+
+# --- the report ---
+
+REPORT_MONTHS = 12
+
+
+@login_required
+def report(request):
+    """Response rate, NPS and CSAT by account, segment or CSM and month (a lead sees their
+    team's, an admin all, a CSM their own)."""
+    by = request.GET.get("by", "account")
+    if by not in selectors.GROUPS:
+        by = "account"
+    today = timezone.localdate()
+    since = (today.replace(day=1) - dt.timedelta(days=31 * (REPORT_MONTHS - 1))).replace(day=1)
+    rows = selectors.report(request.user, by=by, since=since)
+    groups = [
+        ("account", _("Account")),
+        ("segment", _("Segment")),
+        ("csm", _("CSM")),
+    ]
+    context = {"rows": rows, "by": by, "groups": groups, "since": since}
+    return render(request, "interactions/survey/report.html", context)
+
+
+@login_required
+def answers_export(request):
+    """The survey answers the user may see, as CSV."""
+    header = [
+        _("Answered at"),
+        _("Account"),
+        _("Contact"),
+        _("Owner"),
+        _("Kind"),
+        _("Score"),
+        _("Comment"),
+    ]
+    rows = (
+        (
+            timezone.localtime(s.answered_at).isoformat(timespec="minutes"),
+            s.account.name,
+            s.contact.name,
+            str(s.account.owner or ""),
+            s.kind.upper(),
+            s.score,
+            s.comment,
+        )
+        for s in selectors.answers(request.user).iterator(chunk_size=2000)
+    )
+    return csv_response("survey-answers.csv", header, rows)

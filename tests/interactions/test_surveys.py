@@ -255,3 +255,74 @@ def test_bulk_send_asks_decision_makers_and_champions_of_the_users_accounts_only
     )
     assert response.status_code == 302
     assert {s.contact for s in SurveySend.objects.all()} == {boss, fan}
+
+
+# --- the API ---
+
+
+def test_the_api_sends_and_lists_responses_in_scope(client, csm, other_csm, account, deliver_now):
+    fine = ContactFactory(account=account)
+    left = ContactFactory(account=account, left_on=dt.date(2024, 1, 1))
+    client.force_login(csm)
+    response = client.post(
+        "/api/v1/surveys/",
+        {"account": account.pk, "contacts": [fine.pk, left.pk], "kind": "nps"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert [(s["contact"], s["status"]) for s in body["sends"]] == [(fine.pk, "queued")]
+    assert body["skipped"] == [{"contact": left.pk, "reason": "left"}]
+    path = LINK.search(mail.outbox[0].body).group(1)
+    client.logout()
+    client.post(path, {"score": "10", "comment": "Great"})
+    client.force_login(csm)
+    answers = client.get(f"/api/v1/survey-responses/?account={account.pk}").json()["results"]
+    assert [(a["contact"], a["score"], a["comment"]) for a in answers] == [(fine.pk, 10, "Great")]
+    sends = client.get("/api/v1/surveys/").json()["results"]
+    assert sends[0]["status"] == "sent" and sends[0]["answered"] is True
+    client.force_login(other_csm)
+    assert client.get(f"/api/v1/survey-responses/?account={account.pk}").json()["results"] == []
+    refused = client.post(
+        "/api/v1/surveys/",
+        {"account": account.pk, "contacts": [fine.pk], "kind": "nps"},
+        content_type="application/json",
+    )
+    assert refused.status_code == 400 and "account" in refused.json()
+
+
+def test_the_api_refuses_contacts_of_another_account(client, csm, account):
+    client.force_login(csm)
+    stranger = ContactFactory()
+    response = client.post(
+        "/api/v1/surveys/",
+        {"account": account.pk, "contacts": [stranger.pk], "kind": "csat"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and "contacts" in response.json()
+    assert not SurveySend.objects.exists()
+
+
+# --- the report ---
+
+
+def test_the_report_counts_response_rate_nps_and_csat(
+    client, csm, team_lead, other_csm, account, deliver_now
+):
+    contacts = [ContactFactory(account=account) for _ in range(4)]
+    services.send_surveys(account=account, contacts=contacts, kind="nps", sender=csm)
+    links = [LINK.search(m.body).group(1) for m in mail.outbox]
+    for path, score in zip(links, ["10", "9", "3"], strict=False):  # the fourth never answers
+        client.post(path, {"score": score})
+    client.force_login(team_lead)
+    page = client.get("/interactions/surveys/report/?by=csm")
+    (row,) = page.context["rows"]
+    assert (row.label, row.sent, row.answered, row.response_rate) == (str(csm), 4, 3, 75.0)
+    assert row.nps == round(100 * (2 - 1) / 3, 1)
+    assert row.csat is None
+    csv = b"".join(client.get("/interactions/surveys/answers.csv").streaming_content).decode()
+    assert csv.count("\n") == 4 and "Kunde GmbH" in csv
+    client.force_login(other_csm)
+    assert client.get("/interactions/surveys/report/").context["rows"] == []
+    csv = b"".join(client.get("/interactions/surveys/answers.csv").streaming_content).decode()
+    assert csv.count("\n") == 1
