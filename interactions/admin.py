@@ -553,7 +553,7 @@ class SurveySendAdmin(admin.ModelAdmin):
 
     list_display = ("account", "contact", "kind", "status", "queued_at", "answered_at", "score")
     list_filter = ("kind", "status")
-    list_select_related = ("account", "contact")
+    list_select_related = ("account", "contact__account")
     search_fields = ("account__name", "contact__name")
     raw_id_fields = ("account", "contact", "sender", "feedback")
     exclude = ("token_hash",)
