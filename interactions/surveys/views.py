@@ -45,7 +45,9 @@ def too_many(request) -> bool:
 def _page(request, template: str, context: dict, status: int = 200):
     context = {"company": services.company_name(), **context}
     response = render(request, f"interactions/survey/{template}", context, status=status)
-    response["Referrer-Policy"] = "no-referrer"  # the link is the key: never leak it onward
+    # The link is the key: never sent to another site. (Not "no-referrer": the browser would
+    # then send "Origin: null" with the form, which the CSRF check refuses.)
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     return response
 

@@ -201,7 +201,7 @@ def test_the_answer_page_sends_the_security_headers(client, account, deliver_now
     _send, path = send_one(account, ContactFactory(account=account))
     response = client.get(path)
     assert "script-src" in response["Content-Security-Policy"]
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert b"<script" not in response.content
 
 
