@@ -131,7 +131,9 @@ class SurveyViewSet(
         except DjangoValidationError as error:
             raise ValidationError(error.message_dict) from None
         body = {
-            "sends": SurveySendSerializer(result.queued, many=True).data,
+            "sends": SurveySendSerializer(
+                self.base_queryset().filter(pk__in=[s.pk for s in result.queued]), many=True
+            ).data,
             "skipped": [{"contact": c, "reason": r} for c, r in result.skipped.items()],
         }
         return Response(body, status=status.HTTP_201_CREATED)

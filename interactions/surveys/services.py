@@ -41,6 +41,8 @@ REASONS = {
     ASKED_RECENTLY: gettext_lazy("asked within the last %(days)s days"),
     OTHER_ACCOUNT: gettext_lazy("contact of another account"),
 }
+# What the rules read of a contact.
+RULE_FIELDS = ("account_id", "email", "left_on", "surveys_unsubscribed_at", "language")
 # Sends per delivery task: one SMTP connection each.
 BATCH = 200
 
@@ -101,11 +103,15 @@ def validate_kind(kind: str) -> None:
 def default_recipients(accounts) -> "QuerySet[Contact]":
     """Who is asked when nobody was picked (a bulk send): the decision makers and champions
     still there."""
-    return Contact.objects.filter(
-        Q(is_decision_maker=True) | Q(is_champion=True),
-        account__in=accounts,
-        left_on__isnull=True,
-    ).order_by("account_id", "pk")
+    return (
+        Contact.objects.filter(
+            Q(is_decision_maker=True) | Q(is_champion=True),
+            account__in=accounts,
+            left_on__isnull=True,
+        )
+        .order_by("account_id", "pk")
+        .only(*RULE_FIELDS)
+    )
 
 
 def send_surveys(
@@ -146,9 +152,9 @@ def send_surveys(
         rows.append(
             SurveySend(
                 account_id=contact.account_id,
-                contact=contact,
+                contact_id=contact.pk,
                 kind=kind,
-                sender=sender,
+                sender_id=sender.pk if sender is not None else None,
                 language=contact.language or settings.LANGUAGE_CODE,
                 token_hash=digest,
                 queued_at=now,

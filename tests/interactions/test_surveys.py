@@ -260,7 +260,9 @@ def test_bulk_send_asks_decision_makers_and_champions_of_the_users_accounts_only
 # --- the API ---
 
 
-def test_the_api_sends_and_lists_responses_in_scope(client, csm, other_csm, account, deliver_now):
+def test_the_api_sends_and_lists_responses_in_scope(client, csm, other_csm, account, monkeypatch):
+    batches = []  # delivered after the response, as a worker would after commit
+    monkeypatch.setattr(services, "deliver_later", batches.append)
     fine = ContactFactory(account=account)
     left = ContactFactory(account=account, left_on=dt.date(2024, 1, 1))
     client.force_login(csm)
@@ -273,6 +275,8 @@ def test_the_api_sends_and_lists_responses_in_scope(client, csm, other_csm, acco
     body = response.json()
     assert [(s["contact"], s["status"]) for s in body["sends"]] == [(fine.pk, "queued")]
     assert body["skipped"] == [{"contact": left.pk, "reason": "left"}]
+    for batch in batches:
+        services.deliver(batch)
     path = LINK.search(mail.outbox[0].body).group(1)
     client.logout()
     client.post(path, {"score": "10", "comment": "Great"})
