@@ -109,22 +109,3 @@ def answers(user):
         .select_related("account", "contact", "account__owner")
         .order_by("-answered_at", "-pk")
     )
-
-
-def nps_history(account) -> list[tuple[dt.date, float, int]]:
-    """An account's NPS per month of answer: (month, NPS, answers)."""
-    t = thresholds_in_force()
-    rows = (
-        SurveySend.objects.filter(account=account, kind="nps", answered_at__isnull=False)
-        .annotate(month=TruncMonth("answered_at"))
-        .values("month")
-        .annotate(
-            n=Count("pk"),
-            pro=Count("pk", filter=Q(score__gte=t.nps_promoter_from)),
-            det=Count("pk", filter=Q(score__lt=t.nps_passive_from)),
-        )
-        .order_by("month")
-    )
-    return [
-        (r["month"].date(), round(100 * (r["pro"] - r["det"]) / r["n"], 1), r["n"]) for r in rows
-    ]
