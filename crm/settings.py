@@ -161,6 +161,23 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Treue <treue@localhost>")
 
+# Surveys (interactions.surveys): the emails go through EMAIL_BACKEND above (the console in
+# development; in production EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend with
+# EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS). The answer page
+# shows only SURVEY_COMPANY_NAME; links start with SITE_URL.
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+SURVEY_COMPANY_NAME = env.str("SURVEY_COMPANY_NAME", default="Treue")
+SURVEY_LINK_DAYS = env.int("SURVEY_LINK_DAYS", default=30)
+SURVEY_QUIET_DAYS = env.int("SURVEY_QUIET_DAYS", default=90)
+# Requests to the public answer page per address and window (seconds), counted in the cache.
+SURVEY_RATE_LIMIT = env.int("SURVEY_RATE_LIMIT", default=30)
+SURVEY_RATE_WINDOW = env.int("SURVEY_RATE_WINDOW", default=600)
+
 # The audit history (django-simple-history). ``SIMPLE_HISTORY_ENABLED=false`` only while loading
 # a ``dumpdata`` backup: the history is in the backup, and loaddata would add to it.
 SIMPLE_HISTORY_ENABLED = env.bool("SIMPLE_HISTORY_ENABLED", default=True)

@@ -26,6 +26,8 @@ urlpatterns = [
     path("admin/import/", admin.site.admin_view(import_csv_view), name="admin_import_csv"),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
+    # The only public page besides sign-in: a survey's personal link (interactions.surveys).
+    path("s/", include("interactions.surveys.urls")),
     # Browsers ask for /favicon.ico on every page (the admin's and the API docs' too).
     path(
         "favicon.ico",

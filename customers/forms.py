@@ -21,6 +21,7 @@ class ContactForm(forms.ModelForm):
             "is_champion",
             "is_decision_maker",
             "preferred_channel",
+            "language",
             "preferences",
             "left_on",
         ]

@@ -214,6 +214,19 @@ class Contact(models.Model):
         blank=True,
         help_text=_("Set when the person leaves; a champion leaving is a risk."),
     )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Of the emails we send them (surveys). Empty: the installation's language."),
+    )
+    surveys_unsubscribed_at = models.DateTimeField(
+        _("unsubscribed from surveys"),
+        null=True,
+        blank=True,
+        help_text=_("Set when the person followed the unsubscribe link of a survey email."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -397,6 +397,7 @@ CONTACT_FIELDS = (
     "is_decision_maker",
     "is_champion",
     "preferred_channel",
+    "language",
     "preferences",
     "left_on",
 )

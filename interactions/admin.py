@@ -26,7 +26,15 @@ from customers.models import Account
 
 from . import services
 from .feedback import CATEGORIES, thresholds_in_force
-from .models import Feedback, FollowUp, Interaction, OpenProblem, PlannedMeeting
+from .models import (
+    Feedback,
+    FollowUp,
+    Interaction,
+    OpenProblem,
+    PlannedMeeting,
+    SurveySend,
+    SurveyTemplate,
+)
 
 LATEST_INTERACTIONS = 20
 
@@ -522,6 +530,33 @@ class PlannedMeetingAdmin(admin.ModelAdmin):
     search_fields = ["account__name", "summary"]
     list_select_related = ["account", "owner"]
     date_hierarchy = "planned_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SurveyTemplate)
+class SurveyTemplateAdmin(admin.ModelAdmin):
+    """The survey emails, per kind and language (placeholders: {name}, {company}, {link},
+    {unsubscribe})."""
+
+    list_display = ("kind", "language", "subject")
+    list_filter = ("kind", "language")
+
+
+@admin.register(SurveySend)
+class SurveySendAdmin(admin.ModelAdmin):
+    """Surveys sent and their answers; read-only (answers come through the personal link)."""
+
+    list_display = ("account", "contact", "kind", "status", "queued_at", "answered_at", "score")
+    list_filter = ("kind", "status")
+    list_select_related = ("account", "contact__account")
+    search_fields = ("account__name", "contact__name")
+    raw_id_fields = ("account", "contact", "sender", "feedback")
+    exclude = ("token_hash",)
 
     def has_add_permission(self, request):
         return False

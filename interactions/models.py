@@ -410,3 +410,124 @@ class Feedback(models.Model):
         if hasattr(self, "category_in_force"):
             return self.category_in_force
         return thresholds_in_force().category(self.kind, self.score)
+
+
+# --- surveys: NPS / CSAT asked by email, answered on a public page (interactions.surveys) ---
+
+COMMENT_MAX_LENGTH = 5000
+
+
+class SurveySendQuerySet(models.QuerySet):
+    def live(self, now=None) -> "SurveySendQuerySet":
+        """Links that can still be answered."""
+        return self.filter(expires_at__gt=now or timezone.now())
+
+
+class SurveySend(models.Model):
+    """One survey asked of one contact: a personal link (only its SHA-256 is stored), valid
+    for a while, answered (and changed) until it expires. The answer is a ``Feedback`` row."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    account = models.ForeignKey(
+        "customers.Account",
+        verbose_name=_("account"),
+        related_name="survey_sends",
+        on_delete=models.CASCADE,
+    )
+    contact = models.ForeignKey(
+        "customers.Contact",
+        verbose_name=_("contact"),
+        related_name="survey_sends",
+        on_delete=models.CASCADE,
+    )
+    kind = models.CharField(_("kind"), max_length=4, choices=Feedback.Kind.choices)
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        related_name="survey_sends",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    language = models.CharField(_("language"), max_length=8)
+    token_hash = models.CharField(_("link fingerprint"), max_length=64, unique=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True, max_length=COMMENT_MAX_LENGTH)
+    feedback = models.OneToOneField(
+        Feedback,
+        verbose_name=_("feedback"),
+        related_name="survey_send",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+
+    objects = SurveySendQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-queued_at", "-pk"]
+        verbose_name = _("survey sent")
+        verbose_name_plural = _("surveys sent")
+        indexes = [
+            models.Index(fields=["contact", "-queued_at"], name="surveysend_contact_idx"),
+            models.Index(fields=["account", "-queued_at"], name="surveysend_account_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__isnull=True)
+                | (Q(kind="nps") & Q(score__gte=0) & Q(score__lte=10))
+                | (Q(kind="csat") & Q(score__gte=1) & Q(score__lte=5)),
+                name="surveysend_score_in_range",
+                violation_error_message=_(
+                    "An NPS score is between 0 and 10, a CSAT score between 1 and 5."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.contact_id} ({self.account_id})"
+
+
+class SurveyTemplate(models.Model):
+    """The email of a survey, per kind and language, which an admin edits. Placeholders:
+    ``{name}`` (the contact), ``{company}`` (ours), ``{link}`` (the answer page),
+    ``{unsubscribe}`` (the unsubscribe link)."""
+
+    kind = models.CharField(_("kind"), max_length=4, choices=Feedback.Kind.choices)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(
+        _("body"),
+        max_length=10000,
+        help_text=_(
+            "Plain text. Placeholders: {name}, {company}, {link}, {unsubscribe}. The HTML "
+            "version is made from it."
+        ),
+    )
+    question = models.CharField(
+        _("question"),
+        max_length=300,
+        help_text=_("Shown on the answer page above the buttons. Placeholder: {company}."),
+    )
+
+    class Meta:
+        ordering = ["kind", "language"]
+        verbose_name = _("survey template")
+        verbose_name_plural = _("survey templates")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "language"], name="surveytemplate_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.language})"

@@ -13,6 +13,7 @@ from crm.me import MeView, RotateCalendarFeedView
 from customers import api as customers_api
 from interactions import api as interactions_api
 from interactions.search.api import SearchView
+from interactions.surveys import api as surveys_api
 
 from . import api
 from .playbooks import api as playbooks_api
@@ -27,6 +28,8 @@ router.register("interactions", interactions_api.InteractionViewSet, basename="i
 router.register("follow-ups", interactions_api.FollowUpViewSet, basename="follow-up")
 router.register("problems", interactions_api.OpenProblemViewSet, basename="problem")
 router.register("feedback", interactions_api.FeedbackViewSet, basename="feedback")
+router.register("surveys", surveys_api.SurveyViewSet, basename="survey")
+router.register("survey-responses", surveys_api.SurveyResponseViewSet, basename="survey-response")
 router.register("health-scores", api.HealthScoreViewSet, basename="health-score")
 router.register("risk-flags", api.RiskFlagViewSet, basename="risk-flag")
 router.register("playbooks", playbooks_api.PlaybookViewSet, basename="playbook")

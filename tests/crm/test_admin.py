@@ -3,6 +3,7 @@
 import csv
 import datetime as dt
 import io
+import secrets
 from decimal import Decimal
 
 import pytest
@@ -30,7 +31,15 @@ from customers.models import (
     Segment,
 )
 from customers.services import refresh_ledger
-from interactions.models import Feedback, FollowUp, Interaction, OpenProblem, PlannedMeeting
+from interactions.models import (
+    Feedback,
+    FollowUp,
+    Interaction,
+    OpenProblem,
+    PlannedMeeting,
+    SurveySend,
+    SurveyTemplate,
+)
 from interactions.services import refresh_last_meeting_or_call
 
 from ..factories import (
@@ -98,7 +107,26 @@ MAKERS = {
     Feedback: lambda n: _feedback(),
     PlannedMeeting: lambda n: PlannedMeetingFactory(),
     InboxItem: lambda n: InboxItemFactory(),
+    SurveySend: lambda n: _survey_send(),
+    # One per kind and language, shipped by a data migration: the makers edit those four.
+    SurveyTemplate: lambda n: SurveyTemplate.objects.update_or_create(
+        kind=("nps", "csat")[n % 2],
+        language=("en", "de")[n // 2 % 2],
+        defaults={"subject": f"Subject {n}", "body": "{link}", "question": "?"},
+    )[0],
 }
+
+
+def _survey_send():
+    contact = ContactFactory()
+    return SurveySend.objects.create(
+        account=contact.account,
+        contact=contact,
+        kind="nps",
+        language="en",
+        token_hash=secrets.token_hex(32),
+        expires_at=timezone.now(),
+    )
 
 
 def _feedback():

@@ -46,6 +46,9 @@ PUBLIC = {
     "favicon": "redirects to the site's icon, a static file",
     "healthz": "liveness for the load balancer: answers {'status': 'ok'}, no data",
     "calendar:feed": "a user's private calendar feed: its signed token is the secret (else 404)",
+    "survey_answer": "a survey's personal link, for a customer's contact who has no account: "
+    "the random token (only its hash stored, 30 days) is the secret (else one 404 page); "
+    "rate-limited per address",
     "api:token": "trades a username and password for an API token (throttled per IP)",
     "admin:login": "the admin's sign-in form",
     "admin:logout": "redirects to the admin index, which redirects to the admin sign-in form",

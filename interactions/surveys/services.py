@@ -1,0 +1,354 @@
+"""Sending surveys and taking their answers. Each rule has its home here: who is asked (not
+without an email, not after leaving, not after unsubscribing, not twice in 90 days), the
+personal link (a random token; only its SHA-256 is stored), how long it lives, and how an
+answer becomes (or changes) the account's feedback through ``interactions.services``."""
+
+import datetime as dt
+import hashlib
+import secrets
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.html import escape, urlize
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from customers.models import Account, Contact
+
+from .. import services as feedback_services
+from ..models import COMMENT_MAX_LENGTH, SurveySend, SurveyTemplate
+
+# Why a contact was not asked, in the order the rules are checked.
+NO_EMAIL, LEFT, UNSUBSCRIBED, ASKED_RECENTLY, OTHER_ACCOUNT = (
+    "no_email",
+    "left",
+    "unsubscribed",
+    "asked_recently",
+    "other_account",
+)
+REASONS = {
+    NO_EMAIL: gettext_lazy("no email address"),
+    LEFT: gettext_lazy("left the company"),
+    UNSUBSCRIBED: gettext_lazy("unsubscribed"),
+    ASKED_RECENTLY: gettext_lazy("asked within the last %(days)s days"),
+    OTHER_ACCOUNT: gettext_lazy("contact of another account"),
+}
+# What the rules read of a contact.
+RULE_FIELDS = ("account_id", "email", "left_on", "surveys_unsubscribed_at", "language")
+# Sends per delivery task: one SMTP connection each.
+BATCH = 200
+
+
+def link_days() -> int:
+    return getattr(settings, "SURVEY_LINK_DAYS", 30)
+
+
+def quiet_days() -> int:
+    return getattr(settings, "SURVEY_QUIET_DAYS", 90)
+
+
+def company_name() -> str:
+    return getattr(settings, "SURVEY_COMPANY_NAME", "Treue")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def new_token() -> tuple[str, str]:
+    """A fresh personal link token and the hash stored for it."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def reason_text(reason: str) -> str:
+    return str(REASONS[reason]) % {"days": quiet_days()}
+
+
+@dataclass
+class SendResult:
+    """What ``send_surveys`` did: the sends queued and, per reason, the contacts skipped."""
+
+    queued: list[SurveySend] = field(default_factory=list)
+    skipped: dict[int, str] = field(default_factory=dict)  # contact id -> reason
+
+    @property
+    def skipped_counts(self) -> dict[str, int]:
+        return dict(Counter(self.skipped.values()))
+
+    def message(self) -> str:
+        """One sentence for the sender: how many were asked, how many not and why."""
+        text = _("Survey sent to %(n)s contact(s).") % {"n": len(self.queued)}
+        if self.skipped:
+            why = ", ".join(
+                f"{count} {reason_text(reason)}" for reason, count in self.skipped_counts.items()
+            )
+            text += " " + _("Skipped %(n)s: %(why)s.") % {"n": len(self.skipped), "why": why}
+        return text
+
+
+def validate_kind(kind: str) -> None:
+    if kind not in ("nps", "csat"):
+        raise ValidationError({"kind": _("Choose NPS or CSAT.")})
+
+
+def default_recipients(accounts) -> "QuerySet[Contact]":
+    """Who is asked when nobody was picked (a bulk send): the decision makers and champions
+    still there."""
+    return (
+        Contact.objects.filter(
+            Q(is_decision_maker=True) | Q(is_champion=True),
+            account__in=accounts,
+            left_on__isnull=True,
+        )
+        .order_by("account_id", "pk")
+        .only(*RULE_FIELDS)
+    )
+
+
+def send_surveys(
+    *,
+    account: Account | None,
+    contacts: Iterable[Contact],
+    kind: str,
+    sender=None,
+    now: dt.datetime | None = None,
+) -> SendResult:
+    """Ask ``contacts`` (of ``account``; of any accounts when it is None: a bulk send from a
+    selection) an NPS or CSAT question by email. The emails go out through Celery once the
+    transaction commits (kept in the outbox while the broker is down)."""
+    validate_kind(kind)
+    now = now or timezone.now()
+    contacts = list(contacts)
+    result = SendResult()
+    since = now - dt.timedelta(days=quiet_days())
+    recent = set(
+        SurveySend.objects.filter(
+            contact_id__in=[c.pk for c in contacts], queued_at__gte=since
+        ).values_list("contact_id", flat=True)
+    )
+    today = timezone.localdate(now)
+    tokens: list[str] = []
+    rows: list[SurveySend] = []
+    seen: set[int] = set()
+    for contact in contacts:
+        if contact.pk in seen:
+            continue
+        seen.add(contact.pk)
+        reason = _skip_reason(contact, account, recent, today)
+        if reason:
+            result.skipped[contact.pk] = reason
+            continue
+        token, digest = new_token()
+        tokens.append(token)
+        rows.append(
+            SurveySend(
+                account_id=contact.account_id,
+                contact_id=contact.pk,
+                kind=kind,
+                sender_id=sender.pk if sender is not None else None,
+                language=contact.language or settings.LANGUAGE_CODE,
+                token_hash=digest,
+                queued_at=now,
+                expires_at=now + dt.timedelta(days=link_days()),
+            )
+        )
+    with transaction.atomic():
+        result.queued = SurveySend.objects.bulk_create(rows, batch_size=1000)
+        pairs = [[send.pk, token] for send, token in zip(result.queued, tokens, strict=True)]
+        for start in range(0, len(pairs), BATCH):
+            deliver_later(pairs[start : start + BATCH])
+    return result
+
+
+def _skip_reason(contact: Contact, account, recent: set[int], today: dt.date) -> str:
+    if account is not None and contact.account_id != account.pk:
+        return OTHER_ACCOUNT
+    if not contact.email:
+        return NO_EMAIL
+    if contact.left_on is not None and contact.left_on <= today:
+        return LEFT
+    if contact.surveys_unsubscribed_at is not None:
+        return UNSUBSCRIBED
+    if contact.pk in recent:
+        return ASKED_RECENTLY
+    return ""
+
+
+def deliver_later(pairs: list[list]) -> None:
+    """Hand a batch of (send id, token) to a worker after commit. The raw tokens travel only
+    in this message (or in the outbox row while the broker is down) until the email is sent."""
+    from crm.queue import enqueue_safely
+
+    from ..tasks import deliver_surveys
+
+    enqueue_safely(deliver_surveys, pairs)
+
+
+# --- the email ------------------------------------------------------------------------------
+
+
+def answer_url(token: str) -> str:
+    site = getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+    return site + reverse("survey_answer", args=[token])
+
+
+def _fill(text: str, values: dict) -> str:
+    # Plain replacement, not str.format: an admin's braces cannot reach attributes.
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+def template_for(kind: str, language: str) -> SurveyTemplate:
+    found = SurveyTemplate.objects.filter(kind=kind, language=language).first()
+    if found is None:
+        found = SurveyTemplate.objects.filter(kind=kind, language=settings.LANGUAGE_CODE).first()
+    if found is None:
+        found = SurveyTemplate.objects.filter(kind=kind).first()
+    if found is None:
+        raise SurveyTemplate.DoesNotExist(f"No survey template for {kind}")
+    return found
+
+
+def email(send: SurveySend, token: str, template: SurveyTemplate) -> EmailMultiAlternatives:
+    """The survey email: the admin's template filled in, plain text and HTML."""
+    link = answer_url(token)
+    values = {
+        "name": send.contact.name,
+        "company": company_name(),
+        "link": link,
+        "unsubscribe": link + "?unsubscribe=1",
+    }
+    body = _fill(template.body, values)
+    html_values = {k: escape(v) for k, v in values.items()}
+    html = _fill(escape(template.body), html_values)
+    html = "<br>\n".join(urlize(html, autoescape=False).splitlines())
+    message = EmailMultiAlternatives(
+        _fill(template.subject, values).replace("\n", " ")[:200], body, to=[send.contact.email]
+    )
+    message.attach_alternative(
+        f"<!doctype html><html><body><p>{html}</p></body></html>", "text/html"
+    )
+    return message
+
+
+def deliver(pairs: list[list]) -> int:
+    """Send the emails of these queued sends over one connection; mark them sent (or failed,
+    then raise so the task is retried). Sends already sent are not sent again."""
+    tokens = {int(pk): token for pk, token in pairs}
+    sends = list(
+        SurveySend.objects.filter(pk__in=tokens, status=SurveySend.Status.QUEUED).select_related(
+            "contact"
+        )
+    )
+    templates: dict[tuple[str, str], SurveyTemplate] = {}
+    messages = []
+    for send in sends:
+        key = (send.kind, send.language)
+        if key not in templates:
+            templates[key] = template_for(*key)
+        with translation.override(send.language):
+            messages.append(email(send, tokens[send.pk], templates[key]))
+    try:
+        with get_connection() as connection:
+            connection.send_messages(messages)
+    except Exception:
+        SurveySend.objects.filter(pk__in=[s.pk for s in sends]).update(
+            status=SurveySend.Status.FAILED
+        )
+        raise
+    SurveySend.objects.filter(pk__in=[s.pk for s in sends]).update(
+        status=SurveySend.Status.SENT, sent_at=timezone.now()
+    )
+    return len(messages)
+
+
+# --- the answer -----------------------------------------------------------------------------
+
+
+def find_live(token: str, *, now: dt.datetime | None = None) -> SurveySend | None:
+    """The send of a link that can still be answered; None when unknown, forged or expired
+    (the caller shows the same page for all)."""
+    if not token or len(token) > 100:
+        return None
+    return (
+        SurveySend.objects.live(now)
+        .select_related("account", "contact")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+def clean_answer(send: SurveySend, score, comment) -> tuple[int, str]:
+    """The score on the survey's scale and a comment of at most 5,000 characters."""
+    low, high = feedback_services.SCORE_RANGES[send.kind]
+    errors = {}
+    try:
+        value = int(str(score).strip())
+    except (TypeError, ValueError):
+        value = None
+    if value is None or not low <= value <= high:
+        errors["score"] = _("Choose a number from %(low)s to %(high)s.") % {
+            "low": low,
+            "high": high,
+        }
+    comment = (comment or "").strip()
+    if len(comment) > COMMENT_MAX_LENGTH:
+        errors["comment"] = _("A comment has at most %(n)s characters.") % {"n": COMMENT_MAX_LENGTH}
+    if errors:
+        raise ValidationError(errors)
+    return value, comment
+
+
+@transaction.atomic
+def answer(*, send: SurveySend, score, comment: str = "", now: dt.datetime | None = None):
+    """Take (or change) the answer of a live link: the survey's row and the account's
+    feedback (timeline, rescoring, the owner's inbox for a detractor, the detractor play)."""
+    now = now or timezone.now()
+    send = (
+        SurveySend.objects.select_for_update().select_related("account", "contact").get(pk=send.pk)
+    )
+    if send.expires_at <= now:
+        raise ValidationError(_("This link has expired."))
+    score, comment = clean_answer(send, score, comment)
+    label = _("Survey of %(date)s") % {"date": send.queued_at.date().isoformat()}
+    text = f"{label}\n{comment}" if comment else label
+    if send.feedback_id is None:
+        send.feedback = feedback_services.record_feedback(
+            account=send.account,
+            kind=send.kind,
+            score=score,
+            received_on=timezone.localdate(now),
+            contact=send.contact,
+            author=send.sender,
+            comment=text,
+        )
+    else:
+        feedback_services.update_feedback(
+            feedback=send.feedback,
+            kind=send.kind,
+            score=score,
+            received_on=timezone.localdate(now),
+            contact=send.contact,
+            comment=text,
+        )
+    send.score, send.comment, send.answered_at = score, comment, now
+    send.save(update_fields=["score", "comment", "answered_at", "feedback"])
+    return send
+
+
+@transaction.atomic
+def unsubscribe(*, send: SurveySend, now: dt.datetime | None = None) -> None:
+    """The contact asks for no more surveys (their link's other uses stay as they were)."""
+    Contact.objects.filter(pk=send.contact_id, surveys_unsubscribed_at__isnull=True).update(
+        surveys_unsubscribed_at=now or timezone.now()
+    )

@@ -1,0 +1,66 @@
+"""Surveys in Debian's Chromium: a CSM sends a CSAT survey to two contacts from the account
+page; one contact opens the link from the email (the test mail outbox), answers 3 with a
+comment; the CSM sees it on the timeline and in the inbox (a detractor)."""
+
+import re
+
+import pytest
+from django.core import mail
+
+from crm.models import InboxItem
+from interactions.surveys import services
+
+from ..factories import AccountFactory, ContactFactory
+from .test_journeys import browser, page, settled, sign_in  # noqa: F401 (fixtures)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_survey_from_send_to_answer_to_timeline(
+    live_server,
+    page,  # noqa: F811 (the fixture)
+    csm,
+    settings,
+    monkeypatch,
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SITE_URL = live_server.url
+    settings.SURVEY_COMPANY_NAME = "Beispiel AG"
+    # The worker's delivery, in the server's thread (no broker in a browser test).
+    monkeypatch.setattr(services, "deliver_later", services.deliver)
+    account = AccountFactory(owner=csm, name="Umfrage GmbH")
+    boss = ContactFactory(account=account, name="Bea Boss", is_decision_maker=True)
+    ContactFactory(account=account, name="Chris Champion", is_champion=True)
+    ContactFactory(account=account, name="Otto Other")
+
+    sign_in(page, live_server, "carla")
+    page.goto(f"{live_server.url}{account.get_absolute_url()}")
+    settled(page)
+    page.locator("#feedback").get_by_role("link", name="Send survey").click()
+    page.select_option("#id_kind", "csat")
+    assert page.get_by_label(re.compile("Bea Boss")).is_checked()
+    assert page.get_by_label(re.compile("Chris Champion")).is_checked()
+    assert not page.get_by_label(re.compile("Otto Other")).is_checked()
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_selector("text=Survey sent to 2 contact(s).")
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        c.email for c in account.contacts.filter(name__in=["Bea Boss", "Chris Champion"])
+    )
+
+    (message,) = [m for m in mail.outbox if m.to == [boss.email]]
+    link = re.search(r"(http://\S+/s/\S+/)", message.body).group(1)
+    contact = page.context.browser.new_context().new_page()  # no session: the customer
+    contact.goto(link)
+    assert "Beispiel AG" in contact.content() and "Umfrage GmbH" not in contact.content()
+    contact.locator("label[for=score-3]").click()
+    contact.fill("#comment", "Support was slow this month")
+    contact.get_by_role("button", name="Send my answer").click()
+    contact.wait_for_selector("text=Thank you for your answer!")
+    contact.context.close()
+
+    page.goto(f"{live_server.url}{account.get_absolute_url()}")
+    settled(page)
+    timeline = page.locator("[data-testid=timeline]").inner_text()
+    assert "Support was slow this month" in timeline
+    assert "Support was slow this month" in page.locator("#feedback").inner_text()
+    assert InboxItem.objects.filter(user=csm, kind=InboxItem.Kind.DETRACTOR).exists()
