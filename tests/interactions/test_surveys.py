@@ -375,3 +375,24 @@ def test_the_account_page_shows_the_survey_history(client, account, csm, other_c
     assert b'data-testid="survey-history"' in page.content and b"100,0" in page.content
     client.force_login(other_csm)
     assert client.get(account.get_absolute_url()).status_code == 404
+
+
+def test_an_answer_changed_into_a_detractor_notifies_once(
+    client, account, csm, listen, deliver_now
+):
+    from crm import events
+
+    recorded = listen(events.FeedbackRecorded)
+    contact = ContactFactory(account=account)
+    _send, path = send_one(account, contact)
+    client.post(path, {"score": "8"})  # a passive: nobody told
+    assert not InboxItem.objects.filter(kind=InboxItem.Kind.DETRACTOR).exists()
+    assert len(recorded) == 1
+    client.post(path, {"score": "3", "comment": "Worse now"})
+    (item,) = InboxItem.objects.filter(kind=InboxItem.Kind.DETRACTOR)
+    (feedback,) = Feedback.objects.filter(account=account)
+    assert item.user == csm and item.params["score"] == 3
+    assert [e.feedback_id for e in recorded] == [feedback.pk, feedback.pk]
+    client.post(path, {"score": "2"})  # stays a detractor: not twice
+    assert InboxItem.objects.filter(kind=InboxItem.Kind.DETRACTOR).count() == 1
+    assert len(recorded) == 2
