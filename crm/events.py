@@ -86,7 +86,7 @@ class HandoverRequested:
 
 @dataclass(frozen=True, slots=True)
 class FeedbackRecorded:
-    """A new NPS / CSAT answer (not a correction of one)."""
+    """A new NPS / CSAT answer, or one corrected into a detractor (not other corrections)."""
 
     feedback_id: int
 

@@ -260,16 +260,23 @@ def record_feedback(
     feedback.save()
     events.publish(events.FeedbackRecorded(feedback.pk))
     events.publish(events.AccountChanged(account.pk, events.What.FEEDBACK))
-    if feedback.category == "detractor" and account.owner_id is not None:
-        inbox.post(
-            user=account.owner,
-            kind=inbox.Kind.DETRACTOR,
-            message=DETRACTOR,
-            topic=inbox.topic("feedback", feedback.pk),
-            link=feedback.get_absolute_url(),
-            params={"account": account.name, "kind": kind, "score": score},
-        )
+    if feedback.category == "detractor":
+        _notify_detractor(feedback, account)
     return feedback
+
+
+def _notify_detractor(feedback: Feedback, account: Account) -> None:
+    """The owner hears of a detractor answer in their inbox (once per answer)."""
+    if account.owner_id is None:
+        return
+    inbox.post(
+        user=account.owner,
+        kind=inbox.Kind.DETRACTOR,
+        message=DETRACTOR,
+        topic=inbox.topic("feedback", feedback.pk),
+        link=feedback.get_absolute_url(),
+        params={"account": account.name, "kind": feedback.kind, "score": feedback.score},
+    )
 
 
 LAST_INTERACTION_CHUNK = 2000
@@ -507,12 +514,18 @@ def update_feedback(
     contact: Contact | None = None,
     comment: str = "",
 ) -> Feedback:
-    """Correct a recorded NPS / CSAT answer (same rules as ``record_feedback``)."""
-    feedback = Feedback.objects.select_for_update().get(pk=feedback.pk)
+    """Correct a recorded NPS / CSAT answer (same rules as ``record_feedback``). An answer
+    changed into a detractor is treated as a new detractor answer: the owner hears of it and
+    ``FeedbackRecorded`` starts the detractor play; one that stays a detractor is not."""
+    feedback = Feedback.objects.select_for_update().select_related("account").get(pk=feedback.pk)
     validate_feedback(account_id=feedback.account_id, kind=kind, score=score, contact=contact)
+    was_detractor = feedback.category == "detractor"
     feedback.kind, feedback.score, feedback.received_on = kind, score, received_on
     feedback.contact, feedback.comment = contact, comment
     feedback.full_clean()
     feedback.save()
     events.publish(events.AccountChanged(feedback.account_id, events.What.FEEDBACK))
+    if not was_detractor and feedback.category == "detractor":
+        events.publish(events.FeedbackRecorded(feedback.pk))
+        _notify_detractor(feedback, feedback.account)
     return feedback

@@ -2,16 +2,17 @@
 the answers as rows for the CSV. Scoped through ``crm.scoping``; one grouped query."""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from crm import scoping
 from customers.models import Account, Segment
 
-from ..feedback import thresholds_in_force
+from ..feedback import DETRACTOR, PROMOTER, thresholds_in_force
 from ..models import SurveySend
 
 GROUPS = {
@@ -40,15 +41,21 @@ class ReportRow:
 
     @property
     def nps(self) -> float | None:
-        """% promoters − % detractors, of the NPS answers."""
-        if not self.nps_answers:
-            return None
-        return round(100 * (self.promoters - self.detractors) / self.nps_answers, 1)
+        return nps_of(self.promoters, self.detractors, self.nps_answers)
 
     @property
     def csat(self) -> float | None:
-        """% of CSAT answers that are satisfied (promoter or passive by the thresholds)."""
-        return round(100 * self.satisfied / self.csat_answers, 1) if self.csat_answers else None
+        return csat_of(self.satisfied, self.csat_answers)
+
+
+def nps_of(promoters: int, detractors: int, answers: int) -> float | None:
+    """% promoters − % detractors, of the NPS answers."""
+    return round(100 * (promoters - detractors) / answers, 1) if answers else None
+
+
+def csat_of(satisfied: int, answers: int) -> float | None:
+    """% of CSAT answers that are satisfied (promoter or passive by the thresholds)."""
+    return round(100 * satisfied / answers, 1) if answers else None
 
 
 def visible_sends(user):
@@ -109,3 +116,60 @@ def answers(user):
         .select_related("account", "contact", "account__owner")
         .order_by("-answered_at", "-pk")
     )
+
+
+HISTORY_MONTHS = 12
+
+
+@dataclass
+class HistoryMonth:
+    """One month of an account's survey answers: the scores given and what they make."""
+
+    month: dt.date
+    nps_scores: list[int] = field(default_factory=list)
+    csat_scores: list[int] = field(default_factory=list)
+    promoters: int = 0
+    detractors: int = 0
+    satisfied: int = 0
+
+    @property
+    def nps(self) -> float | None:
+        return nps_of(self.promoters, self.detractors, len(self.nps_scores))
+
+    @property
+    def csat(self) -> float | None:
+        return csat_of(self.satisfied, len(self.csat_scores))
+
+
+def nps_history(
+    account, *, today: dt.date | None = None, months: int = HISTORY_MONTHS
+) -> list[HistoryMonth]:
+    """The account's NPS and CSAT answers of the last ``months`` months (this one included),
+    per month of answer, newest first; one query. The caller has already scoped ``account``
+    (the account page reads it through ``crm.scoping``)."""
+    today = today or timezone.localdate()
+    since = today.replace(day=1)
+    for _ in range(months - 1):
+        since = (since - dt.timedelta(days=1)).replace(day=1)
+    t = thresholds_in_force()
+    rows = (
+        SurveySend.objects.filter(
+            account=account, answered_at__isnull=False, answered_at__date__gte=since
+        )
+        .annotate(month=TruncMonth("answered_at"))
+        .order_by("-month", "answered_at", "pk")
+        .values_list("month", "kind", "score")
+    )
+    history: dict[dt.date, HistoryMonth] = {}
+    for month, kind, score in rows:
+        month = month.date() if isinstance(month, dt.datetime) else month
+        entry = history.setdefault(month, HistoryMonth(month=month))
+        category = t.category(kind, score)
+        if kind == "nps":
+            entry.nps_scores.append(score)
+            entry.promoters += category == PROMOTER
+            entry.detractors += category == DETRACTOR
+        else:
+            entry.csat_scores.append(score)
+            entry.satisfied += category != DETRACTOR
+    return list(history.values())

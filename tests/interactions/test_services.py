@@ -381,7 +381,7 @@ def test_deleting_across_accounts_refreshes_each_of_them():
 # --- what the services announce (crm.events) ---
 
 
-def test_new_feedback_is_announced_a_correction_only_changes_the_account(listen):
+def test_new_feedback_is_announced_a_correction_only_when_it_makes_a_detractor(listen):
     from crm import events
 
     recorded, changed = listen(events.FeedbackRecorded), listen(events.AccountChanged)
@@ -390,7 +390,12 @@ def test_new_feedback_is_announced_a_correction_only_changes_the_account(listen)
         account=account, kind="nps", score=9, received_on=dt.date(2025, 6, 1)
     )
     services.update_feedback(
-        feedback=feedback, kind="nps", score=3, received_on=dt.date(2025, 6, 1)
+        feedback=feedback, kind="nps", score=8, received_on=dt.date(2025, 6, 1)
     )
     assert recorded == [events.FeedbackRecorded(feedback.pk)]
-    assert changed == [events.AccountChanged(account.pk, events.What.FEEDBACK)] * 2
+    for score in (3, 2):  # into a detractor: announced; staying one: not again
+        services.update_feedback(
+            feedback=feedback, kind="nps", score=score, received_on=dt.date(2025, 6, 1)
+        )
+    assert recorded == [events.FeedbackRecorded(feedback.pk)] * 2
+    assert changed == [events.AccountChanged(account.pk, events.What.FEEDBACK)] * 4

@@ -330,3 +330,69 @@ def test_the_report_counts_response_rate_nps_and_csat(
     assert client.get("/interactions/surveys/report/").context["rows"] == []
     csv = b"".join(client.get("/interactions/surveys/answers.csv").streaming_content).decode()
     assert csv.count("\n") == 1
+
+
+def _answered(account, kind, score, at):
+    contact = ContactFactory(account=account)
+    return SurveySend.objects.create(
+        account=account,
+        contact=contact,
+        kind=kind,
+        language="en",
+        token_hash=f"{contact.pk:064d}",
+        queued_at=at,
+        expires_at=at + dt.timedelta(days=30),
+        answered_at=at,
+        score=score,
+    )
+
+
+def test_nps_history_lists_the_last_12_months_per_month(account, django_assert_num_queries):
+    from interactions.surveys.selectors import nps_history
+
+    at = dt.datetime(2026, 3, 10, 12, tzinfo=dt.UTC)
+    for score in (10, 9, 8, 3):
+        _answered(account, "nps", score, at)
+    _answered(account, "csat", 5, at)
+    _answered(account, "csat", 2, at)
+    _answered(account, "nps", 0, dt.datetime(2026, 1, 5, 12, tzinfo=dt.UTC))
+    _answered(account, "nps", 10, dt.datetime(2025, 3, 31, 12, tzinfo=dt.UTC))  # 13th month
+    _answered(AccountFactory(), "nps", 10, at)  # another account
+    with django_assert_num_queries(2):  # the thresholds, the answers
+        months = nps_history(account, today=dt.date(2026, 3, 20))
+    assert [m.month for m in months] == [dt.date(2026, 3, 1), dt.date(2026, 1, 1)]
+    march, january = months
+    assert march.nps_scores == [10, 9, 8, 3] and march.nps == 25.0
+    assert march.csat_scores == [5, 2] and march.csat == 50.0
+    assert january.nps == -100.0 and january.csat is None
+
+
+def test_the_account_page_shows_the_survey_history(client, account, csm, other_csm):
+    _answered(account, "nps", 9, timezone.now())
+    client.force_login(csm)
+    page = client.get(account.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="de")
+    assert b"Umfrageantworten der letzten 12 Monate" in page.content
+    assert b'data-testid="survey-history"' in page.content and b"100,0" in page.content
+    client.force_login(other_csm)
+    assert client.get(account.get_absolute_url()).status_code == 404
+
+
+def test_an_answer_changed_into_a_detractor_notifies_once(
+    client, account, csm, listen, deliver_now
+):
+    from crm import events
+
+    recorded = listen(events.FeedbackRecorded)
+    contact = ContactFactory(account=account)
+    _send, path = send_one(account, contact)
+    client.post(path, {"score": "8"})  # a passive: nobody told
+    assert not InboxItem.objects.filter(kind=InboxItem.Kind.DETRACTOR).exists()
+    assert len(recorded) == 1
+    client.post(path, {"score": "3", "comment": "Worse now"})
+    (item,) = InboxItem.objects.filter(kind=InboxItem.Kind.DETRACTOR)
+    (feedback,) = Feedback.objects.filter(account=account)
+    assert item.user == csm and item.params["score"] == 3
+    assert [e.feedback_id for e in recorded] == [feedback.pk, feedback.pk]
+    client.post(path, {"score": "2"})  # stays a detractor: not twice
+    assert InboxItem.objects.filter(kind=InboxItem.Kind.DETRACTOR).count() == 1
+    assert len(recorded) == 2

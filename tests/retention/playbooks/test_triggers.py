@@ -83,6 +83,16 @@ def test_a_detractor_answer_starts_recovery_once(csm, today):
     assert runs_of("Detractor recovery").count() == 1  # the second waits for the open run
 
 
+def test_an_answer_corrected_into_a_detractor_starts_recovery(csm, today):
+    account = make_customer(owner=csm)
+    answer = interaction_services.record_feedback(
+        account=account, kind="nps", score=8, received_on=today
+    )
+    assert not runs_of("Detractor recovery").exists()
+    interaction_services.update_feedback(feedback=answer, kind="nps", score=2, received_on=today)
+    assert runs_of("Detractor recovery").count() == 1
+
+
 def test_renewal_ahead_starts_once_and_a_rerun_changes_nothing(csm, today):
     account = make_customer(owner=csm, since=today - dt.timedelta(days=300))
     ContractFactory(
