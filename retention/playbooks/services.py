@@ -22,7 +22,6 @@ from crm.models import Role, Team
 from customers.models import Account, CustomerSpan
 from interactions import services as interaction_services
 from interactions.models import FollowUp, Interaction
-from interactions.surveys import services as survey_services
 
 from ..models import (
     Assignee,
@@ -31,7 +30,6 @@ from ..models import (
     PlaybookStep,
     PlaybookVersion,
     RunStep,
-    StepKind,
     Trigger,
     comment_error,
 )
@@ -288,19 +286,7 @@ def _create_runs(
             for run, position, kind, task in tasks
         ]
     )
-    _send_step_surveys({task.account_id for _r, _p, kind, task in tasks if kind == StepKind.SURVEY})
     return runs
-
-
-def _send_step_surveys(account_ids: set[int]) -> None:
-    """A survey step asks the accounts' decision makers and champions an NPS question when
-    its task is created (those not to be asked are skipped by ``send_surveys``' rules)."""
-    if not account_ids:
-        return
-    accounts = Account.objects.filter(pk__in=account_ids)
-    survey_services.send_surveys(
-        account=None, contacts=survey_services.default_recipients(accounts), kind="nps"
-    )
 
 
 def start_run(

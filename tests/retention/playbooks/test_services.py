@@ -6,11 +6,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from interactions.models import FollowUp, SurveySend
+from interactions.models import FollowUp
 from retention.models import Playbook, PlaybookRun, PlaybookStep, RunStep, Trigger
 from retention.playbooks import services
 
-from ...factories import AccountFactory, ContactFactory, SegmentFactory, make_customer
+from ...factories import AccountFactory, SegmentFactory, make_customer
 
 
 def make_playbook(name="Play", trigger=Trigger.MANUAL, steps=(("call", "Call", 3),), **fields):
@@ -176,25 +176,3 @@ def test_step_for_a_lead_refused_where_a_team_has_none(csm):
         steps=[{"offset_days": 1, "assignee": "lead"}],
     )
     assert any("Team A" in e for e in errors)
-
-
-def test_a_survey_step_asks_the_decision_makers_and_champions(customer, today):
-    boss = ContactFactory(account=customer, is_decision_maker=True)
-    fan = ContactFactory(account=customer, is_champion=True)
-    ContactFactory(account=customer)  # neither: not asked
-    ContactFactory(account=customer, is_champion=True, email="")  # skipped: no email
-    other = make_customer(since=today - dt.timedelta(days=400))
-    ContactFactory(account=other, is_decision_maker=True)  # no run there: not asked
-    playbook = make_playbook(steps=[("survey", "NPS survey", 0), ("call", "Call", 3)])
-    run = services.start_run(account=customer, playbook=playbook, occurrence="x", day=today)
-    assert run is not None
-    sends = SurveySend.objects.all()
-    assert {(s.contact, s.kind) for s in sends} == {(boss, "nps"), (fan, "nps")}
-    assert not services.start_run(account=customer, playbook=playbook, occurrence="x", day=today)
-    assert SurveySend.objects.count() == 2
-
-
-def test_a_play_without_survey_step_asks_nobody(customer, today):
-    ContactFactory(account=customer, is_decision_maker=True)
-    services.start_run(account=customer, playbook=make_playbook(), occurrence="x", day=today)
-    assert not SurveySend.objects.exists()
