@@ -212,24 +212,35 @@ def start_runs(
 
 
 def _eligible_rows(playbook: Playbook, by_account: dict[int, Start]) -> list[tuple]:
-    """(start, owner id, team id) of the starts allowed: one query per trigger day, and one
-    for the occurrences already run."""
+    """(start, owner id, team id) of the starts allowed: one query per trigger day, which also
+    marks the accounts that may have run one of the day's occurrences before; only when one
+    is so marked, one more for the occurrences those accounts really ran."""
     days: dict[dt.date, list[int]] = {}
     for start in by_account.values():
         days.setdefault(start.day, []).append(start.account_id)
     allowed: dict[int, tuple[int | None, int | None]] = {}
+    maybe_ran: list[int] = []
     for day, ids in days.items():
-        qs = eligible(playbook, Account.objects.filter(pk__in=ids), day)
-        allowed.update({pk: (o, t) for pk, o, t in qs.values_list("pk", "owner_id", "team_id")})
-    done = set(
-        PlaybookRun.objects.filter(playbook=playbook, account_id__in=list(allowed)).values_list(
-            "account_id", "occurrence"
+        occurrences = {by_account[aid].occurrence[:64] for aid in ids}  # as stored
+        ran = PlaybookRun.objects.filter(
+            account_id=OuterRef("pk"), playbook=playbook, occurrence__in=occurrences
         )
-    )
+        qs = eligible(playbook, Account.objects.filter(pk__in=ids), day).annotate(ran=Exists(ran))
+        for pk, owner_id, team_id, has_run in qs.values_list("pk", "owner_id", "team_id", "ran"):
+            allowed[pk] = (owner_id, team_id)
+            if has_run:
+                maybe_ran.append(pk)
+    done = set()
+    if maybe_ran:  # one of the occurrences, perhaps another account's: ask exactly
+        done = set(
+            PlaybookRun.objects.filter(playbook=playbook, account_id__in=maybe_ran)
+            .order_by()
+            .values_list("account_id", "occurrence")
+        )
     return [
         (start, *allowed[aid])
         for aid, start in sorted(by_account.items())
-        if aid in allowed and (aid, start.occurrence) not in done
+        if aid in allowed and (aid, start.occurrence[:64]) not in done
     ]
 
 

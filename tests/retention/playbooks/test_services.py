@@ -176,3 +176,40 @@ def test_step_for_a_lead_refused_where_a_team_has_none(csm):
         steps=[{"offset_days": 1, "assignee": "lead"}],
     )
     assert any("Team A" in e for e in errors)
+
+
+def test_starting_one_run_as_an_event_does_takes_seven_queries(
+    customer, today, django_assert_num_queries
+):
+    """The version, the eligible accounts (marking the ones that may have run the occurrence
+    before), the savepoint, the run, its tasks and steps: no separate look-up of the
+    occurrences already run when none may have."""
+    handover = Playbook.objects.get(trigger=Trigger.TRANSFER)
+    with django_assert_num_queries(7):
+        runs = services.start_runs(
+            playbook=handover, starts=[services.Start(customer.pk, "transfer:1", today)]
+        )
+    assert len(runs) == 1
+
+
+def test_another_accounts_occurrence_does_not_stop_a_start(csm, today, customer):
+    """The first query marks an account that ran any of the call's occurrences; the second
+    asks which it ran exactly, so a closed run of another occurrence does not count."""
+    other = make_customer(since=today - dt.timedelta(days=400), owner=csm)
+    playbook = make_playbook()
+    ran = services.start_run(account=customer, playbook=playbook, occurrence="b", day=today)
+    ran.status = PlaybookRun.Status.COMPLETE
+    ran.save(update_fields=["status"])
+    runs = services.start_runs(
+        playbook=playbook,
+        starts=[services.Start(customer.pk, "a", today), services.Start(other.pk, "b", today)],
+    )
+    assert sorted((r.account_id, r.occurrence) for r in runs) == [
+        (customer.pk, "a"),
+        (other.pk, "b"),
+    ]
+    # And the occurrence it did run does not start again once its run is closed.
+    assert (
+        services.start_runs(playbook=playbook, starts=[services.Start(customer.pk, "b", today)])
+        == []
+    )
