@@ -120,6 +120,8 @@ class _Table:
                 value = f.get_default()
             elif f.null:
                 value = None
+            elif f.blank and f.empty_strings_allowed:
+                value = ""  # a text a form may leave empty (a contact's language)
             else:
                 raise DemoError(f"The demo gives no value for {self.label}.{f.name}.")
             fill_columns.append(f.column)
