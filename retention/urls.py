@@ -25,4 +25,5 @@ urlpatterns = [
     path("plays/account/<int:pk>/", playbook_views.account_plays, name="account_plays"),
     path("plays/step/<int:pk>/done/", playbook_views.step_done, name="step_done"),
     path("plays/step/<int:pk>/skip/", playbook_views.step_skip, name="step_skip"),
+    path("plays/run/<int:pk>/cancel/", playbook_views.run_cancel, name="run_cancel"),
 ]

@@ -126,6 +126,10 @@ class RunFilter(filters.FilterSet):
         fields = ["account", "playbook", "status"]
 
 
+class CancelSerializer(serializers.Serializer):
+    comment = serializers.CharField(allow_blank=True, help_text=_("Why the run is cancelled."))
+
+
 @extend_schema_view(
     list=extend_schema(summary="List the playbook runs on accounts you may see"),
     retrieve=extend_schema(summary="Show a run with its tasks"),
@@ -135,12 +139,27 @@ class PlaybookRunViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = PlaybookRun.objects.all()
     filterset_class = RunFilter
     ordering = ["-started_at", "-pk"]
+    write_actions = frozenset({"cancel"})
 
     def base_queryset(self):
         steps = RunStep.objects.select_related("follow_up", "run__playbook").order_by("position")
         return PlaybookRun.objects.select_related("playbook", "version").prefetch_related(
             Prefetch("steps", queryset=steps)
         )
+
+    def get_editable_object(self, pk):
+        return selectors.editable_run_for(self.request.user, pk)
+
+    @extend_schema(
+        request=CancelSerializer, responses=PlaybookRunSerializer, summary="Cancel a run"
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        run = self.get_object()
+        data = CancelSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.cancel_run(run=run, comment=data.validated_data["comment"])
+        return Response(PlaybookRunSerializer(self.base_queryset().get(pk=run.pk)).data)
 
 
 class TaskFilter(filters.FilterSet):

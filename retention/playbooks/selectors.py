@@ -41,6 +41,12 @@ def editable_step_for(user, pk: int) -> RunStep:
     return get_object_or_404(editable | qs.filter(follow_up__owner=user), pk=pk)
 
 
+def editable_run_for(user, pk: int) -> PlaybookRun:
+    """A run ``user`` may cancel (its account is theirs to edit), or 404."""
+    qs = PlaybookRun.objects.select_related("playbook", "account")
+    return get_object_or_404(scoping.editable(user, qs, via="account"), pk=pk)
+
+
 def with_progress(runs: QuerySet[PlaybookRun]) -> QuerySet[PlaybookRun]:
     """Annotate how many steps a run has and how many are still open."""
     return runs.annotate(

@@ -62,6 +62,22 @@ def step_skip(request, pk: int):
 
 
 @login_required
+def run_cancel(request, pk: int):
+    """Cancel an open run with a comment (its open tasks leave the list)."""
+    run = selectors.editable_run_for(request.user, pk)
+    error = None
+    if request.method == "POST":
+        try:
+            services.cancel_run(run=run, comment=request.POST.get("comment", "")[:5000])
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("Play cancelled: %(name)s") % {"name": run.playbook.name})
+            return redirect(run.account.get_absolute_url())
+    return render(request, "retention/run_cancel.html", {"run": run, "error": error})
+
+
+@login_required
 def plays_overview(request):
     """For a lead: runs with overdue steps per CSM (a CSM sees their own)."""
     rows = selectors.overdue_runs_per_csm(request.user)

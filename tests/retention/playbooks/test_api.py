@@ -65,3 +65,21 @@ def test_another_teams_task_is_404(csm, runs):
     assert api.get(f"/api/v1/tasks/{step.pk}/").status_code == 404
     assert api.post(f"/api/v1/tasks/{step.pk}/done/").status_code == 404
     assert api.get(f"/api/v1/playbook-runs/{by_account[theirs.pk].pk}/").status_code == 404
+
+
+def test_a_run_is_cancelled_with_a_comment_and_only_in_scope(csm, runs):
+    by_account, mine, theirs = runs
+    api = client_for(csm)
+    run = by_account[mine.pk]
+    assert api.post(f"/api/v1/playbook-runs/{run.pk}/cancel/", {"comment": ""}).status_code == 400
+    answer = api.post(f"/api/v1/playbook-runs/{run.pk}/cancel/", {"comment": "Churned"})
+    assert answer.status_code == 200
+    assert answer.json()["status"] == "cancelled"
+    assert answer.json()["cancel_comment"] == "Churned"
+    again = api.post(f"/api/v1/playbook-runs/{run.pk}/cancel/", {"comment": "Twice"})
+    assert again.status_code == 400
+    other = by_account[theirs.pk]
+    assert (
+        api.post(f"/api/v1/playbook-runs/{other.pk}/cancel/", {"comment": "x"}).status_code == 404
+    )
+    assert PlaybookRun.objects.get(pk=other.pk).status == "open"

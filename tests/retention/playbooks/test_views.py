@@ -152,3 +152,32 @@ def test_the_at_risk_list_offers_the_campaign_on_its_rows(client, csm, team_lead
     page = client.get(reverse("retention:at_risk")).content.decode()
     assert 'id="campaign"' in page
     assert f'name="account" value="{account.pk}" form="campaign"' in page
+
+
+def test_a_run_is_cancelled_from_the_account_page_with_a_comment(client, csm, reengagement, today):
+    account = absent_accounts(csm, 1)[0]
+    run = services.start_campaign(playbook=reengagement, account_ids=[account.pk], by=csm)[0]
+    client.force_login(csm)
+    panel = client.get(reverse("retention:account_plays", args=[account.pk])).content.decode()
+    url = reverse("retention:run_cancel", args=[run.pk])
+    assert url in panel
+    assert "Say why" in client.post(url, {"comment": "   "}).content.decode()
+    run.refresh_from_db()
+    assert run.status == PlaybookRun.Status.OPEN
+    response = client.post(url, {"comment": "They signed a new contract"}, follow=True)
+    assert "Play cancelled: Re-engagement" in response.content.decode()
+    run.refresh_from_db()
+    assert run.status == PlaybookRun.Status.CANCELLED
+    assert run.cancel_comment == "They signed a new contract"
+    assert not FollowUp.objects.filter(account=account, done_at__isnull=True).exists()
+    assert "not under way any more" in client.get(url).content.decode()
+
+
+def test_another_teams_run_cannot_be_cancelled(client, other_csm, csm, reengagement):
+    account = absent_accounts(csm, 1)[0]
+    run = services.start_campaign(playbook=reengagement, account_ids=[account.pk], by=csm)[0]
+    client.force_login(other_csm)
+    url = reverse("retention:run_cancel", args=[run.pk])
+    assert client.post(url, {"comment": "not mine"}).status_code == 404
+    run.refresh_from_db()
+    assert run.status == PlaybookRun.Status.OPEN
