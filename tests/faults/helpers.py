@@ -4,6 +4,8 @@ URL, and ``report`` (each test prints what it tried and what held; see them with
 import os
 from contextlib import contextmanager
 
+from django.db import OperationalError
+
 from tests.figures import record
 
 # Redis databases of these tests (CI's broker is db 15, the retention tests use db 10).
@@ -58,3 +60,18 @@ def flush(redis_url: str = REDIS_DB) -> None:
     import redis
 
     redis.Redis.from_url(redis_url).flushdb()
+
+
+def flaky(monkeypatch, module, name: str, *, failures: int) -> list:
+    """Make ``module.name`` raise a DatabaseError on its first ``failures`` calls, then do its
+    work; returns the list of calls made."""
+    real, attempts = getattr(module, name), []
+
+    def call(**kwargs):
+        attempts.append(kwargs)
+        if len(attempts) <= failures:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(**kwargs)
+
+    monkeypatch.setattr(module, name, call)
+    return attempts

@@ -17,7 +17,7 @@ from retention.health import scoring
 from retention.health.facts import day_start
 from retention.models import HealthScore, RiskFlag, RiskFlagEvent, ScoringLock
 from tests.factories import HealthScoreFactory, SentimentReadingFactory, make_customer
-from tests.faults.helpers import celery_app_on
+from tests.faults.helpers import celery_app_on, flaky
 
 # These build scores and flags by hand or test the nightly run from a book without scores.
 pytestmark = pytest.mark.usefixtures("health_waits_for_the_night")
@@ -255,11 +255,25 @@ def test_racing_for_the_lock_lets_exactly_one_through():
 # --- the tasks, called directly -------------------------------------------------------------
 
 
-def test_the_chunk_task_is_acknowledged_late_and_retried_on_database_errors():
-    task = tasks.score_chunk
-    assert task.acks_late and task.reject_on_worker_lost
-    assert task.autoretry_for == (DatabaseError,)
-    assert task.retry_backoff and task.max_retries == 5
+def test_a_chunk_that_meets_a_database_error_runs_again_and_scores(csm, monkeypatch):
+    """A lost connection in the middle of a chunk is not the end of the night's run: the
+    chunk runs again, whole (a worker killed in a chunk: tests/faults/test_worker_killed.py)."""
+    accounts = book(2, csm)
+    attempts = flaky(monkeypatch, scoring, "score_chunk", failures=1)
+
+    result = tasks.score_chunk.apply(args=[0, None, timezone.localdate().isoformat()])
+
+    assert result.successful() and len(attempts) == 2
+    assert HealthScore.objects.filter(account__in=accounts).count() == 2
+
+
+def test_a_chunk_whose_database_stays_down_gives_up_after_five_retries(monkeypatch):
+    attempts = flaky(monkeypatch, scoring, "score_chunk", failures=99)
+
+    result = tasks.score_chunk.apply(args=[0, None, timezone.localdate().isoformat()])
+
+    assert result.failed() and isinstance(result.result, DatabaseError)
+    assert len(attempts) == 1 + 5
 
 
 @pytest.mark.django_db
