@@ -118,11 +118,8 @@ class PortfolioFilters:
 
 def portfolio_scopes(user) -> list[str]:
     """The views of the book a user can switch between."""
-    if user.is_admin_role:
-        return ["mine", "team", "all"] if user.team_id else ["mine", "all"]
-    if user.is_team_lead and user.team_id:
-        return ["mine", "team"]
-    return ["mine"]
+    team = ["team"] if scoping.leads_a_team(user) else []
+    return ["mine", *team, *(["all"] if user.is_admin_role else [])]
 
 
 def portfolio(user, filters: PortfolioFilters, *, today: dt.date | None = None) -> QuerySet:

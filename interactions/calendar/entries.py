@@ -157,13 +157,13 @@ def calendar_people(viewer) -> QuerySet:
     users = get_user_model().objects.filter(is_active=True)
     if viewer.is_authenticated and viewer.is_active and viewer.is_admin_role:
         return users
-    if scoping.can_manage(viewer) and viewer.team_id is not None:
+    if can_see_team(viewer):
         return users.filter(Q(team_id=viewer.team_id) | Q(pk=viewer.pk))
     return users.filter(pk=viewer.pk)
 
 
 def can_see_team(viewer) -> bool:
-    return scoping.can_manage(viewer) and viewer.team_id is not None
+    return scoping.leads_a_team(viewer)
 
 
 def whose_for(viewer, value: str | None) -> Whose:

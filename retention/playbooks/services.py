@@ -18,7 +18,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.models import Role, Team
+from crm import scoping
+from crm.models import Team
 from customers.models import Account, CustomerSpan
 from interactions import services as interaction_services
 from interactions.models import FollowUp, Interaction
@@ -94,9 +95,7 @@ def teams_without_lead(*, segment=None) -> QuerySet[Team]:
     accounts = Account.objects.filter(team_id=OuterRef("pk"))
     if segment is not None:
         accounts = accounts.filter(segment=segment)
-    leads = get_user_model().objects.filter(
-        team_id=OuterRef("pk"), groups__name=Role.TEAM_LEAD, is_active=True
-    )
+    leads = scoping.team_leads(get_user_model().objects.filter(team_id=OuterRef("pk")))
     return Team.objects.filter(Exists(accounts)).exclude(Exists(leads)).order_by("name")
 
 
@@ -150,13 +149,8 @@ class Start:
 
 def leads_of(team_ids: Collection[int]) -> dict[int, int]:
     """Each team's lead (the first active one by id), as team id → user id. One query."""
-    rows = (
-        get_user_model()
-        .objects.filter(team_id__in=[t for t in team_ids if t], groups__name=Role.TEAM_LEAD)
-        .filter(is_active=True)
-        .order_by("-pk")
-        .values_list("team_id", "pk")
-    )
+    users = get_user_model().objects.filter(team_id__in=[t for t in team_ids if t])
+    rows = scoping.team_leads(users).order_by("-pk").values_list("team_id", "pk")
     return dict(rows)  # the last written wins: the lowest id
 
 
