@@ -307,11 +307,7 @@ def open_problems_on(account: Account) -> QuerySet:
 
 def open_follow_ups_on(account: Account) -> QuerySet:
     """Open promises to the account, soonest due first."""
-    return (
-        account.follow_ups.filter(done_at__isnull=True)
-        .select_related("owner")
-        .order_by("due_on", "pk")
-    )
+    return account.follow_ups.open().select_related("owner").order_by("due_on", "pk")
 
 
 def latest_feedback_on(account: Account, *, limit: int = 5) -> QuerySet:

@@ -345,9 +345,7 @@ def complete_follow_ups(*, follow_up_ids: Iterable[int], at: dt.datetime | None 
     """Mark these follow-ups done in one statement; those already done keep their date.
     Returns how many were completed now."""
     ids = list(follow_up_ids)
-    done = FollowUp.objects.filter(pk__in=ids, done_at__isnull=True).update(
-        done_at=at or timezone.now()
-    )
+    done = FollowUp.objects.open().filter(pk__in=ids).update(done_at=at or timezone.now())
     inbox.settle(topics=[inbox.topic(FOLLOW_UP, pk) for pk in ids])
     if done:
         events.publish(events.FollowUpsDone(ids))

@@ -34,6 +34,7 @@ from ..models import (
     Trigger,
     comment_error,
 )
+from ..models.playbooks import step_open
 
 # --- versions -----------------------------------------------------------------------------
 
@@ -332,9 +333,7 @@ def active_playbooks(trigger: str) -> list[Playbook]:
 
 def close_finished_runs(*, run_ids: Collection[int]) -> int:
     """Mark the open runs among ``run_ids`` whose every step is done or skipped complete."""
-    open_steps = RunStep.objects.filter(
-        run_id=OuterRef("pk"), follow_up__done_at__isnull=True, skipped_at__isnull=True
-    )
+    open_steps = RunStep.objects.filter(step_open(), run_id=OuterRef("pk"))
     return (
         PlaybookRun.objects.filter(pk__in=list(run_ids), status=PlaybookRun.Status.OPEN)
         .exclude(Exists(open_steps))
@@ -391,9 +390,7 @@ def cancel_run(*, run: PlaybookRun, comment: str) -> PlaybookRun:
         timezone.now(),
     )
     run.save(update_fields=["status", "cancel_comment", "completed_at"])
-    FollowUp.objects.filter(playbook_step__run=run, done_at__isnull=True).update(
-        done_at=run.completed_at
-    )
+    FollowUp.objects.open().filter(playbook_step__run=run).update(done_at=run.completed_at)
     return run
 
 
@@ -410,9 +407,7 @@ def complete_steps_by_interactions(*, account_id: int) -> int:
         run__account_id=account_id,
         run__status=PlaybookRun.Status.OPEN,
         kind__in=[Interaction.Kind.MEETING, Interaction.Kind.CALL],
-        follow_up__done_at__isnull=True,
-        skipped_at__isnull=True,
-    ).filter(Exists(logged))
+    ).filter(step_open(), Exists(logged))
     ids = list(steps.values_list("follow_up_id", flat=True))
     if ids:
         interaction_services.complete_follow_ups(follow_up_ids=ids)

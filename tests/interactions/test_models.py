@@ -1,6 +1,8 @@
 """interactions.models: the database refuses bad rows; small behaviour of one row."""
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -156,6 +158,44 @@ def test_follow_up_is_overdue_only_after_its_due_day_and_while_open():
     follow_up.done_at = timezone.now()
     assert follow_up.is_done
     assert not follow_up.is_overdue(today + dt.timedelta(days=1))
+
+
+def test_open_overdue_and_due_in_sql_are_the_rule_of_one_follow_up():
+    today = dt.date(2025, 5, 10)
+    account = AccountFactory()
+    rows = [
+        FollowUpFactory(account=account, due_on=today + dt.timedelta(days=days), done_at=done)
+        for days in (-3, -1, 0, 1)
+        for done in (None, timezone.now())
+    ]
+    for day in (today - dt.timedelta(days=2), today, today + dt.timedelta(days=2)):
+        overdue = {f for f in rows if f.is_overdue(day)}
+        assert set(FollowUp.objects.overdue_on(day)) == overdue, day
+        assert set(FollowUp.objects.due_by(day)) == overdue | {
+            f for f in rows if f.due_on == day and not f.is_done
+        }
+    assert set(account.follow_ups.open()) == {f for f in rows if not f.is_done}
+
+
+# The rule of an overdue or open promise is written in interactions/models.py (and its pure
+# twin on the model); anywhere else a filter on these fields is a copy of it.
+FOLLOW_UP_RULE = re.compile(r"done_at__isnull=True|due_on__lt=")
+
+
+def test_the_follow_up_rule_is_written_once():
+    root = Path(__file__).resolve().parents[2]
+    copies = [
+        f"{path.relative_to(root)}:{number}: {line.strip()}"
+        for folder in ("crm", "customers", "interactions", "retention")
+        for path in sorted((root / folder).rglob("*.py"))
+        if "migrations" not in path.parts and path.relative_to(root) != MODELS
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if FOLLOW_UP_RULE.search(line)
+    ]
+    assert copies == []
+
+
+MODELS = Path("interactions/models.py")
 
 
 def test_names_and_links():
