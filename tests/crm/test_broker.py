@@ -119,6 +119,9 @@ def test_a_real_worker_runs_tasks_and_a_chord_on_the_files_broker(tmp_path, monk
         parts = [app.signature("celery.accumulate", args=[n]) for n in (1, 2, 3)]
         done = chord(parts)(app.signature("celery.accumulate"))
         assert done.get(timeout=60) == [[[1], [2], [3]]]
+        # The worker answers a ping through the files too: `make run` prints the demo users
+        # once it does (seed_demo --users --after-worker, Procfile).
+        assert app.control.ping(timeout=5)
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         try:
