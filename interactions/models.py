@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .feedback import FeedbackThresholds, thresholds_in_force
+from .feedback import FeedbackThresholds, on_its_scale, thresholds_in_force
 
 
 class Tone(models.TextChoices):
@@ -416,8 +416,7 @@ class Feedback(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(kind="nps") & Q(score__gte=0) & Q(score__lte=10))
-                | (Q(kind="csat") & Q(score__gte=1) & Q(score__lte=5)),
+                condition=on_its_scale(),
                 name="feedback_score_in_range",
                 violation_error_message=_(
                     "An NPS score is between 0 and 10, a CSAT score between 1 and 5."
@@ -513,9 +512,7 @@ class SurveySend(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(score__isnull=True)
-                | (Q(kind="nps") & Q(score__gte=0) & Q(score__lte=10))
-                | (Q(kind="csat") & Q(score__gte=1) & Q(score__lte=5)),
+                condition=Q(score__isnull=True) | on_its_scale(),
                 name="surveysend_score_in_range",
                 violation_error_message=_(
                     "An NPS score is between 0 and 10, a CSAT score between 1 and 5."

@@ -1,6 +1,3 @@
-import re
-from pathlib import Path
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
@@ -9,6 +6,7 @@ from crm import scoping
 from customers.models import Account, Contact
 
 from ..factories import AccountFactory, ContactFactory
+from ..source import APPS, copies
 
 pytestmark = pytest.mark.django_db
 
@@ -148,23 +146,14 @@ def test_team_leads_are_the_active_leads():
     assert list(scoping.team_leads(get_user_model().objects.all())) == [lead]
 
 
-# Where a user's role may be asked: the user model answers it, this module decides with it, the
-# admin lists it and the demo hands roles out. Anywhere else a role asked directly is a copy of
-# a rule that lives here (issue 12: "team lead or admin" was checked in nine files).
-ROLE_QUESTIONS = re.compile(r"\.is_team_lead\b|\.is_csm\b|groups__name|\.groups\.|Role\.TEAM_LEAD")
-MAY_ASK = {"crm/models.py", "crm/scoping.py", "crm/admin.py"}
-
-
+# Where a user's role may be asked: the user model answers it, this module decides with it and
+# the admin lists it. Anywhere else a role asked directly is a copy of a rule that lives here
+# (issue 12: "team lead or admin" was checked in nine files).
 def test_roles_are_asked_of_scoping_and_nowhere_else():
-    root = Path(__file__).resolve().parents[2]
-    asked = [
-        f"{path.relative_to(root)}:{number}: {line.strip()}"
-        for folder in ("crm", "customers", "interactions", "retention", "templates")
-        for path in sorted((root / folder).rglob("*"))
-        if path.suffix in {".py", ".html"}
-        and "migrations" not in path.parts
-        and str(path.relative_to(root)) not in MAY_ASK
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if ROLE_QUESTIONS.search(line)
-    ]
+    asked = copies(
+        r"\.is_team_lead\b|\.is_csm\b|groups__name|\.groups\.|Role\.TEAM_LEAD",
+        homes={"crm/models.py", "crm/scoping.py", "crm/admin.py"},
+        folders=(*APPS, "templates"),
+        suffixes=(".py", ".html"),
+    )
     assert asked == []

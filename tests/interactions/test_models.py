@@ -1,8 +1,6 @@
 """interactions.models: the database refuses bad rows; small behaviour of one row."""
 
 import datetime as dt
-import re
-from pathlib import Path
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -17,6 +15,7 @@ from ..factories import (
     InteractionFactory,
     OpenProblemFactory,
 )
+from ..source import copies
 
 pytestmark = pytest.mark.django_db
 
@@ -177,25 +176,15 @@ def test_open_overdue_and_due_in_sql_are_the_rule_of_one_follow_up():
     assert set(account.follow_ups.open()) == {f for f in rows if not f.is_done}
 
 
-# The rule of an overdue or open promise is written in interactions/models.py (and its pure
-# twin on the model); anywhere else a filter on these fields is a copy of it.
-FOLLOW_UP_RULE = re.compile(r"done_at__isnull=True|due_on__lt=")
-
-
 def test_the_follow_up_rule_is_written_once():
-    root = Path(__file__).resolve().parents[2]
-    copies = [
-        f"{path.relative_to(root)}:{number}: {line.strip()}"
-        for folder in ("crm", "customers", "interactions", "retention")
-        for path in sorted((root / folder).rglob("*.py"))
-        if "migrations" not in path.parts and path.relative_to(root) != MODELS
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if FOLLOW_UP_RULE.search(line)
-    ]
-    assert copies == []
+    """When a promise is open or overdue: interactions/models.py (and the model's pure twin)."""
+    assert copies(r"done_at__isnull=True|due_on__lt=", homes={"interactions/models.py"}) == []
 
 
-MODELS = Path("interactions/models.py")
+def test_the_scale_of_an_answer_is_written_once():
+    """NPS 0–10 and CSAT 1–5: interactions/feedback.py (constraints, checks, thresholds)."""
+    scale = r"score__(gte|lte)=(0|1|5|10)\b|\((0, 10|1, 5)\)|, (10, 0|5, 1)\)"
+    assert copies(scale, homes={"interactions/feedback.py"}) == []
 
 
 def test_names_and_links():
