@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from crm import scoping
 from customers import selectors as customer_selectors
-from customers.models import Account, Contact
+from customers.models import Account, Contact, no_contact_since
 
 from .models import Feedback, FollowUp, Interaction, OpenProblem, follow_up_overdue
 
@@ -300,8 +300,7 @@ def activity_per_csm(accounts: QuerySet[Account], *, today: dt.date | None = Non
 
 def without_contact_for(days: int) -> Q:
     """Accounts with no meeting or call in the last ``days`` (or none ever): a filter."""
-    since = timezone.now() - dt.timedelta(days=days)
-    return Q(last_meeting_or_call_at__isnull=True) | Q(last_meeting_or_call_at__lt=since)
+    return no_contact_since(timezone.now() - dt.timedelta(days=days))
 
 
 def versions_of(interaction: Interaction) -> list:
