@@ -1,5 +1,6 @@
-"""What the fault tests share: a Celery app on a Redis database of their own, a dead broker
-URL, and ``report`` (each test prints what it tried and what held; see them with ``-s``)."""
+"""What the tests of Celery and Redis share: a Celery app on the run's own Redis database, a
+dead broker URL, and ``report`` (each test prints what it tried and what held; see them with
+``-s``)."""
 
 import os
 from contextlib import contextmanager
@@ -8,8 +9,16 @@ from django.db import OperationalError
 
 from tests.figures import record
 
-# Redis databases of these tests (CI's broker is db 15, the retention tests use db 10).
-REDIS_DB = "redis://127.0.0.1:6379/5"
+
+def _own_redis_database(environ=os.environ) -> str:
+    """The Redis database a run's tests flush and run workers on: the one CELERY_BROKER_URL
+    names (CI's db 15, or each run's own where several share one server: fixed numbers let
+    one run's worker take another's messages), else db 5, never `make run`'s db 0."""
+    url = environ.get("CELERY_BROKER_URL", "")
+    return url if url.startswith("redis://") else "redis://127.0.0.1:6379/5"
+
+
+REDIS_DB = _own_redis_database()
 # Nothing listens on port 1: a broker or cache that is down.
 DEAD_REDIS = "redis://127.0.0.1:1/0"
 

@@ -17,12 +17,10 @@ from retention.health import scoring
 from retention.health.facts import day_start
 from retention.models import HealthScore, RiskFlag, RiskFlagEvent, ScoringLock
 from tests.factories import HealthScoreFactory, SentimentReadingFactory, make_customer
-from tests.faults.helpers import celery_app_on, flaky
+from tests.faults.helpers import REDIS_DB, celery_app_on, flaky
 
 # These build scores and flags by hand or test the nightly run from a book without scores.
 pytestmark = pytest.mark.usefixtures("health_waits_for_the_night")
-
-REDIS_DB10 = "redis://127.0.0.1:6379/10"
 
 
 def make_red(account):
@@ -327,9 +325,9 @@ def test_enqueueing_with_the_broker_down_logs_after_one_attempt_without_retrying
 def test_enqueueing_with_the_broker_up_queues_the_task(django_capture_on_commit_callbacks):
     import redis
 
-    queue = redis.Redis.from_url(REDIS_DB10)
+    queue = redis.Redis.from_url(REDIS_DB)
     queue.flushdb()
-    with celery_app_on(REDIS_DB10), django_capture_on_commit_callbacks(execute=True):
+    with celery_app_on(REDIS_DB), django_capture_on_commit_callbacks(execute=True):
         tasks.enqueue_safely(tasks.send_daily_digests)
     (message,) = [json.loads(raw) for raw in queue.lrange("celery", 0, -1)]
     assert message["headers"]["task"] == "retention.tasks.send_daily_digests"
@@ -380,13 +378,13 @@ def worker_app(monkeypatch):
     from celery.contrib.testing.worker import start_worker
 
     monkeypatch.setenv("CELERY_SKIP_CHECKS", "1")  # the worker would run system checks
-    redis.Redis.from_url(REDIS_DB10).flushdb()
+    redis.Redis.from_url(REDIS_DB).flushdb()
     with (
-        celery_app_on(REDIS_DB10) as app,
+        celery_app_on(REDIS_DB) as app,
         start_worker(app, pool="solo", perform_ping_check=False),
     ):
         yield app
-    redis.Redis.from_url(REDIS_DB10).flushdb()
+    redis.Redis.from_url(REDIS_DB).flushdb()
 
 
 @pytest.mark.celery
