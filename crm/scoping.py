@@ -12,6 +12,8 @@ module needs no import of the apps above it:
 
 from django.db.models import Q, QuerySet
 
+from .models import Role
+
 
 def _path(via: str, field: str) -> str:
     return f"{via}__{field}" if via else field
@@ -76,6 +78,25 @@ def can_manage(user) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     return user.is_team_lead or user.is_admin_role
+
+
+def leads_a_team(user) -> bool:
+    """Whether ``user`` leads (``can_manage``) and has a team of their own: they switch to
+    their team's portfolio and calendar and hand its accounts to its members."""
+    return can_manage(user) and user.team_id is not None
+
+
+def team_leads(queryset: QuerySet) -> QuerySet:
+    """The active team leads among ``queryset`` (users)."""
+    return queryset.filter(groups__name=Role.TEAM_LEAD, is_active=True)
+
+
+def handover_targets(user, queryset: QuerySet) -> QuerySet:
+    """Whom (rows of ``queryset``, users) ``user`` may hand accounts to: nobody unless they
+    lead a team (their team's people) or are an admin (everyone)."""
+    if not (leads_a_team(user) or (can_manage(user) and user.is_admin_role)):
+        return queryset.none()  # a CSM, or a lead without a team
+    return visible_people(user, queryset)
 
 
 def can_edit(user, account) -> bool:

@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -26,6 +27,7 @@ from crm.admin_widgets import TolerantAutocomplete
 
 from . import services
 from .models import (
+    ACCOUNT_STATUSES,
     Account,
     ChurnReason,
     ChurnRecord,
@@ -36,7 +38,9 @@ from .models import (
     MrrSpan,
     OwnershipTransfer,
     Segment,
+    account_status,
     contract_active_on,
+    no_contact_since,
 )
 
 DERIVED_FIELDS = (
@@ -67,13 +71,8 @@ class CustomerStatusFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        match self.value():
-            case "customer":
-                return queryset.filter(customer_since__isnull=False)
-            case "churned":
-                return queryset.filter(churned_on__isnull=False)
-            case "prospect":
-                return queryset.filter(customer_since__isnull=True, churned_on__isnull=True)
+        if self.value() in ACCOUNT_STATUSES:
+            return queryset.filter(account_status(self.value()))
         return queryset
 
 
@@ -115,18 +114,17 @@ class LastContactFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         now = timezone.now()
+        month, quarter = now - dt.timedelta(days=30), now - dt.timedelta(days=90)
+        never_contacted = Q(last_meeting_or_call_at__isnull=True)
         match self.value():
             case "30":
-                return queryset.filter(last_meeting_or_call_at__gte=now - dt.timedelta(days=30))
+                return queryset.exclude(no_contact_since(month))
             case "90":
-                return queryset.filter(
-                    last_meeting_or_call_at__lt=now - dt.timedelta(days=30),
-                    last_meeting_or_call_at__gte=now - dt.timedelta(days=90),
-                )
+                return queryset.filter(no_contact_since(month)).exclude(no_contact_since(quarter))
             case "older":
-                return queryset.filter(last_meeting_or_call_at__lt=now - dt.timedelta(days=90))
+                return queryset.filter(no_contact_since(quarter)).exclude(never_contacted)
             case "never":
-                return queryset.filter(last_meeting_or_call_at__isnull=True)
+                return queryset.filter(never_contacted)
         return queryset
 
 

@@ -22,7 +22,7 @@ from crm.api import (
 from crm.models import Team
 
 from . import selectors, services
-from .models import Account, Contact, Contract, Segment
+from .models import Account, Contact, Contract, Segment, account_status, no_contact_since
 
 # --- segments -----------------------------------------------------------------------------
 
@@ -129,15 +129,10 @@ class AccountFilter(filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(external_id__iexact=value))
 
     def filter_status(self, queryset, name, value):
-        if value == "customer":
-            return queryset.filter(customer_since__isnull=False)
-        if value == "churned":
-            return queryset.filter(customer_since__isnull=True, churned_on__isnull=False)
-        return queryset.filter(customer_since__isnull=True, churned_on__isnull=True)
+        return queryset.filter(account_status(value))
 
     def filter_no_contact_since(self, queryset, name, value):
-        never = Q(last_meeting_or_call_at__isnull=True)
-        return queryset.filter(never | Q(last_meeting_or_call_at__lt=value))
+        return queryset.filter(no_contact_since(value))
 
 
 @extend_schema_view(

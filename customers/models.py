@@ -256,6 +256,27 @@ class Contact(models.Model):
         return self.left_on is None
 
 
+# --- an account's status and its last touch, in SQL, by its derived fields (``Account.is_customer``
+# is the pure twin of "customer"). The API's and the admin's filters and the pages call these.
+
+ACCOUNT_STATUSES = ("customer", "churned", "prospect")
+
+
+def account_status(status: str) -> Q:
+    """Accounts that are customers (today), churned (were customers, are not now) or
+    prospects (never were), as of their derived fields."""
+    return {
+        "customer": Q(customer_since__isnull=False),
+        "churned": Q(customer_since__isnull=True, churned_on__isnull=False),
+        "prospect": Q(customer_since__isnull=True, churned_on__isnull=True),
+    }[status]
+
+
+def no_contact_since(moment: dt.datetime) -> Q:
+    """Accounts with no meeting or call since ``moment`` (or none ever)."""
+    return Q(last_meeting_or_call_at__isnull=True) | Q(last_meeting_or_call_at__lt=moment)
+
+
 # --- the ledger's two rules about a day, in SQL (their pure twins are in ``customers.ledger``).
 # Every filter, aggregate and join that asks them calls these; ``prefix`` reaches the rows
 # through a relation (``"spans__"``, ``"contracts__"``).

@@ -122,11 +122,7 @@ def transfer_targets(user) -> QuerySet:
     """Who ``user`` may hand accounts to: an admin anyone active, a team lead the active
     members of their team, anyone else nobody."""
     users = get_user_model().objects.filter(is_active=True).select_related("team")
-    if user.is_authenticated and user.is_active and user.is_admin_role:
-        return users
-    if user.is_authenticated and user.is_team_lead and user.team_id is not None:
-        return users.filter(team_id=user.team_id)
-    return users.none()
+    return scoping.handover_targets(user, users)
 
 
 def handover_sources(user) -> QuerySet:
@@ -311,11 +307,7 @@ def open_problems_on(account: Account) -> QuerySet:
 
 def open_follow_ups_on(account: Account) -> QuerySet:
     """Open promises to the account, soonest due first."""
-    return (
-        account.follow_ups.filter(done_at__isnull=True)
-        .select_related("owner")
-        .order_by("due_on", "pk")
-    )
+    return account.follow_ups.open().select_related("owner").order_by("due_on", "pk")
 
 
 def latest_feedback_on(account: Account, *, limit: int = 5) -> QuerySet:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from customers.models import CustomerSpan
 from interactions.models import FollowUp
 from retention.models import Playbook, PlaybookRun, RunStep, Trigger
+from retention.models.playbooks import step_open
 from retention.playbooks import services, triggers
 
 from .activity import LATE_DAYS
@@ -57,7 +58,7 @@ def _settle_past_steps(*, today: dt.date, rng: random.Random) -> None:
             at = timezone.make_aware(dt.datetime.combine(day, dt.time(15, 0)))
             done.append(FollowUp(pk=pk, done_at=at))
     FollowUp.objects.bulk_update(done, ["done_at"], batch_size=2000)
-    open_steps = RunStep.objects.filter(follow_up__done_at__isnull=True, skipped_at__isnull=True)
+    open_steps = RunStep.objects.filter(step_open())
     runs = PlaybookRun.objects.filter(status=PlaybookRun.Status.OPEN).values_list("pk", flat=True)
     finished = set(runs) - set(open_steps.values_list("run_id", flat=True))
     services.close_finished_runs(run_ids=finished)

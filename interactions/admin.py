@@ -68,9 +68,9 @@ class FollowUpStateFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         match self.value():
             case "open":
-                return queryset.filter(done_at__isnull=True)
+                return queryset.open()
             case "overdue":
-                return queryset.filter(done_at__isnull=True, due_on__lt=timezone.localdate())
+                return queryset.overdue_on(timezone.localdate())
             case "done":
                 return queryset.filter(done_at__isnull=False)
         return queryset

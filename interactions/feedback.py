@@ -11,13 +11,27 @@ feedback (``Feedback.objects.with_category()``); the health model passes the one
 configuration it scores with.
 """
 
+import operator
 from collections.abc import Callable
+from functools import reduce
 from typing import NamedTuple
 
 from django.db.models import Case, CharField, Q, Value, When
 
 PROMOTER, PASSIVE, DETRACTOR = "promoter", "passive", "detractor"
 CATEGORIES = (PROMOTER, PASSIVE, DETRACTOR)
+
+# The scale of each kind of answer, lowest and highest score: the tables' check constraints,
+# the services' check, the survey page's buttons and the thresholds an admin may set read it.
+SCALES = {"nps": (0, 10), "csat": (1, 5)}
+
+
+def on_its_scale() -> Q:
+    """Rows whose score lies on their kind's scale (the check constraints' condition)."""
+    return reduce(
+        operator.or_,
+        (Q(kind=k) & Q(score__gte=lo) & Q(score__lte=hi) for k, (lo, hi) in SCALES.items()),
+    )
 
 
 class FeedbackThresholds(NamedTuple):

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .feedback import FeedbackThresholds, thresholds_in_force
+from .feedback import FeedbackThresholds, on_its_scale, thresholds_in_force
 
 
 class Tone(models.TextChoices):
@@ -103,6 +103,33 @@ class Interaction(models.Model):
         return reverse("interactions:interaction_detail", args=[self.pk])
 
 
+# --- when a promise is open or overdue, in SQL (``FollowUp.is_overdue`` is the pure twin).
+# Every filter and count that asks it calls these; ``prefix`` reaches the follow-ups through
+# a relation (``"follow_up__"`` from a playbook's step).
+
+
+def follow_up_open(prefix: str = "") -> Q:
+    """Follow-ups not done yet."""
+    return Q(**{f"{prefix}done_at__isnull": True})
+
+
+def follow_up_overdue(day, prefix: str = "") -> Q:
+    """Follow-ups overdue on ``day``: not done and due before it."""
+    return follow_up_open(prefix) & Q(**{f"{prefix}due_on__lt": day})
+
+
+class FollowUpQuerySet(models.QuerySet):
+    def open(self) -> "FollowUpQuerySet":
+        return self.filter(follow_up_open())
+
+    def overdue_on(self, day) -> "FollowUpQuerySet":
+        return self.filter(follow_up_overdue(day))
+
+    def due_by(self, day) -> "FollowUpQuerySet":
+        """Open and due on ``day`` or before (due today or overdue)."""
+        return self.open().filter(due_on__lte=day)
+
+
 class FollowUp(models.Model):
     """Something we promised the customer, with a due date and an owner."""
 
@@ -132,6 +159,7 @@ class FollowUp(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     history = HistoricalRecords()
+    objects = FollowUpQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_on", "pk"]
@@ -388,8 +416,7 @@ class Feedback(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(kind="nps") & Q(score__gte=0) & Q(score__lte=10))
-                | (Q(kind="csat") & Q(score__gte=1) & Q(score__lte=5)),
+                condition=on_its_scale(),
                 name="feedback_score_in_range",
                 violation_error_message=_(
                     "An NPS score is between 0 and 10, a CSAT score between 1 and 5."
@@ -485,9 +512,7 @@ class SurveySend(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(score__isnull=True)
-                | (Q(kind="nps") & Q(score__gte=0) & Q(score__lte=10))
-                | (Q(kind="csat") & Q(score__gte=1) & Q(score__lte=5)),
+                condition=Q(score__isnull=True) | on_its_scale(),
                 name="surveysend_score_in_range",
                 violation_error_message=_(
                     "An NPS score is between 0 and 10, a CSAT score between 1 and 5."

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from crm import scoping
 from customers import selectors as customer_selectors
-from customers.models import Account, Contact
+from customers.models import Account, Contact, no_contact_since
 
-from .models import Feedback, FollowUp, Interaction, OpenProblem
+from .models import Feedback, FollowUp, Interaction, OpenProblem, follow_up_overdue
 
 DUE_SOON_DAYS = 7
 
@@ -96,14 +96,12 @@ def with_relationship_counts(accounts: QuerySet[Account], *, today: dt.date) -> 
     problems = OpenProblem.objects.filter(account_id=OuterRef("pk")).exclude(
         status=OpenProblem.Status.RESOLVED
     )
-    open_follow_ups = FollowUp.objects.filter(account_id=OuterRef("pk"), done_at__isnull=True)
+    follow_ups = FollowUp.objects.filter(account_id=OuterRef("pk"))
     return accounts.annotate(
         open_problems=_count(problems),
         high_problems=_count(problems.filter(severity=OpenProblem.Severity.HIGH)),
-        follow_ups_overdue=_count(open_follow_ups.filter(due_on__lt=today)),
-        follow_ups_due=_count(
-            open_follow_ups.filter(due_on__lte=today + dt.timedelta(days=DUE_SOON_DAYS))
-        ),
+        follow_ups_overdue=_count(follow_ups.overdue_on(today)),
+        follow_ups_due=_count(follow_ups.due_by(today + dt.timedelta(days=DUE_SOON_DAYS))),
     )
 
 
@@ -118,11 +116,8 @@ class PortfolioFilters:
 
 def portfolio_scopes(user) -> list[str]:
     """The views of the book a user can switch between."""
-    if user.is_admin_role:
-        return ["mine", "team", "all"] if user.team_id else ["mine", "all"]
-    if user.is_team_lead and user.team_id:
-        return ["mine", "team"]
-    return ["mine"]
+    team = ["team"] if scoping.leads_a_team(user) else []
+    return ["mine", *team, *(["all"] if user.is_admin_role else [])]
 
 
 def portfolio(user, filters: PortfolioFilters, *, today: dt.date | None = None) -> QuerySet:
@@ -145,29 +140,14 @@ def portfolio(user, filters: PortfolioFilters, *, today: dt.date | None = None) 
     return with_relationship_counts(qs, today=today)
 
 
-def overdue_follow_ups_for(user, *, today: dt.date | None = None) -> QuerySet[FollowUp]:
-    """``user``'s own open follow-ups due before today, oldest first."""
-    today = today or timezone.localdate()
-    qs = FollowUp.objects.filter(owner=user, done_at__isnull=True, due_on__lt=today)
-    return scoping.visible(user, qs, via="account").select_related("account").order_by("due_on")
-
-
 def due_follow_ups_for(user, *, today: dt.date | None = None) -> QuerySet[FollowUp]:
     """``user``'s own open follow-ups due today or overdue, oldest first."""
     today = today or timezone.localdate()
-    qs = FollowUp.objects.filter(owner=user, done_at__isnull=True, due_on__lte=today)
+    qs = FollowUp.objects.due_by(today).filter(owner=user)
     return scoping.visible(user, qs, via="account").select_related("account").order_by("due_on")
 
 
 # --- the account page and the handover brief ---
-
-
-def open_follow_ups_of(account: Account) -> QuerySet[FollowUp]:
-    return (
-        account.follow_ups.filter(done_at__isnull=True)
-        .select_related("owner")
-        .order_by("due_on", "pk")
-    )
 
 
 def recently_done_follow_ups_of(account: Account, *, limit: int = 5) -> QuerySet[FollowUp]:
@@ -245,7 +225,7 @@ def handover_brief(account: Account, *, today: dt.date | None = None) -> dict:
         "contacts": contacts_last_met(account),
         "contracts": customer_selectors.contracts_of(account),
         "problems": open_problems_of(account),
-        "follow_ups": open_follow_ups_of(account),
+        "follow_ups": customer_selectors.open_follow_ups_on(account),
         "interactions": last_interactions_of(account, limit=8),
         "feedback": feedback_of(account, limit=5),
         "transfers": account.transfers.select_related("from_owner", "to_owner")[:3],
@@ -294,10 +274,11 @@ def activity_per_csm(accounts: QuerySet[Account], *, today: dt.date | None = Non
     ):
         row(r["owner_id"]).update(accounts=r["n"], mrr=r["mrr"])
     for r in (
-        FollowUp.objects.filter(account_id__in=ids, done_at__isnull=True)
+        FollowUp.objects.open()
+        .filter(account_id__in=ids)
         .order_by()
         .values("owner_id")
-        .annotate(n=Count("*"), overdue=Count("due_on", filter=Q(due_on__lt=today)))
+        .annotate(n=Count("*"), overdue=Count("due_on", filter=follow_up_overdue(today)))
     ):
         row(r["owner_id"]).update(open_follow_ups=r["n"], overdue=r["overdue"])
     for r in (
@@ -319,8 +300,7 @@ def activity_per_csm(accounts: QuerySet[Account], *, today: dt.date | None = Non
 
 def without_contact_for(days: int) -> Q:
     """Accounts with no meeting or call in the last ``days`` (or none ever): a filter."""
-    since = timezone.now() - dt.timedelta(days=days)
-    return Q(last_meeting_or_call_at__isnull=True) | Q(last_meeting_or_call_at__lt=since)
+    return no_contact_since(timezone.now() - dt.timedelta(days=days))
 
 
 def versions_of(interaction: Interaction) -> list:

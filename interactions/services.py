@@ -15,6 +15,7 @@ from crm import events, inbox
 from customers.models import Account, Contact
 
 from .calendar.reminders import DETRACTOR, FOLLOW_UP
+from .feedback import SCALES
 from .models import Feedback, FollowUp, Interaction, OpenProblem
 from .selectors import follow_up_owner_choices
 
@@ -22,7 +23,6 @@ from .selectors import follow_up_owner_choices
 EARLIEST_INTERACTION = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 # A browser's clock may run a little ahead of the server's.
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
-SCORE_RANGES = {"nps": (0, 10), "csat": (1, 5)}  # as the table's check constraint
 
 # --- the rules every path in obeys (pages, API, admin, importer). Each ``validate_*`` raises
 # one ValidationError naming the fields; the services call them, and the admin's forms too,
@@ -93,7 +93,7 @@ def validate_feedback(*, account_id: int, kind: str, score: int, contact=None) -
     errors = {}
     if contact is not None and contact.account_id != account_id:
         errors["contact"] = _("The contact belongs to another account.")
-    low, high = SCORE_RANGES.get(kind, (0, 10))
+    low, high = SCALES.get(kind, SCALES["nps"])
     if score is not None and not low <= score <= high:
         errors["score"] = _("A %(kind)s score is between %(low)s and %(high)s.") % {
             "kind": kind.upper(),
@@ -345,9 +345,7 @@ def complete_follow_ups(*, follow_up_ids: Iterable[int], at: dt.datetime | None 
     """Mark these follow-ups done in one statement; those already done keep their date.
     Returns how many were completed now."""
     ids = list(follow_up_ids)
-    done = FollowUp.objects.filter(pk__in=ids, done_at__isnull=True).update(
-        done_at=at or timezone.now()
-    )
+    done = FollowUp.objects.open().filter(pk__in=ids).update(done_at=at or timezone.now())
     inbox.settle(topics=[inbox.topic(FOLLOW_UP, pk) for pk in ids])
     if done:
         events.publish(events.FollowUpsDone(ids))

@@ -49,3 +49,20 @@ def test_no_randomised_test_overrides_the_profiles_randomness():
         and re.search(r"\b(derandomize|database)\s*=", path.read_text())
     ]
     assert not overriding
+
+
+def test_tests_flush_and_run_workers_on_the_runs_own_redis_database():
+    """Several runs on one Redis server (CI beside a developer's run) keep apart: a run's
+    tests use the database its CELERY_BROKER_URL names, and no test names another."""
+    from .faults.helpers import _own_redis_database
+
+    assert _own_redis_database({"CELERY_BROKER_URL": "redis://h:1/13"}) == "redis://h:1/13"
+    assert _own_redis_database({}) == "redis://127.0.0.1:6379/5"  # not make run's db 0
+    assert _own_redis_database({"CELERY_BROKER_URL": "filesystem://"}).endswith("/5")
+    named = [
+        f"{path.relative_to(ROOT)}: {database}"
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+        if path.name not in {"helpers.py", "test_broker.py", "test_setup.py"}
+        for database in re.findall(r"redis://[\w.]+:6379/\d+", path.read_text())
+    ]
+    assert named == []

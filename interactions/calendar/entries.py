@@ -157,13 +157,13 @@ def calendar_people(viewer) -> QuerySet:
     users = get_user_model().objects.filter(is_active=True)
     if viewer.is_authenticated and viewer.is_active and viewer.is_admin_role:
         return users
-    if scoping.can_manage(viewer) and viewer.team_id is not None:
+    if can_see_team(viewer):
         return users.filter(Q(team_id=viewer.team_id) | Q(pk=viewer.pk))
     return users.filter(pk=viewer.pk)
 
 
 def can_see_team(viewer) -> bool:
-    return scoping.can_manage(viewer) and viewer.team_id is not None
+    return scoping.leads_a_team(viewer)
 
 
 def whose_for(viewer, value: str | None) -> Whose:
@@ -226,9 +226,9 @@ def planned_meetings(viewer, whose: Whose, first, last, *, today, per_day=None) 
 
 def follow_ups(viewer, whose: Whose, first, last, *, today, per_day=None) -> list:
     """Open follow-ups on their due day, by who keeps the promise."""
-    rows = _theirs(
-        viewer, whose, FollowUp.objects.filter(done_at__isnull=True), owner="owner_id"
-    ).filter(due_on__gte=first, due_on__lte=last)
+    rows = _theirs(viewer, whose, FollowUp.objects.open(), owner="owner_id").filter(
+        due_on__gte=first, due_on__lte=last
+    )
 
     def make(pk, due, title, account_id, name, owner_id):
         return Entry(
@@ -358,9 +358,7 @@ def entries(viewer, whose: Whose, first, last, *, today=None, per_day=None) -> l
 def overdue_counts(viewer, whose: Whose, *, today=None) -> dict[str, int]:
     """How many follow-ups and touches of ``whose`` calendar are overdue (before today)."""
     today = today or timezone.localdate()
-    follow = _theirs(
-        viewer, whose, FollowUp.objects.filter(done_at__isnull=True), owner="owner_id"
-    ).filter(due_on__lt=today)
+    follow = _theirs(viewer, whose, FollowUp.objects.overdue_on(today), owner="owner_id")
     touches = with_next_touch(_accounts(viewer, whose)).filter(next_touch_on__lt=today)
     return {"follow_ups": follow.count(), "touches": touches.count()}
 

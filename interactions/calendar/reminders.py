@@ -24,7 +24,8 @@ def post_due_follow_ups(*, today: dt.date | None = None) -> int:
     follow-ups were due."""
     today = today or timezone.localdate()
     due = (
-        FollowUp.objects.filter(done_at__isnull=True, due_on__lte=today, owner__is_active=True)
+        FollowUp.objects.due_by(today)
+        .filter(owner__is_active=True)
         .order_by()
         .values_list("pk", "owner_id", "title", "due_on", "account_id", "account__name")
     )

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from crm.db import AddDays
 from customers.cadence import expected_cadence
-from customers.models import Account
+from customers.models import Account, account_status
 
 from ..models import Interaction, PlannedMeeting
 from ..services import log_interaction
@@ -35,7 +35,7 @@ def with_next_touch(accounts: QuerySet[Account], *, default_cadence: int | None 
         .values("planned_at")[:1]
     )
     by_cadence = Case(
-        When(customer_since__isnull=True, then=None),
+        When(~account_status("customer"), then=None),
         When(last_meeting_or_call_at__isnull=True, then=F("customer_since")),
         default=AddDays(TruncDate("last_meeting_or_call_at"), F("cadence_days")),
         output_field=DateField(),

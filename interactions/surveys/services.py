@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from customers.models import Account, Contact
 
 from .. import services as feedback_services
+from ..feedback import SCALES
 from ..models import COMMENT_MAX_LENGTH, SurveySend, SurveyTemplate
 
 # Why a contact was not asked, in the order the rules are checked.
@@ -290,7 +291,7 @@ def find_live(token: str, *, now: dt.datetime | None = None) -> SurveySend | Non
 
 def clean_answer(send: SurveySend, score, comment) -> tuple[int, str]:
     """The score on the survey's scale and a comment of at most 5,000 characters."""
-    low, high = feedback_services.SCORE_RANGES[send.kind]
+    low, high = SCALES[send.kind]
     errors = {}
     try:
         value = int(str(score).strip())

@@ -19,6 +19,7 @@ from crm.exports import csv_response
 from crm.views import safe_next
 from customers import selectors as customer_selectors
 
+from ..feedback import SCALES
 from . import selectors, services
 from .forms import SendSurveyForm
 
@@ -72,7 +73,7 @@ def answer(request, token: str):
         if unsubscribing:
             return _page(request, "unsubscribe.html", {})
         template = services.template_for(send.kind, send.language)
-        low, high = services.feedback_services.SCORE_RANGES[send.kind]
+        low, high = SCALES[send.kind]
         context = {
             "send": send,
             "question": services._fill(template.question, {"company": services.company_name()}),

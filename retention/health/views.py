@@ -21,7 +21,7 @@ from crm import scoping
 from crm.exports import csv_response
 from crm.models import Team
 from customers import selectors as customer_selectors
-from customers.models import Account
+from customers.models import Account, account_status
 from interactions import selectors as interaction_selectors
 from interactions.calendar.touches import with_next_touch
 
@@ -196,11 +196,11 @@ def team_dashboard(request):
     window = active_configuration().renewal_window_days
     renewals_due = customer_selectors.renewals_due(today, window).values("account_id")
     scored = with_health(accounts)
-    customers = Q(customer_since__isnull=False)
+    customers = account_status("customer")
     # Every figure names its period: churned is "in the twelve months to today", the rest
     # are as of today.
     year = trailing_year(today)
-    churned_in_year = Q(customer_since__isnull=True, churned_on__range=(year.start, year.end))
+    churned_in_year = account_status("churned") & Q(churned_on__range=(year.start, year.end))
     totals = scored.aggregate(
         accounts=Count("pk"),
         customers=Count("pk", filter=customers),

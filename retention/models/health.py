@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from interactions.feedback import FeedbackThresholds
+from interactions.feedback import SCALES, FeedbackThresholds
 
 DAYS = {"validators": [MinValueValidator(1)]}
 # A person's comment (on a flag, with a sentiment reading): room for a paragraph, bounded so
@@ -240,10 +240,8 @@ class ScoringConfiguration(models.Model):
         if self.onboarding_engagement_factor is not None and self.onboarding_engagement_factor < 0:
             refuse("onboarding_engagement_factor", _("The onboarding factor cannot be negative."))
 
-        for promoter, passive, top, bottom in (
-            ("nps_promoter_from", "nps_passive_from", 10, 0),
-            ("csat_promoter_from", "csat_passive_from", 5, 1),
-        ):
+        for kind, (bottom, top) in SCALES.items():
+            promoter, passive = f"{kind}_promoter_from", f"{kind}_passive_from"
             hi, lo = getattr(self, promoter), getattr(self, passive)
             if hi is not None and not bottom <= hi <= top:
                 refuse(promoter, _("Between %(lo)s and %(hi)s.") % {"lo": bottom, "hi": top})

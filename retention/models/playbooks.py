@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from interactions.models import follow_up_open
+
 from .health import COMMENT_MAX_LENGTH, RiskFlag
 
 
@@ -234,6 +236,12 @@ class PlaybookRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.playbook} – {self.account}"
+
+
+def step_open(prefix: str = "") -> Q:
+    """Steps neither done (their follow-up) nor skipped: ``RunStep.status == "open"`` in SQL
+    (``prefix`` reaches the steps through a relation: ``"steps__"`` from a run)."""
+    return follow_up_open(f"{prefix}follow_up__") & Q(**{f"{prefix}skipped_at__isnull": True})
 
 
 class RunStep(models.Model):

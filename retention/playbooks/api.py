@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from crm.api import IdFilter, ScopedViewSetMixin
 
 from ..models import Playbook, PlaybookRun, PlaybookStep, RiskFlag, RunStep
+from ..models.playbooks import step_open
 from . import selectors, services
 
 
@@ -172,8 +173,7 @@ class TaskFilter(filters.FilterSet):
         fields = ["account", "due_before", "open"]
 
     def filter_open(self, queryset, name, value):
-        still = {"follow_up__done_at__isnull": True, "skipped_at__isnull": True}
-        return queryset.filter(**still) if value else queryset.exclude(**still)
+        return queryset.filter(step_open()) if value else queryset.exclude(step_open())
 
 
 class SkipSerializer(serializers.Serializer):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from customers.models import CustomerSpan
 
 from ..models import PlaybookRun, Trigger
+from ..models.playbooks import step_open
 
 YEAR = dt.timedelta(days=365)
 
@@ -34,9 +35,9 @@ def onboarding_report(*, runs: QuerySet[PlaybookRun] | None = None, today=None) 
     percent, two decimals, null where nothing counts."""
     today = today or timezone.localdate()
     runs = PlaybookRun.objects.all() if runs is None else runs
-    late = Q(steps__skipped_at__isnull=True) & (
-        Q(steps__follow_up__done_at__isnull=True)
-        | Q(steps__follow_up__done_at__date__gt=F("steps__follow_up__due_on"))
+    late = step_open("steps__") | (
+        Q(steps__skipped_at__isnull=True)
+        & Q(steps__follow_up__done_at__date__gt=F("steps__follow_up__due_on"))
     )
     rows = list(
         runs.filter(playbook__trigger=Trigger.NEW_CUSTOMER)

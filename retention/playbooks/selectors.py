@@ -4,16 +4,18 @@ import datetime as dt
 from collections.abc import Collection
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from crm import scoping
 from customers.models import Account
+from interactions.models import follow_up_overdue
 
 from ..models import Playbook, PlaybookRun, RunStep
+from ..models.playbooks import step_open
 
-OPEN_STEP = Q(steps__follow_up__done_at__isnull=True, steps__skipped_at__isnull=True)
+OPEN_STEP = step_open("steps__")
 
 
 def playbooks() -> QuerySet[Playbook]:
@@ -83,11 +85,7 @@ def overdue_runs_per_csm(user, *, today: dt.date | None = None) -> list[dict]:
     """Open runs with an overdue step on accounts ``user`` may read, per account owner:
     ``[{"user", "runs": [run, …], "overdue": n}]``, most overdue first."""
     today = today or timezone.localdate()
-    overdue = Q(
-        steps__follow_up__done_at__isnull=True,
-        steps__skipped_at__isnull=True,
-        steps__follow_up__due_on__lt=today,
-    )
+    overdue = step_open("steps__") & follow_up_overdue(today, "steps__follow_up__")
     runs = (
         runs_for(user)
         .filter(status=PlaybookRun.Status.OPEN)

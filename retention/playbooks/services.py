@@ -18,7 +18,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.models import Role, Team
+from crm import scoping
+from crm.models import Team
 from customers.models import Account, CustomerSpan
 from interactions import services as interaction_services
 from interactions.models import FollowUp, Interaction
@@ -33,6 +34,7 @@ from ..models import (
     Trigger,
     comment_error,
 )
+from ..models.playbooks import step_open
 
 # --- versions -----------------------------------------------------------------------------
 
@@ -94,9 +96,7 @@ def teams_without_lead(*, segment=None) -> QuerySet[Team]:
     accounts = Account.objects.filter(team_id=OuterRef("pk"))
     if segment is not None:
         accounts = accounts.filter(segment=segment)
-    leads = get_user_model().objects.filter(
-        team_id=OuterRef("pk"), groups__name=Role.TEAM_LEAD, is_active=True
-    )
+    leads = scoping.team_leads(get_user_model().objects.filter(team_id=OuterRef("pk")))
     return Team.objects.filter(Exists(accounts)).exclude(Exists(leads)).order_by("name")
 
 
@@ -150,13 +150,8 @@ class Start:
 
 def leads_of(team_ids: Collection[int]) -> dict[int, int]:
     """Each team's lead (the first active one by id), as team id → user id. One query."""
-    rows = (
-        get_user_model()
-        .objects.filter(team_id__in=[t for t in team_ids if t], groups__name=Role.TEAM_LEAD)
-        .filter(is_active=True)
-        .order_by("-pk")
-        .values_list("team_id", "pk")
-    )
+    users = get_user_model().objects.filter(team_id__in=[t for t in team_ids if t])
+    rows = scoping.team_leads(users).order_by("-pk").values_list("team_id", "pk")
     return dict(rows)  # the last written wins: the lowest id
 
 
@@ -338,9 +333,7 @@ def active_playbooks(trigger: str) -> list[Playbook]:
 
 def close_finished_runs(*, run_ids: Collection[int]) -> int:
     """Mark the open runs among ``run_ids`` whose every step is done or skipped complete."""
-    open_steps = RunStep.objects.filter(
-        run_id=OuterRef("pk"), follow_up__done_at__isnull=True, skipped_at__isnull=True
-    )
+    open_steps = RunStep.objects.filter(step_open(), run_id=OuterRef("pk"))
     return (
         PlaybookRun.objects.filter(pk__in=list(run_ids), status=PlaybookRun.Status.OPEN)
         .exclude(Exists(open_steps))
@@ -397,9 +390,7 @@ def cancel_run(*, run: PlaybookRun, comment: str) -> PlaybookRun:
         timezone.now(),
     )
     run.save(update_fields=["status", "cancel_comment", "completed_at"])
-    FollowUp.objects.filter(playbook_step__run=run, done_at__isnull=True).update(
-        done_at=run.completed_at
-    )
+    FollowUp.objects.open().filter(playbook_step__run=run).update(done_at=run.completed_at)
     return run
 
 
@@ -416,9 +407,7 @@ def complete_steps_by_interactions(*, account_id: int) -> int:
         run__account_id=account_id,
         run__status=PlaybookRun.Status.OPEN,
         kind__in=[Interaction.Kind.MEETING, Interaction.Kind.CALL],
-        follow_up__done_at__isnull=True,
-        skipped_at__isnull=True,
-    ).filter(Exists(logged))
+    ).filter(step_open(), Exists(logged))
     ids = list(steps.values_list("follow_up_id", flat=True))
     if ids:
         interaction_services.complete_follow_ups(follow_up_ids=ids)

@@ -6,6 +6,7 @@ from crm import scoping
 from customers.models import Account, Contact
 
 from ..factories import AccountFactory, ContactFactory
+from ..source import APPS, copies
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +122,38 @@ def test_visible_in_team_reads_what_visible_reads_of_that_team(
             assert set(scoping.visible_in_team(user, contacts, team_id, via="account")) == set(
                 scoping.visible(user, contacts, via="account").filter(account__team_id=team_id)
             )
+
+
+def test_handover_targets_are_a_leads_team_everyone_for_an_admin_nobody_for_a_csm(
+    csm, teammate, team_lead, other_csm, admin_user
+):
+    users = get_user_model().objects.filter(is_active=True)
+    team_a = {csm, teammate, team_lead}
+    assert set(scoping.handover_targets(team_lead, users)) == team_a
+    assert set(scoping.handover_targets(admin_user, users)) == team_a | {other_csm, admin_user}
+    assert not scoping.handover_targets(csm, users).exists()
+    team_lead.team = None
+    assert not scoping.handover_targets(team_lead, users).exists()
+
+
+def test_team_leads_are_the_active_leads():
+    from crm.models import Role
+    from tests.factories import UserFactory
+
+    lead = UserFactory(role=Role.TEAM_LEAD)
+    UserFactory(role=Role.TEAM_LEAD, is_active=False)
+    UserFactory(role=Role.CSM)
+    assert list(scoping.team_leads(get_user_model().objects.all())) == [lead]
+
+
+# Where a user's role may be asked: the user model answers it, this module decides with it and
+# the admin lists it. Anywhere else a role asked directly is a copy of a rule that lives here
+# (issue 12: "team lead or admin" was checked in nine files).
+def test_roles_are_asked_of_scoping_and_nowhere_else():
+    asked = copies(
+        r"\.is_team_lead\b|\.is_csm\b|groups__name|\.groups\.|Role\.TEAM_LEAD",
+        homes={"crm/models.py", "crm/scoping.py", "crm/admin.py"},
+        folders=(*APPS, "templates"),
+        suffixes=(".py", ".html"),
+    )
+    assert asked == []

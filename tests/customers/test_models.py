@@ -8,14 +8,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from customers import ledger
-from customers.admin import ContractStateFilter
+from customers.admin import ContractStateFilter, CustomerStatusFilter, LastContactFilter
 from customers.models import (
     Account,
     Contact,
     Contract,
     CustomerSpan,
     MrrSpan,
+    account_status,
     contract_active_on,
+    no_contact_since,
     span_covers,
 )
 
@@ -29,7 +31,9 @@ from ..factories import (
     OwnershipTransferFactory,
     SegmentFactory,
     UserFactory,
+    make_customer,
 )
+from ..source import copies
 
 D = dt.date
 pytestmark = pytest.mark.django_db
@@ -323,3 +327,51 @@ def test_contact_is_active_until_they_leave():
     assert contact.is_active
     contact.left_on = D(2025, 5, 1)
     assert not contact.is_active
+
+
+def test_every_account_has_one_status_and_is_a_customer_as_its_row_says():
+    today = timezone.localdate()
+    customer = make_customer(name="Now")
+    churned = make_customer(name="Gone", end_date=today - dt.timedelta(days=30))
+    prospect = AccountFactory(name="Maybe")
+    statuses = {
+        status: set(Account.objects.filter(account_status(status)).values_list("name", flat=True))
+        for status in ("customer", "churned", "prospect")
+    }
+    assert statuses == {"customer": {"Now"}, "churned": {"Gone"}, "prospect": {"Maybe"}}
+    assert [a.is_customer for a in (customer, churned, prospect)] == [True, False, False]
+
+
+def test_no_contact_since_counts_accounts_never_contacted():
+    now = timezone.now()
+    AccountFactory(name="Never")
+    AccountFactory(name="Long ago", last_meeting_or_call_at=now - dt.timedelta(days=90))
+    AccountFactory(name="Lately", last_meeting_or_call_at=now - dt.timedelta(days=2))
+    quiet = Account.objects.filter(no_contact_since(now - dt.timedelta(days=30)))
+    assert set(quiet.values_list("name", flat=True)) == {"Never", "Long ago"}
+
+
+def test_the_admins_status_and_last_contact_filters_ask_the_same_rules(rf):
+    now, today = timezone.now(), timezone.localdate()
+    make_customer(name="Now", last_meeting_or_call_at=now - dt.timedelta(days=3))
+    make_customer(name="Gone", end_date=today - dt.timedelta(days=30))
+    AccountFactory(name="Maybe", last_meeting_or_call_at=now - dt.timedelta(days=60))
+    AccountFactory(name="Old", last_meeting_or_call_at=now - dt.timedelta(days=200))
+
+    def chosen(kind, name: str, value: str) -> set[str]:
+        listed = kind(rf.get("/"), {name: [value]}, Account, None)
+        return set(listed.queryset(None, Account.objects.all()).values_list("name", flat=True))
+
+    assert chosen(CustomerStatusFilter, "status", "customer") == {"Now"}
+    assert chosen(CustomerStatusFilter, "status", "churned") == {"Gone"}
+    assert chosen(CustomerStatusFilter, "status", "prospect") == {"Maybe", "Old"}
+    assert chosen(LastContactFilter, "contacted", "30") == {"Now"}
+    assert chosen(LastContactFilter, "contacted", "90") == {"Maybe"}
+    assert chosen(LastContactFilter, "contacted", "older") == {"Old"}
+    assert chosen(LastContactFilter, "contacted", "never") == {"Gone"}
+
+
+def test_an_accounts_status_and_last_touch_are_written_once():
+    """An account's status and "no meeting or call since": in customers/models.py only."""
+    rule = r"customer_since__isnull|churned_on__isnull|last_meeting_or_call_at__lt="
+    assert copies(rule, homes={"customers/models.py"}) == []

@@ -19,6 +19,7 @@ from customers.models import (
     Segment,
 )
 from demo.activity import LATE_DAYS
+from demo.management.commands import seed_demo as seed_demo_command
 from demo.staff import team_and_csm_numbers
 from demo.story import STORIES
 from demo.vocabulary import vocabularies
@@ -306,6 +307,30 @@ def test_users_prints_only_the_demo_users_that_are_left():
     logins = printed_logins(output)
     assert logins == [row for row in seeded if row[1] != "lead"]
     assert Account.objects.count() == 30  # nothing seeded or flushed
+
+
+def test_users_after_the_worker_wait_until_a_worker_answers(monkeypatch):
+    """`make run` prints the users once the worker's banner is on the screen (Procfile)."""
+    seeded = printed_logins(seed(accounts=30))
+    replies = iter([False, False, True])
+    monkeypatch.setattr(seed_demo_command, "worker_answers", lambda: next(replies))
+    monkeypatch.setattr(seed_demo_command.time, "sleep", lambda seconds: None)
+
+    output = seed(users=True, after_worker=60)
+
+    assert next(replies, "asked no more") == "asked no more"
+    assert output.lstrip().startswith("Demo users") and printed_logins(output) == seeded
+
+
+def test_users_after_no_worker_are_printed_when_the_wait_is_over(monkeypatch):
+    seed(accounts=30)
+    asked = []
+    monkeypatch.setattr(seed_demo_command, "worker_answers", lambda: asked.append(1) and False)
+
+    output = seed(users=True, after_worker=0.05)
+
+    assert output.lstrip().startswith("No Celery worker answered in 0.05 s.")
+    assert "Demo users and their passwords" in output and len(asked) >= 1
 
 
 def test_users_on_a_database_without_the_demo_says_so(admin_user):

@@ -1,13 +1,24 @@
-"""What the fault tests share: a Celery app on a Redis database of their own, a dead broker
-URL, and ``report`` (each test prints what it tried and what held; see them with ``-s``)."""
+"""What the tests of Celery and Redis share: a Celery app on the run's own Redis database, a
+dead broker URL, and ``report`` (each test prints what it tried and what held; see them with
+``-s``)."""
 
 import os
 from contextlib import contextmanager
 
+from django.db import OperationalError
+
 from tests.figures import record
 
-# Redis databases of these tests (CI's broker is db 15, the retention tests use db 10).
-REDIS_DB = "redis://127.0.0.1:6379/5"
+
+def _own_redis_database(environ=os.environ) -> str:
+    """The Redis database a run's tests flush and run workers on: the one CELERY_BROKER_URL
+    names (CI's db 15, or each run's own where several share one server: fixed numbers let
+    one run's worker take another's messages), else db 5, never `make run`'s db 0."""
+    url = environ.get("CELERY_BROKER_URL", "")
+    return url if url.startswith("redis://") else "redis://127.0.0.1:6379/5"
+
+
+REDIS_DB = _own_redis_database()
 # Nothing listens on port 1: a broker or cache that is down.
 DEAD_REDIS = "redis://127.0.0.1:1/0"
 
@@ -58,3 +69,18 @@ def flush(redis_url: str = REDIS_DB) -> None:
     import redis
 
     redis.Redis.from_url(redis_url).flushdb()
+
+
+def flaky(monkeypatch, module, name: str, *, failures: int) -> list:
+    """Make ``module.name`` raise a DatabaseError on its first ``failures`` calls, then do its
+    work; returns the list of calls made."""
+    real, attempts = getattr(module, name), []
+
+    def call(**kwargs):
+        attempts.append(kwargs)
+        if len(attempts) <= failures:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(**kwargs)
+
+    monkeypatch.setattr(module, name, call)
+    return attempts

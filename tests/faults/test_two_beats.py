@@ -18,11 +18,9 @@ from retention.models import HealthScore, MonthlySnapshot, RiskFlag, ScoringLock
 from tests.factories import make_customer
 from tests.retention.test_tasks import make_red
 
-from .helpers import DEAD_REDIS, celery_app_on, flush, queued, report
+from .helpers import DEAD_REDIS, REDIS_DB, celery_app_on, flush, queued, report
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-REDIS_DB6 = "redis://127.0.0.1:6379/6"
 
 
 def twice_at_once(work) -> list:
@@ -48,9 +46,9 @@ def twice_at_once(work) -> list:
 
 @pytest.fixture
 def redis_db6():
-    flush(REDIS_DB6)
-    yield REDIS_DB6
-    flush(REDIS_DB6)
+    flush(REDIS_DB)
+    yield REDIS_DB
+    flush(REDIS_DB)
 
 
 @pytest.mark.celery

@@ -15,6 +15,7 @@ from ..factories import (
     InteractionFactory,
     OpenProblemFactory,
 )
+from ..source import copies
 
 pytestmark = pytest.mark.django_db
 
@@ -156,6 +157,34 @@ def test_follow_up_is_overdue_only_after_its_due_day_and_while_open():
     follow_up.done_at = timezone.now()
     assert follow_up.is_done
     assert not follow_up.is_overdue(today + dt.timedelta(days=1))
+
+
+def test_open_overdue_and_due_in_sql_are_the_rule_of_one_follow_up():
+    today = dt.date(2025, 5, 10)
+    account = AccountFactory()
+    rows = [
+        FollowUpFactory(account=account, due_on=today + dt.timedelta(days=days), done_at=done)
+        for days in (-3, -1, 0, 1)
+        for done in (None, timezone.now())
+    ]
+    for day in (today - dt.timedelta(days=2), today, today + dt.timedelta(days=2)):
+        overdue = {f for f in rows if f.is_overdue(day)}
+        assert set(FollowUp.objects.overdue_on(day)) == overdue, day
+        assert set(FollowUp.objects.due_by(day)) == overdue | {
+            f for f in rows if f.due_on == day and not f.is_done
+        }
+    assert set(account.follow_ups.open()) == {f for f in rows if not f.is_done}
+
+
+def test_the_follow_up_rule_is_written_once():
+    """When a promise is open or overdue: interactions/models.py (and the model's pure twin)."""
+    assert copies(r"done_at__isnull=True|due_on__lt=", homes={"interactions/models.py"}) == []
+
+
+def test_the_scale_of_an_answer_is_written_once():
+    """NPS 0–10 and CSAT 1–5: interactions/feedback.py (constraints, checks, thresholds)."""
+    scale = r"score__(gte|lte)=(0|1|5|10)\b|\((0, 10|1, 5)\)|, (10, 0|5, 1)\)"
+    assert copies(scale, homes={"interactions/feedback.py"}) == []
 
 
 def test_names_and_links():

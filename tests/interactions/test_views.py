@@ -209,9 +209,13 @@ def test_interaction_page_by_persona(client, request, account, persona, status, 
 
 
 def test_author_who_lost_the_account_can_still_edit_while_reading_it(client, teammate, account):
-    interaction = InteractionFactory(account=account, author=teammate)
+    interaction = InteractionFactory(account=account, author=teammate, summary="Frist call")
     url = reverse("interactions:interaction_edit", args=[interaction.pk])
     assert login(client, teammate).get(url).status_code == 200
+    edit = {"kind": "call", "occurred_at": when(1), "summary": "First call", "notes": ""}
+    assert client.post(url, edit).status_code == 302
+    interaction.refresh_from_db()
+    assert interaction.summary == "First call"
 
 
 def test_editing_keeps_the_interaction_and_marks_it_edited(client, csm, account, petra):

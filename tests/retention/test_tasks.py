@@ -17,12 +17,10 @@ from retention.health import scoring
 from retention.health.facts import day_start
 from retention.models import HealthScore, RiskFlag, RiskFlagEvent, ScoringLock
 from tests.factories import HealthScoreFactory, SentimentReadingFactory, make_customer
-from tests.faults.helpers import celery_app_on
+from tests.faults.helpers import REDIS_DB, celery_app_on, flaky
 
 # These build scores and flags by hand or test the nightly run from a book without scores.
 pytestmark = pytest.mark.usefixtures("health_waits_for_the_night")
-
-REDIS_DB10 = "redis://127.0.0.1:6379/10"
 
 
 def make_red(account):
@@ -255,11 +253,25 @@ def test_racing_for_the_lock_lets_exactly_one_through():
 # --- the tasks, called directly -------------------------------------------------------------
 
 
-def test_the_chunk_task_is_acknowledged_late_and_retried_on_database_errors():
-    task = tasks.score_chunk
-    assert task.acks_late and task.reject_on_worker_lost
-    assert task.autoretry_for == (DatabaseError,)
-    assert task.retry_backoff and task.max_retries == 5
+def test_a_chunk_that_meets_a_database_error_runs_again_and_scores(csm, monkeypatch):
+    """A lost connection in the middle of a chunk is not the end of the night's run: the
+    chunk runs again, whole (a worker killed in a chunk: tests/faults/test_worker_killed.py)."""
+    accounts = book(2, csm)
+    attempts = flaky(monkeypatch, scoring, "score_chunk", failures=1)
+
+    result = tasks.score_chunk.apply(args=[0, None, timezone.localdate().isoformat()])
+
+    assert result.successful() and len(attempts) == 2
+    assert HealthScore.objects.filter(account__in=accounts).count() == 2
+
+
+def test_a_chunk_whose_database_stays_down_gives_up_after_five_retries(monkeypatch):
+    attempts = flaky(monkeypatch, scoring, "score_chunk", failures=99)
+
+    result = tasks.score_chunk.apply(args=[0, None, timezone.localdate().isoformat()])
+
+    assert result.failed() and isinstance(result.result, DatabaseError)
+    assert len(attempts) == 1 + 5
 
 
 @pytest.mark.django_db
@@ -313,9 +325,9 @@ def test_enqueueing_with_the_broker_down_logs_after_one_attempt_without_retrying
 def test_enqueueing_with_the_broker_up_queues_the_task(django_capture_on_commit_callbacks):
     import redis
 
-    queue = redis.Redis.from_url(REDIS_DB10)
+    queue = redis.Redis.from_url(REDIS_DB)
     queue.flushdb()
-    with celery_app_on(REDIS_DB10), django_capture_on_commit_callbacks(execute=True):
+    with celery_app_on(REDIS_DB), django_capture_on_commit_callbacks(execute=True):
         tasks.enqueue_safely(tasks.send_daily_digests)
     (message,) = [json.loads(raw) for raw in queue.lrange("celery", 0, -1)]
     assert message["headers"]["task"] == "retention.tasks.send_daily_digests"
@@ -366,13 +378,13 @@ def worker_app(monkeypatch):
     from celery.contrib.testing.worker import start_worker
 
     monkeypatch.setenv("CELERY_SKIP_CHECKS", "1")  # the worker would run system checks
-    redis.Redis.from_url(REDIS_DB10).flushdb()
+    redis.Redis.from_url(REDIS_DB).flushdb()
     with (
-        celery_app_on(REDIS_DB10) as app,
+        celery_app_on(REDIS_DB) as app,
         start_worker(app, pool="solo", perform_ping_check=False),
     ):
         yield app
-    redis.Redis.from_url(REDIS_DB10).flushdb()
+    redis.Redis.from_url(REDIS_DB).flushdb()
 
 
 @pytest.mark.celery

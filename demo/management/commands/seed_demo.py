@@ -10,6 +10,27 @@ from demo import DemoError, writer
 from demo.staff import demo_logins
 
 
+def worker_answers() -> bool:
+    """Whether a Celery worker answers a ping within a second (it is up, its banner shown)."""
+    from crm.celery import app
+
+    try:
+        return bool(app.control.ping(timeout=1))
+    except Exception:  # the broker not reachable yet: no answer either
+        return False
+
+
+def wait_for_worker(seconds: float, *, pause: float = 1) -> bool:
+    """Ask until a worker answers or ``seconds`` have passed; whether one answered."""
+    deadline = time.monotonic() + seconds
+    while not worker_answers():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        time.sleep(min(pause, left))
+    return True
+
+
 class Command(BaseCommand):
     help = (
         "Create demo teams, users, accounts, contracts and their history. Same --seed, same "
@@ -35,6 +56,14 @@ class Command(BaseCommand):
             help="only print the demo users and their passwords (e.g. after the worker's banner)",
         )
         parser.add_argument(
+            "--after-worker",
+            type=float,
+            default=0,
+            metavar="SECONDS",
+            help="with --users: first wait up to SECONDS for a Celery worker to answer (`make "
+            "run` prints the users once the worker's banner is on the screen)",
+        )
+        parser.add_argument(
             "--flush",
             action="store_true",
             help="first delete all accounts, everything recorded on them, and the demo users",
@@ -42,6 +71,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["users"]:
+            if options["after_worker"] > 0 and not wait_for_worker(options["after_worker"]):
+                self.stdout.write(f"No Celery worker answered in {options['after_worker']:g} s.")
             self._print_logins(demo_logins())
             return
         accounts = options["accounts"]

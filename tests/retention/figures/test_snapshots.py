@@ -10,10 +10,12 @@ from django_celery_beat.models import PeriodicTask
 
 from customers.services import refresh_ledger, update_contract
 from retention import tasks
+from retention.figures import snapshots
 from retention.figures.metrics import RetentionError, retention_figures
 from retention.figures.snapshots import snapshot_closed_months, snapshot_month
 from retention.models import MonthlySnapshot
 from tests.factories import AccountFactory, ContractFactory, MonthlySnapshotFactory, SegmentFactory
+from tests.faults.helpers import flaky
 
 D = dt.date
 pytestmark = pytest.mark.django_db
@@ -126,10 +128,14 @@ def test_task_snapshots_the_closed_months_and_is_idempotent(book):
     ]
 
 
-def test_task_is_late_acknowledged_and_retries_database_errors():
-    task = tasks.snapshot_closed_months
-    assert task.acks_late
-    assert task.autoretry_for and "DatabaseError" in {e.__name__ for e in task.autoretry_for}
+@time_machine.travel(dt.datetime(2026, 5, 1, 2, 0, tzinfo=dt.UTC), tick=False)
+def test_task_runs_again_after_a_database_error_and_stores_the_months(book, monkeypatch):
+    attempts = flaky(monkeypatch, snapshots, "snapshot_closed_months", failures=1)
+
+    result = tasks.snapshot_closed_months.apply(kwargs={"months": 2})
+
+    assert result.get() == {"months": 2, "snapshots": 6} and len(attempts) == 2
+    assert MonthlySnapshot.objects.count() == 6
 
 
 def test_beat_runs_the_snapshots_on_the_first_of_each_month_at_two():
