@@ -1,7 +1,7 @@
 """The retention report's form: a period (a month, quarter or year by its shorthand, or custom
 start and end dates) and a segment. Sent by GET; whatever a person types that is not a period
 (an end before the start, a malformed shorthand, an unknown segment) is a form error, never a
-traceback. The period is read by ``retention.figures.periods.read_period``, as the API and the
+traceback. The period is read by ``crm.periods.read_period``, as the API and the
 CLI read it."""
 
 import datetime as dt
@@ -11,9 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from crm.i18n import DateInput
+from crm.periods import Period, add_months, closed_months, month_period, read_period
 from customers.models import Segment
-
-from .periods import Period, add_months, closed_months, month_period, read_period
 
 ACCOUNT_SETS = {
     "start": _("Customers at the start (S)"),
