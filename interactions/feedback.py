@@ -15,9 +15,15 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from django.db.models import Case, CharField, Q, Value, When
+from django.utils.translation import gettext_lazy
 
 PROMOTER, PASSIVE, DETRACTOR = "promoter", "passive", "detractor"
 CATEGORIES = (PROMOTER, PASSIVE, DETRACTOR)
+CATEGORY_NAMES = {
+    PROMOTER: gettext_lazy("promoter"),
+    PASSIVE: gettext_lazy("passive"),
+    DETRACTOR: gettext_lazy("detractor"),
+}
 
 
 class FeedbackThresholds(NamedTuple):
