@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crm import scoping
+from crm.backends import client_ip
 from crm.exports import csv_response
 from crm.forms import period_suggestions
 from crm.periods import add_months
@@ -27,14 +28,12 @@ from .forms import SendSurveyForm, SurveyReportForm
 from .report import answers, survey_report
 
 
-def _client(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def too_many(request) -> bool:
     """Counts this address's requests to answer pages in the cache (a fixed window): over
-    SURVEY_RATE_LIMIT within SURVEY_RATE_WINDOW seconds is refused."""
-    key = f"survey-rate:{_client(request)}"
+    SURVEY_RATE_LIMIT within SURVEY_RATE_WINDOW seconds is refused. The address is the one
+    sign-in throttling counts by (``crm.backends.client_ip``: behind ``TRUSTED_PROXY_COUNT``
+    proxies the client's, not the proxy's, which every contact would share)."""
+    key = f"survey-rate:{(client_ip(request) or 'unknown')[:64]}"
     window = getattr(settings, "SURVEY_RATE_WINDOW", 600)
     if cache.add(key, 1, window):
         return False
