@@ -61,18 +61,19 @@ def line_chart(
     missing: set[int] = frozenset(),
     label: str,
     height: int = HEIGHT,
+    width: int = WIDTH,
     gap: str = "",
     description: str = "",
     unit: str = " %",
 ) -> SafeString:
     """An inline SVG line chart of monthly figures (percentages unless ``unit`` says
-    otherwise). ``missing`` are the indexes of months without figures, drawn as hatched bands
-    whose tooltip is ``gap`` (``%(month)s`` for the month's name); ``description`` becomes
-    the chart's ``<desc>``."""
+    otherwise), ``width`` × ``height`` units (it scales to its box). ``missing`` are the
+    indexes of months without figures, drawn as hatched bands whose tooltip is ``gap``
+    (``%(month)s`` for the month's name); ``description`` becomes the chart's ``<desc>``."""
     every = [v for s in series for v in s.values if v is not None]
     low, high = _scale(every)
     n = max(len(months), 1)
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, height - TOP - BOTTOM
+    plot_w, plot_h = width - LEFT - RIGHT, height - TOP - BOTTOM
     step = plot_w / max(n - 1, 1)
 
     def x(i: int) -> float:
@@ -82,7 +83,7 @@ def line_chart(
         return TOP + plot_h - (float(v) - low) / (high - low) * plot_h
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
         f'class="trend-chart" aria-label="{escape(label)}" '
         f'style="width:100%;height:auto;font:11px system-ui,sans-serif">',
         f"<title>{escape(label)}</title>",
@@ -96,7 +97,7 @@ def line_chart(
         value = low + (high - low) * t / ticks
         ty = y(value)
         parts.append(
-            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{ty:.1f}" y2="{ty:.1f}" '
+            f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{ty:.1f}" y2="{ty:.1f}" '
             f'stroke="#eef0f3"/><text x="{LEFT - 6}" y="{ty + 4:.1f}" text-anchor="end" '
             f'fill="#667085">{value:g}{escape(unit)}</text>'
         )
@@ -107,7 +108,8 @@ def line_chart(
             f"{escape(gap % {'month': date_format(months[i], 'M Y')})}"
             "</title></rect>"
         )
-    label_every = max(1, math.ceil(n / 12))
+    # about 57 units a month label (twelve on the report's 760-wide charts)
+    label_every = max(1, math.ceil(n / max(1, int(plot_w // 57))))
     for i, month in enumerate(months):
         if (n - 1 - i) % label_every == 0:  # count from the newest month, which is labelled
             parts.append(

@@ -136,7 +136,8 @@ class SurveyHistory:
             description=words,
             gap=_("%(month)s: no answers"),
             unit="",
-            height=170,
+            width=420,  # the page's narrow column: fewer units, so the text stays readable
+            height=190,
         )
 
 

@@ -65,6 +65,7 @@ def test_the_trend_line_has_a_gap_where_a_month_had_no_answer(account):
     sent(account, at=dt.date(2026, 3, 4), kind="csat", score=5)
     svg = nps_history(account, today=TODAY).chart()
     assert "<title>NPS and CSAT of this account by month</title>" in svg
+    assert 'viewBox="0 0 420 190"' in svg  # drawn for the narrow column, not scaled down
     assert "<desc>January 2026: NPS 100.0; March 2026: NPS -100.0, CSAT 100.0</desc>" in svg
     # Twelve months from May 2025 to April 2026: ten without an answer.
     assert svg.count('class="gap"') == 10 and "Feb 2026: no answers" in svg
