@@ -85,3 +85,5 @@ def test_the_account_page_shows_the_trend_and_each_contacts_scores(client, accou
     contacts = contacts[: contacts.index("</ul>")]
     assert "Bea Boss" in contacts and contacts.index("NPS 9") < contacts.index("NPS 3")
     assert "Antworten je Kontakt" in contacts
+    card = html[html.index('data-testid="survey-history"') :]
+    assert 'href="/interactions/surveys/report/">Umfragebericht</a>' in card
