@@ -68,11 +68,11 @@ def main() -> None:
     from django.db import connection
     from django.utils import timezone
 
+    from crm.periods import add_months, month_period, quarter_period, year_period
     from customers.models import Account, Contract, CustomerSpan, MrrSpan, Segment
     from retention.figures.breakdowns import DIMENSIONS, all_breakdowns, breakdown, churn_reasons
     from retention.figures.cohorts import cohort_matrix
     from retention.figures.metrics import retention_figures
-    from retention.figures.periods import add_months, month_period, quarter_period, year_period
     from retention.figures.snapshots import snapshot_month
 
     call_command("migrate", verbosity=0)

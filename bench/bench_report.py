@@ -71,8 +71,8 @@ def main() -> None:
     from django.utils import timezone
 
     from crm.models import User
+    from crm.periods import add_months, closed_months
     from customers.models import Account, Contract, Segment
-    from retention.figures.periods import add_months, closed_months
     from retention.figures.snapshots import snapshot_closed_months
     from retention.models import MonthlySnapshot
 

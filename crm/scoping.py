@@ -70,6 +70,16 @@ def visible_people(user, queryset: QuerySet) -> QuerySet:
     return queryset.filter(condition)
 
 
+def visible_teams(user, queryset: QuerySet) -> QuerySet:
+    """The teams (rows of ``queryset``) ``user`` may pick in a report's filter: an admin every
+    team, anyone else their own."""
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.is_admin_role:
+        return queryset
+    return queryset.filter(pk=user.team_id) if user.team_id is not None else queryset.none()
+
+
 def can_manage(user) -> bool:
     """Whether ``user`` leads: a team lead or an admin. They hand accounts over, see their
     team's (an admin: every team's) at-risk list and dashboard, and read the company's

@@ -10,6 +10,17 @@ from . import selectors
 from .models import Contact
 
 
+def segment_filter() -> forms.ModelChoiceField:
+    """A report's segment filter: one segment (by name), or all when left empty."""
+    return forms.ModelChoiceField(
+        label=_("Segment"),
+        queryset=selectors.segments(),
+        required=False,
+        empty_label=_("All segments"),
+        error_messages={"invalid_choice": _("There is no such segment.")},
+    )
+
+
 class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact

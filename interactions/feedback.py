@@ -17,9 +17,15 @@ from functools import reduce
 from typing import NamedTuple
 
 from django.db.models import Case, CharField, Q, Value, When
+from django.utils.translation import gettext_lazy
 
 PROMOTER, PASSIVE, DETRACTOR = "promoter", "passive", "detractor"
 CATEGORIES = (PROMOTER, PASSIVE, DETRACTOR)
+CATEGORY_NAMES = {
+    PROMOTER: gettext_lazy("promoter"),
+    PASSIVE: gettext_lazy("passive"),
+    DETRACTOR: gettext_lazy("detractor"),
+}
 
 # The scale of each kind of answer, lowest and highest score: the tables' check constraints,
 # the services' check, the survey page's buttons and the thresholds an admin may set read it.

@@ -26,11 +26,11 @@ from rest_framework.response import Response
 
 from crm import scoping
 from crm.api import DateTimeFilter, IdFilter, ScopedViewSetMixin
+from crm.periods import read_period
 from customers import selectors as customer_selectors
 from customers.models import Account
 
 from .figures.metrics import RetentionError, retention_figures
-from .figures.periods import read_period
 from .health import flags
 from .health import selectors as flag_selectors
 from .health.wording import word

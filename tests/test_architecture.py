@@ -137,7 +137,9 @@ def test_each_allowed_exception_is_still_needed():
 @pytest.mark.parametrize(
     ("importer", "imported", "ok"),
     [
-        ("retention.health.flags", "retention.figures.periods", True),
+        ("retention.health.flags", "retention.figures.metrics", True),
+        ("interactions.surveys.views", "crm.periods", True),
+        ("interactions.surveys.views", "retention.figures.report", False),
         ("retention.figures.metrics", "retention.health.measures", False),
         ("retention.figures.snapshots", "retention.models.figures", True),
         ("retention.figures.views", "retention.models.health", False),
@@ -159,11 +161,11 @@ def test_the_direction(importer, imported, ok):
 
 
 def test_relative_and_reexported_imports_are_followed():
-    source = "from ..models import HealthScore, MonthlySnapshot\nfrom . import periods\n"
+    source = "from ..models import HealthScore, MonthlySnapshot\nfrom . import cohorts\n"
     found = [name for _line, name in imports_of(source, "retention.figures.snapshots")]
     assert found == [
         "retention.models.health",
         "retention.models.figures",
-        "retention.figures.periods",
+        "retention.figures.cohorts",
     ]
     assert not allowed("retention.figures.snapshots", found[0])

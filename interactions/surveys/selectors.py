@@ -1,124 +1,48 @@
-"""The survey report: response rate, NPS and CSAT by account, segment or CSM and month, and
-the answers as rows for the CSV. Scoped through ``crm.scoping``; one grouped query."""
+"""What surveys make of an account (its answers per month and contact, for the account page)
+and the one way NPS, CSAT and response rates are computed (the report uses them too)."""
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
-from crm import scoping
-from customers.models import Account, Segment
+from crm.charts import Series, line_chart
+from crm.periods import add_months, months_between
 
 from ..feedback import DETRACTOR, PROMOTER, thresholds_in_force
 from ..models import SurveySend
 
-GROUPS = {
-    "account": "account_id",
-    "segment": "account__segment_id",
-    "csm": "account__owner_id",
-}
 
-
-@dataclass
-class ReportRow:
-    key: int | None
-    label: str
-    month: dt.date
-    sent: int
-    answered: int
-    nps_answers: int
-    promoters: int
-    detractors: int
-    csat_answers: int
-    satisfied: int
-
-    @property
-    def response_rate(self) -> float | None:
-        return round(100 * self.answered / self.sent, 1) if self.sent else None
-
-    @property
-    def nps(self) -> float | None:
-        return nps_of(self.promoters, self.detractors, self.nps_answers)
-
-    @property
-    def csat(self) -> float | None:
-        return csat_of(self.satisfied, self.csat_answers)
+def _one_decimal(value: Decimal) -> float:
+    return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def nps_of(promoters: int, detractors: int, answers: int) -> float | None:
-    """% promoters − % detractors, of the NPS answers."""
-    return round(100 * (promoters - detractors) / answers, 1) if answers else None
+    """% promoters − % detractors of the NPS answers, half-up to one decimal; None without
+    answers."""
+    if not answers:
+        return None
+    return _one_decimal(Decimal(100 * (promoters - detractors)) / answers)
 
 
 def csat_of(satisfied: int, answers: int) -> float | None:
-    """% of CSAT answers that are satisfied (promoter or passive by the thresholds)."""
-    return round(100 * satisfied / answers, 1) if answers else None
+    """% of the CSAT answers that are satisfied (promoter or passive by the thresholds)."""
+    return _one_decimal(Decimal(100 * satisfied) / answers) if answers else None
 
 
-def visible_sends(user):
-    return scoping.visible(user, SurveySend.objects.all(), via="account")
-
-
-def report(user, *, by: str = "account", since: dt.date | None = None) -> list[ReportRow]:
-    """One row per group and month of sending (newest month first)."""
-    field = GROUPS[by]
-    t = thresholds_in_force()
-    answered = Q(answered_at__isnull=False)
-    nps, csat = answered & Q(kind="nps"), answered & Q(kind="csat")
-    sends = visible_sends(user)
-    if since is not None:
-        sends = sends.filter(queued_at__date__gte=since)
-    rows = (
-        sends.annotate(month=TruncMonth("queued_at"))
-        .values(field, "month")
-        .annotate(
-            sent=Count("pk"),
-            answered=Count("pk", filter=answered),
-            nps_answers=Count("pk", filter=nps),
-            promoters=Count("pk", filter=nps & Q(score__gte=t.nps_promoter_from)),
-            detractors=Count("pk", filter=nps & Q(score__lt=t.nps_passive_from)),
-            csat_answers=Count("pk", filter=csat),
-            satisfied=Count("pk", filter=csat & Q(score__gte=t.csat_passive_from)),
-        )
-        .order_by("-month", field)
-    )
-    rows = list(rows)
-    labels = _labels(by, {r[field] for r in rows})
-    return [
-        ReportRow(
-            key=r[field],
-            label=labels.get(r[field], "—"),
-            month=r["month"].date() if isinstance(r["month"], dt.datetime) else r["month"],
-            **{k: r[k] for k in ("sent", "answered", "nps_answers", "promoters")},
-            **{k: r[k] for k in ("detractors", "csat_answers", "satisfied")},
-        )
-        for r in rows
-    ]
-
-
-def _labels(by: str, keys: set) -> dict:
-    keys = {k for k in keys if k is not None}
-    if by == "account":
-        return dict(Account.objects.filter(pk__in=keys).values_list("pk", "name"))
-    if by == "segment":
-        return dict(Segment.objects.filter(pk__in=keys).values_list("pk", "name"))
-    return {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=keys)}
-
-
-def answers(user):
-    """The answered sends, newest first, for the CSV (iterated, not loaded)."""
-    return (
-        visible_sends(user)
-        .filter(answered_at__isnull=False)
-        .select_related("account", "contact", "account__owner")
-        .order_by("-answered_at", "-pk")
-    )
+def rate_of(part: int, whole: int) -> float | None:
+    """``part`` of ``whole`` in percent, half-up to one decimal; None of nothing."""
+    return _one_decimal(Decimal(100 * part) / whole) if whole else None
 
 
 HISTORY_MONTHS = 12
+# The account page lists this many contacts' answers (the latest answered first).
+HISTORY_CONTACTS = 20
 
 
 @dataclass
@@ -141,27 +65,105 @@ class HistoryMonth:
         return csat_of(self.satisfied, len(self.csat_scores))
 
 
+@dataclass(frozen=True)
+class Answer:
+    day: dt.date
+    kind: str
+    score: int
+    category: str
+
+
+@dataclass
+class ContactHistory:
+    """One contact's answers of the window, oldest first."""
+
+    contact_id: int
+    name: str
+    answers: list[Answer] = field(default_factory=list)
+
+
+@dataclass
+class SurveyHistory:
+    """An account's survey answers of the last months: per month (``months``, newest first,
+    only months with answers), per contact (``contacts``, the latest answered first, at most
+    ``HISTORY_CONTACTS``; ``more_contacts`` not listed) and as a trend (``chart``)."""
+
+    first_month: dt.date
+    last_month: dt.date
+    months: list[HistoryMonth]
+    contacts: list[ContactHistory]
+    more_contacts: int = 0
+
+    @property
+    def has_nps(self) -> bool:
+        return any(m.nps_scores for m in self.months)
+
+    @property
+    def has_csat(self) -> bool:
+        return any(m.csat_scores for m in self.months)
+
+    def chart(self) -> SafeString:
+        """The account's NPS and CSAT per month of the window as an SVG line chart; a month
+        without answers is a gap. Empty without any answer."""
+        if not self.months:
+            return SafeString("")
+        by_month = {m.month: m for m in self.months}
+        axis = [
+            add_months(self.first_month, n)
+            for n in range(months_between(self.first_month, self.last_month) + 1)
+        ]
+        series = []
+        if self.has_nps:
+            values = [getattr(by_month.get(m), "nps", None) for m in axis]
+            series.append(Series("NPS", "#0f5b5c", values))
+        if self.has_csat:
+            values = [getattr(by_month.get(m), "csat", None) for m in axis]
+            series.append(Series(_("CSAT (%)"), "#f79009", values))
+        words = "; ".join(
+            f"{date_format(m.month, 'YEAR_MONTH_FORMAT')}: "
+            + ", ".join(
+                f"{name} {value}"
+                for name, value in (("NPS", m.nps), ("CSAT", m.csat))
+                if value is not None
+            )
+            for m in reversed(self.months)
+        )
+        return line_chart(
+            months=axis,
+            series=series,
+            missing={i for i, m in enumerate(axis) if m not in by_month},
+            label=_("NPS and CSAT of this account by month"),
+            description=words,
+            gap=_("%(month)s: no answers"),
+            unit="",
+            width=420,  # the page's narrow column: fewer units, so the text stays readable
+            height=190,
+        )
+
+
 def nps_history(
     account, *, today: dt.date | None = None, months: int = HISTORY_MONTHS
-) -> list[HistoryMonth]:
+) -> SurveyHistory:
     """The account's NPS and CSAT answers of the last ``months`` months (this one included),
-    per month of answer, newest first; one query. The caller has already scoped ``account``
-    (the account page reads it through ``crm.scoping``)."""
+    per month of answer and per contact; one query (and the thresholds). The caller has
+    already scoped ``account`` (the account page reads it through ``crm.scoping``)."""
     today = today or timezone.localdate()
-    since = today.replace(day=1)
-    for _ in range(months - 1):
-        since = (since - dt.timedelta(days=1)).replace(day=1)
+    last = today.replace(day=1)
+    since = add_months(last, -(months - 1))
     t = thresholds_in_force()
     rows = (
         SurveySend.objects.filter(
-            account=account, answered_at__isnull=False, answered_at__date__gte=since
+            account=account,
+            answered_at__isnull=False,
+            answered_at__gte=timezone.make_aware(dt.datetime.combine(since, dt.time.min)),
         )
         .annotate(month=TruncMonth("answered_at"))
         .order_by("-month", "answered_at", "pk")
-        .values_list("month", "kind", "score")
+        .values_list("month", "kind", "score", "answered_at", "contact_id", "contact__name")
     )
     history: dict[dt.date, HistoryMonth] = {}
-    for month, kind, score in rows:
+    contacts: dict[int, ContactHistory] = {}
+    for month, kind, score, answered_at, contact_id, name in rows:
         month = month.date() if isinstance(month, dt.datetime) else month
         entry = history.setdefault(month, HistoryMonth(month=month))
         category = t.category(kind, score)
@@ -172,4 +174,17 @@ def nps_history(
         else:
             entry.csat_scores.append(score)
             entry.satisfied += category != DETRACTOR
-    return list(history.values())
+        person = contacts.setdefault(contact_id, ContactHistory(contact_id, name))
+        person.answers.append(Answer(timezone.localdate(answered_at), kind, score, category))
+    people = sorted(
+        contacts.values(), key=lambda c: (max(a.day for a in c.answers), c.contact_id), reverse=True
+    )
+    for person in people:
+        person.answers.sort(key=lambda a: a.day)
+    return SurveyHistory(
+        first_month=since,
+        last_month=last,
+        months=list(history.values()),
+        contacts=people[:HISTORY_CONTACTS],
+        more_contacts=max(0, len(people) - HISTORY_CONTACTS),
+    )

@@ -290,13 +290,13 @@ def find_live(token: str, *, now: dt.datetime | None = None) -> SurveySend | Non
 
 
 def clean_answer(send: SurveySend, score, comment) -> tuple[int, str]:
-    """The score on the survey's scale and a comment of at most 5,000 characters."""
+    """The score on the survey's scale, in ASCII digits (``int()`` would read other scripts'
+    digits, signs and underscores too), and a comment of at most 5,000 characters without NUL
+    (PostgreSQL cannot store one)."""
     low, high = SCALES[send.kind]
     errors = {}
-    try:
-        value = int(str(score).strip())
-    except (TypeError, ValueError):
-        value = None
+    text = "" if score is None else str(score).strip()
+    value = int(text) if len(text) <= 2 and text.isascii() and text.isdigit() else None
     if value is None or not low <= value <= high:
         errors["score"] = _("Choose a number from %(low)s to %(high)s.") % {
             "low": low,
@@ -305,6 +305,8 @@ def clean_answer(send: SurveySend, score, comment) -> tuple[int, str]:
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX_LENGTH:
         errors["comment"] = _("A comment has at most %(n)s characters.") % {"n": COMMENT_MAX_LENGTH}
+    elif "\x00" in comment:
+        errors["comment"] = _("Null characters are not allowed.")
     if errors:
         raise ValidationError(errors)
     return value, comment

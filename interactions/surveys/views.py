@@ -1,7 +1,5 @@
 """The public answer page of a survey link (no sign-in) and the CSM's pages to send them."""
 
-import datetime as dt
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, login_required
@@ -11,27 +9,31 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from crm import scoping
+from crm.backends import client_ip
 from crm.exports import csv_response
+from crm.forms import period_suggestions
+from crm.periods import add_months
 from crm.views import safe_next
 from customers import selectors as customer_selectors
 
-from ..feedback import SCALES
-from . import selectors, services
-from .forms import SendSurveyForm
-
-
-def _client(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+from ..feedback import CATEGORY_NAMES, SCALES, thresholds_in_force
+from . import services
+from .forms import SendSurveyForm, SurveyReportForm
+from .report import answers, survey_report
 
 
 def too_many(request) -> bool:
     """Counts this address's requests to answer pages in the cache (a fixed window): over
-    SURVEY_RATE_LIMIT within SURVEY_RATE_WINDOW seconds is refused."""
-    key = f"survey-rate:{_client(request)}"
+    SURVEY_RATE_LIMIT within SURVEY_RATE_WINDOW seconds is refused. The address is the one
+    sign-in throttling counts by (``crm.backends.client_ip``: behind ``TRUSTED_PROXY_COUNT``
+    proxies the client's, not the proxy's, which every contact would share)."""
+    key = f"survey-rate:{(client_ip(request) or 'unknown')[:64]}"
     window = getattr(settings, "SURVEY_RATE_WINDOW", 600)
     if cache.add(key, 1, window):
         return False
@@ -147,50 +149,90 @@ def send_bulk(request):
 
 # --- the report ---
 
-REPORT_MONTHS = 12
+
+def _report_form(request) -> SurveyReportForm:
+    """The filters asked for; without a period, the last 12 months (this one included)."""
+    data = request.GET.copy()
+    if not any(data.get(name) for name in ("period", "start", "end")):
+        today = timezone.localdate()
+        data["start"] = add_months(today.replace(day=1), -11).isoformat()
+        data["end"] = today.isoformat()
+    return SurveyReportForm(data, user=request.user)
+
+
+def _scope(user) -> str:
+    """What the report's figures cover, for the sentence that says so."""
+    if not scoping.can_manage(user):
+        return "own"
+    return "all" if user.is_admin_role else "company"
 
 
 @login_required
 def report(request):
-    """Response rate, NPS and CSAT by account, segment or CSM and month (a lead sees their
-    team's, an admin all, a CSM their own)."""
-    by = request.GET.get("by", "account")
-    if by not in selectors.GROUPS:
-        by = "account"
-    today = timezone.localdate()
-    since = (today.replace(day=1) - dt.timedelta(days=31 * (REPORT_MONTHS - 1))).replace(day=1)
-    rows = selectors.report(request.user, by=by, since=since)
-    groups = [
-        ("account", _("Account")),
-        ("segment", _("Segment")),
-        ("csm", _("CSM")),
-    ]
-    context = {"rows": rows, "by": by, "groups": groups, "since": since}
+    """Response rate and NPS or CSAT in all, by month (a chart and its table) and by account,
+    segment or CSM with each one's months; a team lead and an admin read the company's, a CSM
+    their own accounts' (``report.survey_report``)."""
+    form = _report_form(request)
+    context = {"form": form, "suggestions": period_suggestions(timezone.localdate())}
+    if not form.is_valid():
+        return render(request, "interactions/survey/report.html", context)
+    result = survey_report(
+        request.user, form.filters(), by=form.grouping, page=request.GET.get("page")
+    )
+    query = form.query()
+    context.update(
+        {
+            "report": result,
+            "period": form.report_period,
+            "page": result.page,
+            "rows": result.rows,
+            "total": result.total,
+            "chart": result.chart(),
+            "querystring": urlencode(query),
+            "group_name": dict(form.fields["by"].choices)[form.grouping],
+            "scope": _scope(request.user),
+        }
+    )
     return render(request, "interactions/survey/report.html", context)
 
 
 @login_required
 def answers_export(request):
-    """The survey answers the user may see, as CSV."""
+    """The answers behind the report that the user may read, with its filters, as a CSV
+    (streamed, every cell defused by ``crm.exports``)."""
+    form = _report_form(request)
+    if not form.is_valid():
+        context = {"form": form, "suggestions": period_suggestions(timezone.localdate())}
+        return render(request, "interactions/survey/report.html", context, status=400)
+    filters = form.filters()
     header = [
         _("Answered at"),
+        _("Sent at"),
         _("Account"),
+        _("Segment"),
         _("Contact"),
         _("Owner"),
         _("Kind"),
         _("Score"),
+        _("Category"),
         _("Comment"),
     ]
+    thresholds = thresholds_in_force()
     rows = (
         (
-            timezone.localtime(s.answered_at).isoformat(timespec="minutes"),
+            s.answered_at,
+            s.queued_at,
             s.account.name,
+            s.account.segment.name if s.account.segment else "",
             s.contact.name,
             str(s.account.owner or ""),
             s.kind.upper(),
             s.score,
+            CATEGORY_NAMES[thresholds.category(s.kind, s.score)],
             s.comment,
         )
-        for s in selectors.answers(request.user).iterator(chunk_size=2000)
+        for s in answers(request.user, filters).iterator(chunk_size=2000)
     )
-    return csv_response("survey-answers.csv", header, rows)
+    period = filters.period
+    name = f"survey-answers-{filters.kind}-{period.start}-{period.end}.csv"
+    return csv_response(name, header, rows)

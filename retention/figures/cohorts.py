@@ -21,6 +21,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from crm.periods import add_months, month_end, month_start, months_between
 from customers.models import CustomerSpan, Segment, span_covers
 
 from .metrics import (
@@ -29,7 +30,6 @@ from .metrics import (
     percent,
     resolve_segment,
 )
-from .periods import add_months, month_end, month_start, months_between
 
 
 @dataclass(frozen=True)

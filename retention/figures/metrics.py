@@ -38,6 +38,7 @@ from django.db.models import (
 from django.utils.formats import number_format
 from django.utils.translation import ngettext
 
+from crm import periods
 from customers.models import CustomerSpan, MrrSpan, Segment, span_covers
 
 ONE_DAY = dt.timedelta(days=1)
@@ -161,12 +162,12 @@ def customer_on(day: dt.date, account_ref: str = "pk") -> Exists:
 
 
 def check_period(start: dt.date, end: dt.date) -> None:
-    """Raise ``RetentionError`` unless [start, end] is a period of dates, end not before start."""
-    for name, day in (("start", start), ("end", end)):
-        if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
-            raise RetentionError(f"The {name} of the period must be a date, not {day!r}.")
-    if end < start:
-        raise RetentionError(f"The period ends ({end}) before it starts ({start}).")
+    """Raise ``RetentionError`` unless [start, end] is a period of dates, end not before start
+    (``crm.periods.check_period``, raising what this package's callers catch)."""
+    try:
+        periods.check_period(start, end)
+    except periods.PeriodError as error:
+        raise RetentionError(str(error)) from None
 
 
 def resolve_segment(segment: Segment | str | int | None) -> Segment | None:

@@ -21,14 +21,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from customers.models import Account, ChurnRecord, LedgerRevision, OwnershipTransfer, Segment
-
-from ..models import MonthlySnapshot
-from .breakdowns import DIMENSIONS, all_breakdowns, churn_reasons, owners_seen_by
-from .charts import Series, line_chart
-from .cohorts import cohort_matrix
-from .metrics import CENT, RetentionFigures, figures_from_counts, retention_figures
-from .periods import (
+from crm.charts import Series, line_chart
+from crm.periods import (
     Period,
     add_months,
     closed_months,
@@ -36,6 +30,12 @@ from .periods import (
     month_start,
     trailing_year,
 )
+from customers.models import Account, ChurnRecord, LedgerRevision, OwnershipTransfer, Segment
+
+from ..models import MonthlySnapshot
+from .breakdowns import DIMENSIONS, all_breakdowns, churn_reasons, owners_seen_by
+from .cohorts import cohort_matrix
+from .metrics import CENT, RetentionFigures, figures_from_counts, retention_figures
 
 TREND_MONTHS = 24
 COHORT_MONTHS = 12
@@ -230,12 +230,14 @@ class Report:
         retention_series = [lines["retention_rate"], lines["grr"], lines["nrr"]]
         churn_series = [lines["churn_rate"]]
         chart_months = [row["month"] for row in months]
+        gap = _("%(month)s: no snapshot")
         return {
             "chart": line_chart(
                 months=chart_months,
                 series=retention_series,
                 missing=missing,
                 label=_("CRR, GRR and NRR of the last %(n)s closed months") % {"n": len(months)},
+                gap=gap,
             ),
             "churn_chart": line_chart(
                 months=chart_months,
@@ -243,6 +245,7 @@ class Report:
                 missing=missing,
                 label=_("Churn rate of the last %(n)s closed months") % {"n": len(months)},
                 height=150,
+                gap=gap,
             ),
             "legend": [*retention_series, *churn_series],
             "missing_months": [months[i]["month"] for i in sorted(missing)],

@@ -6,11 +6,11 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from crm.periods import closed_months, month_period
 from customers.models import Segment
 
 from ..models import MonthlySnapshot
 from .metrics import RetentionError, retention_figures
-from .periods import closed_months, month_period
 
 
 def snapshot_month(*, month: dt.date, today: dt.date | None = None) -> list[MonthlySnapshot]:

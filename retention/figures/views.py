@@ -31,10 +31,10 @@ from django.utils.translation import gettext as _
 
 from crm import scoping
 from crm.exports import csv_response
+from crm.forms import period_suggestions as suggestions
 
 from .breakdowns import DIMENSIONS, OTHER_TEAMS
 from .forms import ACCOUNT_SETS, AccountSetForm, ReportForm, default_period
-from .forms import period_suggestions as suggestions
 from .metrics import ONE_DAY
 from .report import CACHE_SECONDS, EXPORTS, retention_report
 from .selectors import counted_behind

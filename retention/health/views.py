@@ -20,12 +20,12 @@ from django.utils.translation import gettext as _
 from crm import scoping
 from crm.exports import csv_response
 from crm.models import Team
+from crm.periods import trailing_year
 from customers import selectors as customer_selectors
 from customers.models import Account, account_status
 from interactions import selectors as interaction_selectors
 from interactions.calendar.touches import with_next_touch
 
-from ..figures.periods import trailing_year
 from ..models import Band, RiskFlag
 from .scoring import active_configuration
 from .selectors import with_health

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from retention.figures.periods import add_months
+from crm.periods import add_months
 
 from ..factories import MonthlySnapshotFactory
 from . import test_journeys as journeys

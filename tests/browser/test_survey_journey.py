@@ -1,6 +1,8 @@
-"""Surveys in Debian's Chromium: a CSM sends a CSAT survey to two contacts from the account
-page; one contact opens the link from the email (the test mail outbox), answers 3 with a
-comment; the CSM sees it on the timeline and in the inbox (a detractor)."""
+"""Surveys in Debian's Chromium (issue 17, "Done when"): a CSM sends a CSAT survey to two
+contacts from the account page; one contact opens the link from the email (the test mail
+outbox), answers 3 with a comment; the CSM sees it on the timeline, in the health reasons (the
+voice of the customer, rescored at once) and in the inbox (a detractor), as a person sees them:
+on the pages, not in the database."""
 
 import re
 
@@ -10,7 +12,7 @@ from django.core import mail
 from crm.models import InboxItem
 from interactions.surveys import services
 
-from ..factories import AccountFactory, ContactFactory
+from ..factories import ContactFactory, make_customer
 from .test_journeys import browser, page, settled, sign_in  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -41,7 +43,8 @@ def test_a_survey_from_send_to_answer_to_timeline(
     settings.SURVEY_COMPANY_NAME = "Beispiel AG"
     # The worker's delivery, in the server's thread (no broker in a browser test).
     monkeypatch.setattr(services, "deliver_later", services.deliver)
-    account = AccountFactory(owner=csm, name="Umfrage GmbH")
+    # A customer since 2025: past onboarding, so the voice of the customer counts in health.
+    account = make_customer(owner=csm, name="Umfrage GmbH")
     boss = ContactFactory(account=account, name="Bea Boss", is_decision_maker=True)
     ContactFactory(account=account, name="Chris Champion", is_champion=True)
     ContactFactory(account=account, name="Otto Other")
@@ -74,6 +77,19 @@ def test_a_survey_from_send_to_answer_to_timeline(
     page.goto(f"{live_server.url}{account.get_absolute_url()}")
     settled(page)
     timeline = page.locator("[data-testid=timeline]").inner_text()
-    assert "Support was slow this month" in timeline
+    assert "Support was slow this month" in timeline and "CSAT 3" in timeline
     assert "Support was slow this month" in page.locator("#feedback").inner_text()
-    assert InboxItem.objects.filter(user=csm, kind=InboxItem.Kind.DETRACTOR).exists()
+    reasons = page.locator("[data-testid=health-card] [data-testid=health-reasons]").inner_text()
+    assert "latest CSAT 3 (detractor, 0 days ago)" in reasons
+    assert "Bea Boss" in page.locator("[data-testid=survey-contacts]").inner_text()
+
+    inbox = page.locator("[data-testid=inbox-link]")
+    unread = InboxItem.objects.filter(user=csm, read_at__isnull=True).count()
+    assert unread >= 1 and inbox.inner_text().endswith(str(unread))  # the detractor, the play
+    inbox.click()
+    item = page.locator("[data-testid=inbox-item]", has_text="Detractor answer")
+    assert "Detractor answer from Umfrage GmbH: CSAT 3" in item.inner_text()
+    assert InboxItem.objects.filter(user=csm, kind=InboxItem.Kind.DETRACTOR).count() == 1
+    item.get_by_role("link").click()  # the item leads to the answer on the account page
+    page.wait_for_url(f"**{account.get_absolute_url()}**")
+    assert "Support was slow this month" in page.locator("#feedback").inner_text()

@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 
 from crm import scoping
+from crm.models import Team
 from customers.models import Account, Contact
 
 from ..factories import AccountFactory, ContactFactory
@@ -106,6 +107,17 @@ def test_people_a_csm_or_lead_may_name_are_their_team_an_admin_everyone(
     assert set(scoping.visible_people(other_csm, users)) == {other_csm}
     assert set(scoping.visible_people(admin_user, users)) == team_a | {other_csm, admin_user}
     assert not scoping.visible_people(AnonymousUser(), users).exists()
+
+
+def test_teams_a_report_filter_offers_are_ones_own_an_admin_every_team(
+    csm, team_lead, other_csm, admin_user
+):
+    teams = Team.objects.all()
+    assert list(scoping.visible_teams(csm, teams)) == [csm.team]
+    assert list(scoping.visible_teams(team_lead, teams)) == [csm.team]
+    assert list(scoping.visible_teams(other_csm, teams)) == [other_csm.team]
+    assert set(scoping.visible_teams(admin_user, teams)) == {csm.team, other_csm.team}
+    assert not scoping.visible_teams(AnonymousUser(), teams).exists()
 
 
 def test_visible_in_team_reads_what_visible_reads_of_that_team(

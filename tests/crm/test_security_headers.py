@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from retention.figures.periods import add_months
+from crm.periods import add_months
 
 from ..factories import (
     AccountFactory,

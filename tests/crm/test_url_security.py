@@ -8,9 +8,12 @@ A URL added later without a login check makes ``test_only_the_allow_list_is_publ
 a URL whose parameters the filler cannot fill fails ``test_every_url_pattern_is_requested``.
 """
 
+import datetime as dt
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
+from django.utils import timezone
 
 from retention.models import Playbook
 from retention.playbooks import services as playbook_services
@@ -46,9 +49,11 @@ PUBLIC = {
     "favicon": "redirects to the site's icon, a static file",
     "healthz": "liveness for the load balancer: answers {'status': 'ok'}, no data",
     "calendar:feed": "a user's private calendar feed: its signed token is the secret (else 404)",
-    "survey_answer": "a survey's personal link, for a customer's contact who has no account: "
-    "the random token (only its hash stored, 30 days) is the secret (else one 404 page); "
-    "rate-limited per address",
+    "survey_answer": "a survey's personal link /s/<token>/, for a customer's contact who has "
+    "no account: the question and the answer form (POST to itself), and with ?unsubscribe=1 "
+    "the unsubscribe confirmation (POST unsubscribe=1). The random token (only its SHA-256 "
+    "stored, valid 30 days) is the secret; unknown, forged and expired links get one 404 page "
+    "that names nothing; rate-limited per client address; CSRF-checked",
     "api:token": "trades a username and password for an API token (throttled per IP)",
     "admin:login": "the admin's sign-in form",
     "admin:logout": "redirects to the admin index, which redirects to the admin sign-in form",
@@ -157,3 +162,41 @@ def test_language_choice_is_not_public(anonymous_walk):
     """Choosing the language saves it on the user: it needs a signed-in user."""
     results, *_rest = anonymous_walk
     assert {o[3] for o in results["set_language"]} == {"protected"}
+
+
+def test_the_public_survey_page_is_the_answer_and_unsubscribe_page_of_a_live_link(client, csm):
+    """The allow-listed survey URL serves a live link's question and its unsubscribe
+    confirmation without sign-in; the survey pages of our users (report, CSV, sending) are not
+    public."""
+    from django.urls import reverse
+
+    from interactions.models import SurveySend
+    from interactions.surveys import services
+
+    account = AccountFactory(owner=csm, name="Geheim GmbH")
+    token, digest = services.new_token()
+    SurveySend.objects.create(
+        account=account,
+        contact=ContactFactory(account=account),
+        kind="nps",
+        language="en",
+        token_hash=digest,
+        expires_at=timezone.now() + dt.timedelta(days=30),
+    )
+    link = reverse("survey_answer", args=[token])
+    assert "unsubscribe" in PUBLIC["survey_answer"] and "404" in PUBLIC["survey_answer"]
+    question = client.get(link)
+    assert question.status_code == 200 and b'name="score"' in question.content
+    assert b"Geheim GmbH" not in question.content
+    assert b"No more surveys?" in client.get(link + "?unsubscribe=1").content
+    for url in (
+        reverse("interactions:survey_report"),
+        reverse("interactions:survey_answers_export"),
+        reverse("interactions:survey_send", args=[account.pk]),
+        reverse("interactions:survey_bulk"),
+    ):
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert response.status_code in (302, 405), url
+            if response.status_code == 302:
+                assert response["Location"].startswith(reverse("login")), url

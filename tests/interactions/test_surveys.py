@@ -359,7 +359,7 @@ def test_nps_history_lists_the_last_12_months_per_month(account, django_assert_n
     _answered(account, "nps", 10, dt.datetime(2025, 3, 31, 12, tzinfo=dt.UTC))  # 13th month
     _answered(AccountFactory(), "nps", 10, at)  # another account
     with django_assert_num_queries(2):  # the thresholds, the answers
-        months = nps_history(account, today=dt.date(2026, 3, 20))
+        months = nps_history(account, today=dt.date(2026, 3, 20)).months
     assert [m.month for m in months] == [dt.date(2026, 3, 1), dt.date(2026, 1, 1)]
     march, january = months
     assert march.nps_scores == [10, 9, 8, 3] and march.nps == 25.0

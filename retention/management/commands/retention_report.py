@@ -12,8 +12,8 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from crm.periods import read_period
 from retention.figures.metrics import RetentionError, RetentionFigures, retention_figures
-from retention.figures.periods import read_period
 
 USAGE_ERROR = 2
 

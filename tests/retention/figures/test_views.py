@@ -8,9 +8,9 @@ import time_machine
 from django.core.cache import cache
 from django.urls import reverse
 
+from crm.periods import add_months
 from customers.services import refresh_ledger, update_contract
 from retention.figures import views as views_report
-from retention.figures.periods import add_months
 from retention.models import MonthlySnapshot
 from tests.factories import (
     AccountFactory,

@@ -4,9 +4,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from retention.figures.metrics import RetentionError
-from retention.figures.periods import (
+from crm.periods import (
     Period,
+    PeriodError,
     add_months,
     closed_months,
     month_end,
@@ -14,7 +14,7 @@ from retention.figures.periods import (
     read_period,
 )
 
-from .bad_periods import BAD_PERIODS
+from ..retention.figures.bad_periods import BAD_PERIODS
 
 D = dt.date
 
@@ -92,7 +92,7 @@ def test_errors_are_in_the_active_language():
 
 
 def test_period_ending_before_it_starts_is_refused():
-    with pytest.raises(RetentionError, match="before it starts"):
+    with pytest.raises(PeriodError, match="before it starts"):
         Period(D(2026, 2, 1), D(2026, 1, 31))
 
 

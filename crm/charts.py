@@ -1,9 +1,11 @@
-"""Server-side SVG charts for the report page: no JavaScript, nothing from a CDN.
+"""Server-side SVG charts for the report pages (retention, surveys) and the account page: no
+JavaScript, nothing from a CDN.
 
-A small line chart is all the trend needs, so it is drawn here rather than pulling in a
+A small line chart is all a trend needs, so it is drawn here rather than pulling in a
 charting package: one ``<polyline>`` per unbroken run of values, a dot with a native
 ``<title>`` tooltip per value, and a hatched band where a month has no figures (a gap shows,
-it is never drawn as a line through it or as zero).
+it is never drawn as a line through it or as zero). The chart names itself (``<title>``, and a
+``<desc>`` when given) for a screen reader; the page puts the same figures in a table beside it.
 """
 
 import datetime as dt
@@ -14,7 +16,6 @@ from decimal import Decimal
 from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _
 
 WIDTH, HEIGHT = 760, 280
 LEFT, RIGHT, TOP, BOTTOM = 44, 28, 12, 30
@@ -60,13 +61,19 @@ def line_chart(
     missing: set[int] = frozenset(),
     label: str,
     height: int = HEIGHT,
+    width: int = WIDTH,
+    gap: str = "",
+    description: str = "",
+    unit: str = " %",
 ) -> SafeString:
-    """An inline SVG line chart of monthly percentages. ``missing`` are the indexes of months
-    without figures, drawn as hatched bands."""
+    """An inline SVG line chart of monthly figures (percentages unless ``unit`` says
+    otherwise), ``width`` × ``height`` units (it scales to its box). ``missing`` are the
+    indexes of months without figures, drawn as hatched bands whose tooltip is ``gap``
+    (``%(month)s`` for the month's name); ``description`` becomes the chart's ``<desc>``."""
     every = [v for s in series for v in s.values if v is not None]
     low, high = _scale(every)
     n = max(len(months), 1)
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, height - TOP - BOTTOM
+    plot_w, plot_h = width - LEFT - RIGHT, height - TOP - BOTTOM
     step = plot_w / max(n - 1, 1)
 
     def x(i: int) -> float:
@@ -76,10 +83,11 @@ def line_chart(
         return TOP + plot_h - (float(v) - low) / (high - low) * plot_h
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
         f'class="trend-chart" aria-label="{escape(label)}" '
         f'style="width:100%;height:auto;font:11px system-ui,sans-serif">',
         f"<title>{escape(label)}</title>",
+        f"<desc>{escape(description)}</desc>" if description else "",
         '<defs><pattern id="gap-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
         'patternTransform="rotate(45)"><rect width="3" height="6" fill="#eef0f3"/></pattern>'
         "</defs>",
@@ -89,18 +97,19 @@ def line_chart(
         value = low + (high - low) * t / ticks
         ty = y(value)
         parts.append(
-            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{ty:.1f}" y2="{ty:.1f}" '
+            f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{ty:.1f}" y2="{ty:.1f}" '
             f'stroke="#eef0f3"/><text x="{LEFT - 6}" y="{ty + 4:.1f}" text-anchor="end" '
-            f'fill="#667085">{value:g} %</text>'
+            f'fill="#667085">{value:g}{escape(unit)}</text>'
         )
     for i in sorted(missing):
         parts.append(
             f'<rect class="gap" x="{x(i) - step / 2:.1f}" y="{TOP}" width="{step:.1f}" '
             f'height="{plot_h}" fill="url(#gap-hatch)"><title>'
-            f"{escape(_('%(month)s: no snapshot') % {'month': date_format(months[i], 'M Y')})}"
+            f"{escape(gap % {'month': date_format(months[i], 'M Y')})}"
             "</title></rect>"
         )
-    label_every = max(1, math.ceil(n / 12))
+    # about 57 units a month label (twelve on the report's 760-wide charts)
+    label_every = max(1, math.ceil(n / max(1, int(plot_w // 57))))
     for i, month in enumerate(months):
         if (n - 1 - i) % label_every == 0:  # count from the newest month, which is labelled
             parts.append(
@@ -116,7 +125,7 @@ def line_chart(
                 f'points="{points}"/>'
             )
             for i, v in run:
-                tip = f"{s.name} {date_format(months[i], 'M Y')}: {v} %"
+                tip = f"{s.name} {date_format(months[i], 'M Y')}: {v}{unit}"
                 parts.append(
                     f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2.6" fill="{s.color}">'
                     f"<title>{escape(tip)}</title></circle>"

@@ -1,6 +1,9 @@
 """Reporting periods: reading what people type (``2026-Q1``, ``2026-03``, ``2026``, ISO dates;
-``read_period``, the one parser of the report form, the API and the CLI) and the calendar
-arithmetic of months that snapshots and cohorts share."""
+``read_period``, the one parser of every report's form, the API and the CLI) and the calendar
+arithmetic of months that snapshots, cohorts and the survey report share.
+
+Domain-free, so it sits in ``crm``: the retention report (``retention.figures``) and the survey
+report (``interactions.surveys``, which may not import ``retention``) read periods alike."""
 
 import datetime as dt
 import re
@@ -9,8 +12,6 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.translation import gettext as _
-
-from .metrics import check_period
 
 # ASCII digits only: ``int()`` would read other scripts' digits as well.
 _YEAR = re.compile(r"([0-9]{4})")
@@ -22,6 +23,20 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # (the day before the start, the cohort table's months after the end) must stay inside what
 # ``datetime.date`` can hold.
 FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+class PeriodError(ValueError):
+    """Days that make no period (not dates, or the end before the start). The message is one
+    line, fit to show as it is."""
+
+
+def check_period(start: dt.date, end: dt.date) -> None:
+    """Raise ``PeriodError`` unless [start, end] is a period of dates, end not before start."""
+    for name, day in (("start", start), ("end", end)):
+        if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+            raise PeriodError(f"The {name} of the period must be a date, not {day!r}.")
+    if end < start:
+        raise PeriodError(f"The period ends ({end}) before it starts ({start}).")
 
 
 @dataclass(frozen=True)
