@@ -25,6 +25,7 @@ from customers.models import Account, Contact
 
 from .. import services as feedback_services
 from ..models import COMMENT_MAX_LENGTH, SurveySend, SurveyTemplate
+from .defaults import SHIPPED
 
 # Why a contact was not asked, in the order the rules are checked.
 NO_EMAIL, LEFT, UNSUBSCRIBED, ASKED_RECENTLY, OTHER_ACCOUNT = (
@@ -209,14 +210,25 @@ def _fill(text: str, values: dict) -> str:
 
 
 def template_for(kind: str, language: str) -> SurveyTemplate:
-    found = SurveyTemplate.objects.filter(kind=kind, language=language).first()
-    if found is None:
-        found = SurveyTemplate.objects.filter(kind=kind, language=settings.LANGUAGE_CODE).first()
-    if found is None:
-        found = SurveyTemplate.objects.filter(kind=kind).first()
-    if found is None:
-        raise SurveyTemplate.DoesNotExist(f"No survey template for {kind}")
-    return found
+    """The email and question of ``kind`` in ``language``: the admin's template, else the
+    shipped text in that language; failing both (a language we ship no text in), the same in
+    the installation's language, and at last the shipped English. Never missing: a send or an
+    answer page does not fail because an admin deleted a template. One query."""
+    stored = {
+        t.language: t
+        for t in SurveyTemplate.objects.filter(
+            kind=kind, language__in=[language, settings.LANGUAGE_CODE]
+        )
+    }
+    for lang in (language, settings.LANGUAGE_CODE, "en"):
+        if lang in stored:
+            return stored[lang]
+        if (kind, lang) in SHIPPED:
+            subject, question, body = SHIPPED[(kind, lang)]
+            return SurveyTemplate(
+                kind=kind, language=lang, subject=subject, question=question, body=body
+            )
+    raise ValueError(f"Not a survey kind: {kind}")
 
 
 def email(send: SurveySend, token: str, template: SurveyTemplate) -> EmailMultiAlternatives:
