@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from customers import selectors as customer_selectors
 
 from ..models import Feedback
+from .services import default_recipients
 
 
 class SendSurveyForm(forms.Form):
@@ -19,14 +20,8 @@ class SendSurveyForm(forms.Form):
         contacts = customer_selectors.contacts_of(account)
         self.fields["contacts"].queryset = contacts
         self.fields["contacts"].label_from_instance = _contact_label
-        self.initial.setdefault(
-            "contacts",
-            [
-                c.pk
-                for c in contacts
-                if (c.is_decision_maker or c.is_champion) and c.left_on is None
-            ],
-        )
+        asked = default_recipients([account.pk]).values_list("pk", flat=True)
+        self.initial.setdefault("contacts", list(asked))
 
 
 def _contact_label(contact) -> str:
