@@ -90,19 +90,26 @@ class SendResult:
 
     def message(self) -> str:
         """One sentence for the sender: how many were asked, how many not and why."""
-        text = _("Survey sent to %(n)s contact(s).") % {"n": len(self.queued_ids)}
-        if self.skipped:
-            why = ", ".join(
-                f"{count} {reason_text(reason)}" for reason, count in self.skipped_counts.items()
-            )
-            text += " " + _("Skipped %(n)s: %(why)s.") % {"n": len(self.skipped), "why": why}
-        if self.nobody:
-            text += " " + ngettext(
-                "%(n)s account has no decision maker or champion to ask.",
-                "%(n)s accounts have no decision maker or champion to ask.",
-                self.nobody,
-            ) % {"n": self.nobody}
-        return text
+        return describe(
+            queued=len(self.queued_ids), skipped=self.skipped_counts, nobody=self.nobody
+        )
+
+
+def describe(*, queued: int, skipped: dict[str, int], nobody: int = 0) -> str:
+    """What a send did, in the reader's language: how many contacts were asked, how many
+    skipped and why (``skipped``: reason → count), how many accounts had nobody to ask.
+    Also words a playbook step's stored outcome."""
+    text = _("Survey sent to %(n)s contact(s).") % {"n": queued}
+    if skipped:
+        why = ", ".join(f"{count} {reason_text(reason)}" for reason, count in skipped.items())
+        text += " " + _("Skipped %(n)s: %(why)s.") % {"n": sum(skipped.values()), "why": why}
+    if nobody:
+        text += " " + ngettext(
+            "%(n)s account has no decision maker or champion to ask.",
+            "%(n)s accounts have no decision maker or champion to ask.",
+            nobody,
+        ) % {"n": nobody}
+    return text
 
 
 def validate_kind(kind: str) -> None:
