@@ -106,7 +106,7 @@ def main() -> None:
                 sender=lead,
             )
         queued = time.perf_counter() - started
-        assert len(result.queued) == args.sends, result.skipped_counts
+        assert len(result.queued_ids) == args.sends, result.skipped_counts
         sends = SurveySend.objects.filter(account__team=team).count()
         print(f"queue    {sends:,} sends in {len(batches)} batches  {ratio(queued, QUEUE_TARGET)}")
 

@@ -14,7 +14,6 @@ urlpatterns = [
     path("accounts/<int:pk>/problems/new/", views.problem_create, name="problem_create"),
     path("accounts/<int:pk>/feedback/new/", views.feedback_create, name="feedback_create"),
     path("accounts/<int:pk>/survey/", survey_views.send, name="survey_send"),
-    path("surveys/send/", survey_views.send_bulk, name="survey_bulk"),
     path("surveys/report/", survey_views.report, name="survey_report"),
     path("surveys/answers.csv", survey_views.answers_export, name="survey_answers_export"),
     path("follow-ups/<int:pk>/edit/", views.follow_up_edit, name="follow_up_edit"),

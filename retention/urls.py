@@ -1,7 +1,7 @@
 from django.urls import path
 
 from .figures import views as report_views
-from .health import at_risk
+from .health import at_risk, selection
 from .health import views as health_views
 from .playbooks import views as playbook_views
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("at-risk/export.csv", at_risk.at_risk_export, name="at_risk_export"),
     path("at-risk/<int:pk>/", at_risk.at_risk_row, name="at_risk_row"),
     path("at-risk/<int:pk>/<str:action>/", at_risk.flag_action, name="flag_action"),
+    # A survey to the decision makers and champions of a selection in a list.
+    path("selection/survey/", selection.send_survey, name="survey_selection"),
     # The retention report (crm.context_processors links to it when /retention/report/ resolves).
     path("report/", report_views.report, name="report"),
     path("report/accounts/", report_views.report_accounts, name="report_accounts"),

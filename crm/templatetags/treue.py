@@ -5,12 +5,15 @@
 - ``ago``: how long ago a moment was, in one style per column ("3 days ago", "vor 3 Tagen").
 - ``edited``: whether a record was changed more than a minute after it was made
   (``{% if interaction|edited %}``).
+- ``changeable_by``: whether a user may change an account (``crm.scoping.can_edit``), e.g.
+  to offer a list's checkbox only where an action may follow (``{% if a|changeable_by:user %}``).
 - ``{% date_example %}``: a day as a date field of the reader's language expects it
   ("31.10.2026" / "31 Oct 2026"), for the placeholder of a date input written by hand.
 """
 
 from django import template
 
+from crm import scoping
 from crm.i18n import date_example as example
 from crm.i18n import format_ago, format_money
 
@@ -44,3 +47,8 @@ def edited(record) -> bool:
     if updated is None or created is None:
         return False
     return int(updated.timestamp()) > int(created.timestamp()) + 60
+
+
+@register.filter
+def changeable_by(account, user) -> bool:
+    return scoping.can_edit(user, account)

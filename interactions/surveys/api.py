@@ -132,7 +132,7 @@ class SurveyViewSet(
             raise ValidationError(error.message_dict) from None
         body = {
             "sends": SurveySendSerializer(
-                self.base_queryset().filter(pk__in=[s.pk for s in result.queued]), many=True
+                self.base_queryset().filter(pk__in=result.queued_ids), many=True
             ).data,
             "skipped": [{"contact": c, "reason": r} for c, r in result.skipped.items()],
         }

@@ -10,6 +10,7 @@ from customers.forms import segment_filter
 
 from ..models import Feedback
 from .report import MONTHS_AT_MOST, ReportFilters, months_of
+from .services import default_recipients
 
 
 class SendSurveyForm(forms.Form):
@@ -25,14 +26,8 @@ class SendSurveyForm(forms.Form):
         contacts = customer_selectors.contacts_of(account)
         self.fields["contacts"].queryset = contacts
         self.fields["contacts"].label_from_instance = _contact_label
-        self.initial.setdefault(
-            "contacts",
-            [
-                c.pk
-                for c in contacts
-                if (c.is_decision_maker or c.is_champion) and c.left_on is None
-            ],
-        )
+        asked = default_recipients([account.pk]).values_list("pk", flat=True)
+        self.initial.setdefault("contacts", list(asked))
 
 
 def _contact_label(contact) -> str:

@@ -14,18 +14,20 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.html import escape, urlize
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
+from crm.db import insert_rows
 from customers.models import Account, Contact
 
 from .. import services as feedback_services
 from ..feedback import SCALES
 from ..models import COMMENT_MAX_LENGTH, SurveySend, SurveyTemplate
+from .defaults import SHIPPED
 
 # Why a contact was not asked, in the order the rules are checked.
 NO_EMAIL, LEFT, UNSUBSCRIBED, ASKED_RECENTLY, OTHER_ACCOUNT = (
@@ -42,10 +44,11 @@ REASONS = {
     ASKED_RECENTLY: gettext_lazy("asked within the last %(days)s days"),
     OTHER_ACCOUNT: gettext_lazy("contact of another account"),
 }
-# What the rules read of a contact.
-RULE_FIELDS = ("account_id", "email", "left_on", "surveys_unsubscribed_at", "language")
-# Sends per delivery task: one SMTP connection each.
-BATCH = 200
+# What the rules read of a contact (and the language of its email), in this order.
+RULE_FIELDS = ("pk", "account_id", "email", "left_on", "surveys_unsubscribed_at", "language")
+# Sends per delivery task (one message to the broker), and emails per SMTP connection.
+BATCH = 1000
+PER_CONNECTION = 100
 
 
 def link_days() -> int:
@@ -64,22 +67,23 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def new_token() -> tuple[str, str]:
-    """A fresh personal link token and the hash stored for it."""
-    token = secrets.token_urlsafe(32)
-    return token, hash_token(token)
-
-
 def reason_text(reason: str) -> str:
     return str(REASONS[reason]) % {"days": quiet_days()}
 
 
 @dataclass
 class SendResult:
-    """What ``send_surveys`` did: the sends queued and, per reason, the contacts skipped."""
+    """What ``send_surveys`` did: the sends queued (their ids) and, per contact, why one was
+    not asked."""
 
-    queued: list[SurveySend] = field(default_factory=list)
+    queued_ids: list[int] = field(default_factory=list)
     skipped: dict[int, str] = field(default_factory=dict)  # contact id -> reason
+    accounts: set[int] = field(default_factory=set)  # the accounts of the contacts considered
+    nobody: int = 0  # accounts asked for without a decision maker or champion to ask
+
+    @property
+    def queued(self) -> "QuerySet[SurveySend]":
+        return SurveySend.objects.filter(pk__in=self.queued_ids).order_by("pk")
 
     @property
     def skipped_counts(self) -> dict[str, int]:
@@ -87,13 +91,26 @@ class SendResult:
 
     def message(self) -> str:
         """One sentence for the sender: how many were asked, how many not and why."""
-        text = _("Survey sent to %(n)s contact(s).") % {"n": len(self.queued)}
-        if self.skipped:
-            why = ", ".join(
-                f"{count} {reason_text(reason)}" for reason, count in self.skipped_counts.items()
-            )
-            text += " " + _("Skipped %(n)s: %(why)s.") % {"n": len(self.skipped), "why": why}
-        return text
+        return describe(
+            queued=len(self.queued_ids), skipped=self.skipped_counts, nobody=self.nobody
+        )
+
+
+def describe(*, queued: int, skipped: dict[str, int], nobody: int = 0) -> str:
+    """What a send did, in the reader's language: how many contacts were asked, how many
+    skipped and why (``skipped``: reason → count), how many accounts had nobody to ask.
+    Also words a playbook step's stored outcome."""
+    text = _("Survey sent to %(n)s contact(s).") % {"n": queued}
+    if skipped:
+        why = ", ".join(f"{count} {reason_text(reason)}" for reason, count in skipped.items())
+        text += " " + _("Skipped %(n)s: %(why)s.") % {"n": sum(skipped.values()), "why": why}
+    if nobody:
+        text += " " + ngettext(
+            "%(n)s account has no decision maker or champion to ask.",
+            "%(n)s accounts have no decision maker or champion to ask.",
+            nobody,
+        ) % {"n": nobody}
+    return text
 
 
 def validate_kind(kind: str) -> None:
@@ -102,84 +119,104 @@ def validate_kind(kind: str) -> None:
 
 
 def default_recipients(accounts) -> "QuerySet[Contact]":
-    """Who is asked when nobody was picked (a bulk send): the decision makers and champions
-    still there."""
-    return (
-        Contact.objects.filter(
-            Q(is_decision_maker=True) | Q(is_champion=True),
-            account__in=accounts,
-            left_on__isnull=True,
-        )
-        .order_by("account_id", "pk")
-        .only(*RULE_FIELDS)
-    )
+    """Who a survey asks unless someone picks (the account page ticks them, a bulk send and a
+    playbook step ask them): the decision makers and champions still there. ``accounts``: a
+    queryset of accounts or their ids."""
+    return Contact.objects.filter(
+        Q(is_decision_maker=True) | Q(is_champion=True),
+        account__in=accounts,
+        left_on__isnull=True,
+    ).order_by("account_id", "pk")
 
 
 def send_surveys(
     *,
     account: Account | None,
-    contacts: Iterable[Contact],
+    contacts: "Iterable[Contact] | QuerySet[Contact]",
     kind: str,
     sender=None,
     now: dt.datetime | None = None,
 ) -> SendResult:
     """Ask ``contacts`` (of ``account``; of any accounts when it is None: a bulk send from a
-    selection) an NPS or CSAT question by email. The emails go out through Celery once the
-    transaction commits (kept in the outbox while the broker is down)."""
+    selection or a playbook step) an NPS or CSAT question by email. The emails go out through
+    Celery once the transaction commits (kept in the outbox while the broker is down), a
+    thousand to a task.
+
+    Set-based for a selection of thousands (bench/bench_surveys.py): one query reads each
+    contact's fields the rules ask and whether it was asked lately, one statement writes the
+    sends."""
     validate_kind(kind)
     now = now or timezone.now()
-    contacts = list(contacts)
-    result = SendResult()
+    if not isinstance(contacts, QuerySet):
+        contacts = Contact.objects.filter(pk__in=[c.pk for c in contacts])
     since = now - dt.timedelta(days=quiet_days())
-    recent = set(
-        SurveySend.objects.filter(
-            contact_id__in=[c.pk for c in contacts], queued_at__gte=since
-        ).values_list("contact_id", flat=True)
+    asked = SurveySend.objects.filter(contact_id=OuterRef("pk"), queued_at__gte=since)
+    rows = (
+        contacts.annotate(asked_recently=Exists(asked))
+        .order_by("account_id", "pk")
+        .values_list(*RULE_FIELDS, "asked_recently")
     )
     today = timezone.localdate(now)
-    tokens: list[str] = []
-    rows: list[SurveySend] = []
+    result = SendResult()
+    asking: list[tuple] = []  # (account id, contact id, language)
     seen: set[int] = set()
-    for contact in contacts:
-        if contact.pk in seen:
+    for row in rows:
+        if row[0] in seen:
             continue
-        seen.add(contact.pk)
-        reason = _skip_reason(contact, account, recent, today)
-        if reason:
-            result.skipped[contact.pk] = reason
-            continue
-        token, digest = new_token()
-        tokens.append(token)
-        rows.append(
-            SurveySend(
-                account_id=contact.account_id,
-                contact_id=contact.pk,
-                kind=kind,
-                sender_id=sender.pk if sender is not None else None,
-                language=contact.language or settings.LANGUAGE_CODE,
-                token_hash=digest,
-                queued_at=now,
-                expires_at=now + dt.timedelta(days=link_days()),
-            )
-        )
+        seen.add(row[0])
+        result.accounts.add(row[1])
+        if reason := _skip_reason(row, account, today):
+            result.skipped[row[0]] = reason
+        else:
+            asking.append((row[1], row[0], row[5] or settings.LANGUAGE_CODE))
+    tokens = [secrets.token_urlsafe(32) for _row in asking]
     with transaction.atomic():
-        result.queued = SurveySend.objects.bulk_create(rows, batch_size=1000)
-        pairs = [[send.pk, token] for send, token in zip(result.queued, tokens, strict=True)]
+        result.queued_ids = insert_rows(
+            SurveySend,
+            columns={
+                "account_id": [a for a, _c, _l in asking],
+                "contact_id": [c for _a, c, _l in asking],
+                "language": [lang for _a, _c, lang in asking],
+                "token_hash": [hash_token(t) for t in tokens],
+            },
+            same={
+                "kind": kind,
+                "sender_id": sender.pk if sender is not None else None,
+                "status": SurveySend.Status.QUEUED,
+                "queued_at": now,
+                "expires_at": now + dt.timedelta(days=link_days()),
+            },
+        )
+        pairs = [[pk, token] for pk, token in zip(result.queued_ids, tokens, strict=True)]
         for start in range(0, len(pairs), BATCH):
             deliver_later(pairs[start : start + BATCH])
     return result
 
 
-def _skip_reason(contact: Contact, account, recent: set[int], today: dt.date) -> str:
-    if account is not None and contact.account_id != account.pk:
+def send_to_accounts(
+    *, accounts: "QuerySet[Account]", kind: str, sender=None, now: dt.datetime | None = None
+) -> SendResult:
+    """Ask the decision makers and champions of ``accounts`` (``default_recipients``), by the
+    rules of ``send_surveys``: a bulk send from a list's selection, a playbook's survey step.
+    The result also counts the accounts that have nobody to ask."""
+    result = send_surveys(
+        account=None, contacts=default_recipients(accounts), kind=kind, sender=sender, now=now
+    )
+    result.nobody = accounts.count() - len(result.accounts)
+    return result
+
+
+def _skip_reason(row: tuple, account, today: dt.date) -> str:
+    _pk, account_id, address, left_on, unsubscribed_at, _language, asked_recently = row
+    if account is not None and account_id != account.pk:
         return OTHER_ACCOUNT
-    if not contact.email:
+    if not address:
         return NO_EMAIL
-    if contact.left_on is not None and contact.left_on <= today:
+    if left_on is not None and left_on <= today:
         return LEFT
-    if contact.surveys_unsubscribed_at is not None:
+    if unsubscribed_at is not None:
         return UNSUBSCRIBED
-    if contact.pk in recent:
+    if asked_recently:
         return ASKED_RECENTLY
     return ""
 
@@ -210,14 +247,25 @@ def _fill(text: str, values: dict) -> str:
 
 
 def template_for(kind: str, language: str) -> SurveyTemplate:
-    found = SurveyTemplate.objects.filter(kind=kind, language=language).first()
-    if found is None:
-        found = SurveyTemplate.objects.filter(kind=kind, language=settings.LANGUAGE_CODE).first()
-    if found is None:
-        found = SurveyTemplate.objects.filter(kind=kind).first()
-    if found is None:
-        raise SurveyTemplate.DoesNotExist(f"No survey template for {kind}")
-    return found
+    """The email and question of ``kind`` in ``language``: the admin's template, else the
+    shipped text in that language; failing both (a language we ship no text in), the same in
+    the installation's language, and at last the shipped English. Never missing: a send or an
+    answer page does not fail because an admin deleted a template. One query."""
+    stored = {
+        t.language: t
+        for t in SurveyTemplate.objects.filter(
+            kind=kind, language__in=[language, settings.LANGUAGE_CODE]
+        )
+    }
+    for lang in (language, settings.LANGUAGE_CODE, "en"):
+        if lang in stored:
+            return stored[lang]
+        if (kind, lang) in SHIPPED:
+            subject, question, body = SHIPPED[(kind, lang)]
+            return SurveyTemplate(
+                kind=kind, language=lang, subject=subject, question=question, body=body
+            )
+    raise ValueError(f"Not a survey kind: {kind}")
 
 
 def email(send: SurveySend, token: str, template: SurveyTemplate) -> EmailMultiAlternatives:
@@ -243,13 +291,14 @@ def email(send: SurveySend, token: str, template: SurveyTemplate) -> EmailMultiA
 
 
 def deliver(pairs: list[list]) -> int:
-    """Send the emails of these queued sends over one connection; mark them sent (or failed,
-    then raise so the task is retried). Sends already sent are not sent again."""
+    """Send the emails of these queued sends, a hundred to an SMTP connection, and mark them
+    sent. When the server fails, those sent so far are marked sent and the rest failed, and
+    it raises so that the task is retried: a retry sends the failed ones, never one twice."""
     tokens = {int(pk): token for pk, token in pairs}
     sends = list(
-        SurveySend.objects.filter(pk__in=tokens, status=SurveySend.Status.QUEUED).select_related(
-            "contact"
-        )
+        SurveySend.objects.filter(
+            pk__in=tokens, status__in=[SurveySend.Status.QUEUED, SurveySend.Status.FAILED]
+        ).select_related("contact")
     )
     templates: dict[tuple[str, str], SurveyTemplate] = {}
     messages = []
@@ -257,20 +306,25 @@ def deliver(pairs: list[list]) -> int:
         key = (send.kind, send.language)
         if key not in templates:
             templates[key] = template_for(*key)
-        with translation.override(send.language):
-            messages.append(email(send, tokens[send.pk], templates[key]))
+        messages.append((send.pk, email(send, tokens[send.pk], templates[key])))
+    sent: list[int] = []
     try:
-        with get_connection() as connection:
-            connection.send_messages(messages)
+        for start in range(0, len(messages), PER_CONNECTION):
+            part = messages[start : start + PER_CONNECTION]
+            with get_connection() as connection:
+                for pk, message in part:
+                    connection.send_messages([message])
+                    sent.append(pk)
     except Exception:
-        SurveySend.objects.filter(pk__in=[s.pk for s in sends]).update(
+        SurveySend.objects.filter(pk__in=[pk for pk, _m in messages[len(sent) :]]).update(
             status=SurveySend.Status.FAILED
         )
         raise
-    SurveySend.objects.filter(pk__in=[s.pk for s in sends]).update(
-        status=SurveySend.Status.SENT, sent_at=timezone.now()
-    )
-    return len(messages)
+    finally:
+        SurveySend.objects.filter(pk__in=sent).update(
+            status=SurveySend.Status.SENT, sent_at=timezone.now()
+        )
+    return len(sent)
 
 
 # --- the answer -----------------------------------------------------------------------------

@@ -5,21 +5,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from crm import scoping
 from crm.backends import client_ip
 from crm.exports import csv_response
 from crm.forms import period_suggestions
 from crm.periods import add_months
-from crm.views import safe_next
 from customers import selectors as customer_selectors
 
 from ..feedback import CATEGORY_NAMES, SCALES, thresholds_in_force
@@ -115,36 +112,10 @@ def send(request, pk: int):
             kind=form.cleaned_data["kind"],
             sender=request.user,
         )
-        (messages.success if result.queued else messages.warning)(request, result.message())
+        (messages.success if result.queued_ids else messages.warning)(request, result.message())
         return redirect(account.get_absolute_url() + "#feedback")
     context = {"form": form, "account": account, "title": _("Send a survey")}
     return render(request, "interactions/simple_form.html", context)
-
-
-# A selection posted from a list; more is cut off (the page shows far fewer).
-MAX_SELECTION = 10_000
-
-
-@login_required
-@require_POST
-def send_bulk(request):
-    """Send a survey to the decision makers and champions of the accounts selected in a list
-    (the portfolio's selection, ``account`` fields), those the user may edit."""
-    kind = request.POST.get("survey_kind", "")
-    try:
-        wanted = {int(v) for v in request.POST.getlist("account")[:MAX_SELECTION]}
-        services.validate_kind(kind)
-    except (TypeError, ValueError, ValidationError):
-        raise Http404 from None
-    accounts = customer_selectors.editable_accounts_for(request.user).filter(pk__in=wanted)
-    result = services.send_surveys(
-        account=None,
-        contacts=services.default_recipients(accounts).select_related(None),
-        kind=kind,
-        sender=request.user,
-    )
-    (messages.success if result.queued else messages.warning)(request, result.message())
-    return redirect(safe_next(request, default=reverse("home")))
 
 
 # --- the report ---

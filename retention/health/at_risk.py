@@ -81,6 +81,12 @@ def _flags(user, form: AtRiskFilterForm, *, unresolved: bool = False):
     return flag_selectors.open_flags_for(user, **filters).select_related("acknowledged_by")
 
 
+def listed_accounts(user, params):
+    """The accounts the at-risk list shows under ``params`` (its query), on all its pages."""
+    filters = _filters(user, AtRiskFilterForm(params, user=user))
+    return flag_selectors.flagged_accounts_for(user, **filters)
+
+
 def _with_age(rows, today):
     for row in rows:
         row.age = row.age_days(today)

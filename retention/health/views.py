@@ -57,25 +57,27 @@ def _int(value, allowed=None) -> int | None:
     return number
 
 
-def _portfolio_query(request):
-    user = request.user
+def portfolio_query(user, params):
+    """The portfolio of ``user`` as ``params`` (the page's query) filter and sort it: the
+    accounts, the filters, the band, the sort and the scopes offered. The page, its export
+    and an action on all its accounts (``selection``) read the same."""
     scopes = interaction_selectors.portfolio_scopes(user)
     filters = interaction_selectors.PortfolioFilters(
-        scope=request.GET.get("scope") if request.GET.get("scope") in scopes else scopes[0],
-        search=request.GET.get("q", "").strip(),
-        segment_id=_int(request.GET.get("segment")),
-        renewal_within=_int(request.GET.get("renewal"), RENEWAL_CHOICES),
-        no_contact_for=_int(request.GET.get("quiet"), NO_CONTACT_CHOICES),
+        scope=params.get("scope") if params.get("scope") in scopes else scopes[0],
+        search=params.get("q", "").strip(),
+        segment_id=_int(params.get("segment")),
+        renewal_within=_int(params.get("renewal"), RENEWAL_CHOICES),
+        no_contact_for=_int(params.get("quiet"), NO_CONTACT_CHOICES),
     )
     accounts = with_next_touch(with_health(interaction_selectors.portfolio(user, filters)))
-    band = request.GET.get("band", "")
+    band = params.get("band", "")
     if band in Band.values:
         accounts = accounts.filter(h_band=band)
     elif band == "none":
         accounts = accounts.filter(h_band__isnull=True)
     else:
         band = ""
-    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "risk"
+    sort = params.get("sort") if params.get("sort") in SORTS else "risk"
     order = (
         *SORTS[sort],
         F("next_renewal_on").asc(nulls_last=True),
@@ -89,7 +91,7 @@ def _portfolio_query(request):
 @login_required
 def portfolio(request):
     """The CSM's home: their accounts, riskiest first, with what to do next."""
-    accounts, filters, band, sort, scopes = _portfolio_query(request)
+    accounts, filters, band, sort, scopes = portfolio_query(request.user, request.GET)
     today = timezone.localdate()
     configuration = active_configuration()
     window = configuration.renewal_window_days
@@ -131,7 +133,7 @@ def portfolio(request):
 @login_required
 def portfolio_export(request):
     """The portfolio as it is filtered, as CSV (same scope as the page)."""
-    accounts, *_rest = _portfolio_query(request)
+    accounts, *_rest = portfolio_query(request.user, request.GET)
     header = [
         _("Account"),
         _("Owner"),

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from interactions.models import follow_up_open
+from interactions.models import Feedback, follow_up_open
 
 from .health import COMMENT_MAX_LENGTH, RiskFlag
 
@@ -42,6 +42,22 @@ class StepKind(models.TextChoices):
 
 # Steps completed by logging an interaction of the same kind on the account.
 INTERACTION_STEP_KINDS = (StepKind.MEETING, StepKind.CALL)
+# Only a survey step names a survey. One that names none (saved before steps named theirs)
+# stays a task for its assignee; the playbook editor asks for one (``playbook_errors``).
+SURVEY_STEP = Q(kind=StepKind.SURVEY) | Q(survey_kind="")
+
+
+def survey_kind_field():
+    return models.CharField(
+        _("survey"),
+        max_length=4,
+        choices=Feedback.Kind.choices,
+        blank=True,
+        help_text=_(
+            "For a survey step: which survey its day sends to the account's decision makers "
+            "and champions."
+        ),
+    )
 
 
 class Assignee(models.TextChoices):
@@ -122,6 +138,7 @@ class PlaybookStep(models.Model):
     assignee = models.CharField(
         _("assignee"), max_length=10, choices=Assignee.choices, default=Assignee.OWNER
     )
+    survey_kind = survey_kind_field()
 
     class Meta:
         ordering = ["position", "pk"]
@@ -130,16 +147,22 @@ class PlaybookStep(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(offset_days__gte=0), name="playbookstep_offset_not_negative"
-            )
+            ),
+            models.CheckConstraint(condition=SURVEY_STEP, name="playbookstep_survey_kind"),
         ]
 
     def __str__(self) -> str:
         return self.title
 
+    def clean(self) -> None:
+        if self.kind != StepKind.SURVEY:
+            self.survey_kind = ""  # left over from a survey step changed into another kind
+
 
 class PlaybookVersion(models.Model):
     """A playbook as it was saved: the trigger and a frozen copy of its steps
-    (``[{"kind", "title", "offset_days", "assignee"}, …]`` in order). Runs keep theirs."""
+    (``[{"kind", "title", "offset_days", "assignee"}, …]`` in order; a survey step also has
+    its ``"survey_kind"``). Runs keep theirs."""
 
     playbook = models.ForeignKey(
         Playbook, verbose_name=_("playbook"), related_name="versions", on_delete=models.PROTECT
@@ -246,7 +269,9 @@ def step_open(prefix: str = "") -> Q:
 
 class RunStep(models.Model):
     """A step of a run: its task is ``follow_up`` (done when the follow-up is). Skipped with a
-    reason, it is closed and says why."""
+    reason, it is closed and says why. A survey step sends its survey on its day by itself
+    and keeps what that did in ``outcome`` (``{"queued": n, "skipped": {reason: n},
+    "nobody": n}``, worded when read)."""
 
     run = models.ForeignKey(
         PlaybookRun, verbose_name=_("run"), related_name="steps", on_delete=models.CASCADE
@@ -261,13 +286,24 @@ class RunStep(models.Model):
     )
     skipped_at = models.DateTimeField(_("skipped at"), null=True, blank=True)
     skip_reason = models.TextField(_("why skipped"), blank=True, max_length=COMMENT_MAX_LENGTH)
+    survey_kind = survey_kind_field()
+    outcome = models.JSONField(_("what it did"), default=dict, blank=True)
 
     class Meta:
         ordering = ["run", "position"]
         verbose_name = _("run step")
         verbose_name_plural = _("run steps")
         constraints = [
-            models.UniqueConstraint(fields=["run", "position"], name="runstep_unique_position")
+            models.UniqueConstraint(fields=["run", "position"], name="runstep_unique_position"),
+            models.CheckConstraint(condition=SURVEY_STEP, name="runstep_survey_kind"),
+        ]
+        indexes = [
+            # The survey steps whose day has come (run_playbooks, each morning).
+            models.Index(
+                fields=["kind"],
+                condition=Q(kind=StepKind.SURVEY, skipped_at__isnull=True),
+                name="runstep_survey_idx",
+            )
         ]
 
     def __str__(self) -> str:

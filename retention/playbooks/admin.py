@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from ..models import Playbook, PlaybookRun, PlaybookStep, PlaybookVersion, RunStep
 from . import services
+from .surveys import outcome_text
 
 
 class StepFormSet(forms.BaseInlineFormSet):
@@ -38,7 +39,7 @@ class StepFormSet(forms.BaseInlineFormSet):
 class StepInline(admin.TabularInline):
     model = PlaybookStep
     formset = StepFormSet
-    fields = ["position", "kind", "title", "offset_days", "assignee"]
+    fields = ["position", "kind", "survey_kind", "title", "offset_days", "assignee"]
     extra = 1
     ordering = ["position", "pk"]
 
@@ -112,13 +113,17 @@ class PlaybookVersionAdmin(admin.ModelAdmin):
 
 class RunStepInline(admin.TabularInline):
     model = RunStep
-    fields = ["position", "kind", "follow_up", "skipped_at", "skip_reason"]
+    fields = ["position", "kind", "survey_kind", "follow_up", "skipped_at", "skip_reason", "did"]
     readonly_fields = fields
     extra = 0
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=gettext_lazy("what it did"))
+    def did(self, step):
+        return outcome_text(step)
 
 
 @admin.register(PlaybookRun)

@@ -12,16 +12,29 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from crm.api import IdFilter, ScopedViewSetMixin
+from interactions.models import Feedback
 
 from ..models import Playbook, PlaybookRun, PlaybookStep, RiskFlag, RunStep
 from ..models.playbooks import step_open
 from . import selectors, services
+from .surveys import outcome_text
+
+
+def survey_kind_field():
+    return serializers.ChoiceField(
+        choices=Feedback.Kind.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text=_("For a survey step: the survey it sends on its day (empty: none)."),
+    )
 
 
 class PlaybookStepSerializer(serializers.ModelSerializer):
+    survey_kind = survey_kind_field()
+
     class Meta:
         model = PlaybookStep
-        fields = ["position", "kind", "title", "offset_days", "assignee"]
+        fields = ["position", "kind", "survey_kind", "title", "offset_days", "assignee"]
         read_only_fields = fields
 
 
@@ -72,6 +85,15 @@ class TaskSerializer(serializers.ModelSerializer):
     owner = serializers.IntegerField(source="follow_up.owner_id", read_only=True)
     follow_up = serializers.IntegerField(source="follow_up_id", read_only=True)
     status = serializers.CharField(read_only=True, help_text=_("open, done or skipped"))
+    survey_kind = survey_kind_field()
+    outcome = serializers.JSONField(
+        read_only=True,
+        help_text=_(
+            "What a survey step did on its day: queued (contacts asked), skipped (reason → "
+            "count), nobody (accounts without a decision maker or champion)."
+        ),
+    )
+    note = serializers.SerializerMethodField(help_text=_("The outcome in words."))
 
     class Meta:
         model = RunStep
@@ -89,8 +111,14 @@ class TaskSerializer(serializers.ModelSerializer):
             "status",
             "skipped_at",
             "skip_reason",
+            "survey_kind",
+            "outcome",
+            "note",
         ]
         read_only_fields = fields
+
+    def get_note(self, step) -> str:
+        return outcome_text(step)
 
 
 class PlaybookRunSerializer(serializers.ModelSerializer):

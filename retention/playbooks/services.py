@@ -31,10 +31,12 @@ from ..models import (
     PlaybookStep,
     PlaybookVersion,
     RunStep,
+    StepKind,
     Trigger,
     comment_error,
 )
 from ..models.playbooks import step_open
+from .surveys import send_due_surveys
 
 # --- versions -----------------------------------------------------------------------------
 
@@ -47,16 +49,20 @@ def snapshot_of(playbook: Playbook, steps: Iterable[PlaybookStep] | None = None)
         "trigger": playbook.trigger,
         "trigger_days": playbook.trigger_days,
         "cadence_multiple": playbook.cadence_multiple,
-        "steps": [
-            {
-                "kind": s.kind,
-                "title": s.title,
-                "offset_days": s.offset_days,
-                "assignee": s.assignee,
-            }
-            for s in steps
-        ],
+        "steps": [_frozen(s) for s in steps],
     }
+
+
+def _frozen(step: PlaybookStep) -> dict:
+    frozen = {
+        "kind": step.kind,
+        "title": step.title,
+        "offset_days": step.offset_days,
+        "assignee": step.assignee,
+    }
+    if step.kind == StepKind.SURVEY:  # only there: the versions of other playbooks stay equal
+        frozen["survey_kind"] = step.survey_kind
+    return frozen
 
 
 @transaction.atomic
@@ -109,12 +115,15 @@ def playbook_errors(
     steps: list[dict],
 ) -> list[str]:
     """Why a playbook cannot be saved (empty when it can): no steps, a negative offset, a
-    trigger without its N, a step for a team lead where a team has none."""
+    survey step that does not say which survey, a trigger without its N, a step for a team
+    lead where a team has none."""
     errors = []
     if not steps:
         errors.append(_("A playbook needs at least one step."))
     if any((s.get("offset_days") or 0) < 0 for s in steps):
         errors.append(_("A step cannot be due before the trigger day (negative offset)."))
+    if any(s.get("kind") == StepKind.SURVEY and not s.get("survey_kind") for s in steps):
+        errors.append(_("A survey step sends NPS or CSAT: choose which."))
     if trigger == Trigger.RENEWAL_AHEAD and not trigger_days:
         errors.append(_("Say how many days ahead of the renewal the playbook starts (N)."))
     if trigger == Trigger.NO_CONTACT and not (trigger_days or cadence_multiple):
@@ -254,6 +263,7 @@ def _create_runs(
         leads = leads_of({team_id for _s, _o, team_id in rows})
     now = timezone.now()
     runs, tasks = [], []
+    today = timezone.localdate()
     for start, owner_id, team_id in rows:
         people = [_assignee(s, owner_id, leads.get(team_id)) for s in steps]
         if None in people:
@@ -273,7 +283,7 @@ def _create_runs(
                 (
                     run,
                     position,
-                    step["kind"],
+                    step,
                     FollowUp(
                         account_id=start.account_id,
                         title=step["title"][:200],
@@ -286,12 +296,22 @@ def _create_runs(
         return []
     PlaybookRun.objects.bulk_create(runs)
     FollowUp.objects.bulk_create([task for _r, _p, _k, task in tasks])
-    RunStep.objects.bulk_create(
+    steps = RunStep.objects.bulk_create(
         [
-            RunStep(run=run, position=position, kind=kind, follow_up=task)
-            for run, position, kind, task in tasks
+            RunStep(
+                run=run,
+                position=position,
+                kind=step["kind"],
+                survey_kind=step.get("survey_kind", "") if step["kind"] == StepKind.SURVEY else "",
+                follow_up=task,
+            )
+            for run, position, step, task in tasks
         ]
     )
+    # A survey step whose day has come already (offset 0, or a start dated back) sends now.
+    due = [s.pk for s in steps if s.survey_kind and s.follow_up.due_on <= today]
+    if due:
+        send_due_surveys(step_ids=due, today=today)
     return runs
 
 

@@ -35,6 +35,7 @@ from .services import (
     run_ids_of_follow_ups,
     start_runs,
 )
+from .surveys import send_due_surveys
 
 LOCK_NAME = "run_playbooks"
 
@@ -199,7 +200,8 @@ def evaluate_chunk(
 
 def run_playbooks(*, today: dt.date | None = None, chunk_size: int = 2000) -> dict:
     """Evaluate the time triggers of every active playbook on ``today`` (default today), chunk
-    by chunk under the lock; raises ``PlaybooksLocked`` while another evaluation runs."""
+    by chunk under the lock, then send the survey steps whose day has come; raises
+    ``PlaybooksLocked`` while another evaluation runs."""
     day = today or timezone.localdate()
     token = scoring.acquire_scoring_lock(name=LOCK_NAME)
     if token is None:
@@ -212,6 +214,12 @@ def run_playbooks(*, today: dt.date | None = None, chunk_size: int = 2000) -> di
             totals.update(
                 evaluate_chunk(start_id=start_id, end_id=end_id, day=day, playbooks=playbooks)
             )
-        return {"day": day.isoformat(), "chunks": len(ranges), "started": totals["started"]}
+        surveys = send_due_surveys(today=day)  # the survey steps whose day has come
+        return {
+            "day": day.isoformat(),
+            "chunks": len(ranges),
+            "started": totals["started"],
+            "surveys": surveys["steps"],
+        }
     finally:
         scoring.release_scoring_lock(token=token, name=LOCK_NAME)

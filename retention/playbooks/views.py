@@ -17,6 +17,7 @@ from crm import scoping
 from crm.views import safe_next
 from customers import selectors as customer_selectors
 
+from ..health.selection import selection_from
 from . import selectors, services
 from .report import onboarding_report
 
@@ -91,21 +92,25 @@ def plays_overview(request):
 @login_required
 @require_POST
 def start_play(request):
-    """Start a playbook on the selected accounts (a lead's campaign)."""
+    """Start a playbook on the selected accounts (a lead's campaign): those ticked in a list,
+    or all the list shows (``health.selection``)."""
     if not scoping.can_manage(request.user):
         raise PermissionDenied
     try:
         playbook = get_object_or_404(selectors.playbooks(), pk=int(request.POST.get("playbook")))
-        wanted = {int(v) for v in request.POST.getlist("account")[:MAX_SELECTION]}
     except (TypeError, ValueError):
         raise Http404 from None
-    ids = list(
-        customer_selectors.editable_accounts_for(request.user)
-        .filter(pk__in=wanted)
-        .values_list("pk", flat=True)
+    back = redirect(safe_next(request, reverse("retention:plays")))
+    selection = selection_from(
+        request,
+        limit=MAX_SELECTION,
+        too_many=_("A play starts on at most %(max)s accounts at once; %(n)s are selected."),
     )
+    if selection is None:
+        return back
+    ids = list(selection.accounts.values_list("pk", flat=True))
     started = services.start_campaign(playbook=playbook, account_ids=ids, by=request.user)
-    skipped = len(wanted) - len(started)
+    skipped = len(ids) - len(started)
     messages.success(
         request,
         ngettext(
@@ -125,4 +130,4 @@ def start_play(request):
             )
             % {"n": skipped},
         )
-    return redirect(safe_next(request, reverse("retention:plays")))
+    return back

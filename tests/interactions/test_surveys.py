@@ -240,23 +240,6 @@ def test_another_teams_csm_cannot_send(client, other_csm, account):
     assert client.get(f"/interactions/accounts/{account.pk}/survey/").status_code == 404
 
 
-def test_bulk_send_asks_decision_makers_and_champions_of_the_users_accounts_only(
-    client, csm, account, other_csm, deliver_now
-):
-    second = AccountFactory(owner=csm)
-    boss = ContactFactory(account=account, is_decision_maker=True)
-    fan = ContactFactory(account=second, is_champion=True)
-    ContactFactory(account=second)  # neither: not asked
-    foreign = ContactFactory(account=AccountFactory(owner=other_csm), is_decision_maker=True)
-    client.force_login(csm)
-    response = client.post(
-        "/interactions/surveys/send/",
-        {"survey_kind": "nps", "account": [account.pk, second.pk, foreign.account_id]},
-    )
-    assert response.status_code == 302
-    assert {s.contact for s in SurveySend.objects.all()} == {boss, fan}
-
-
 # --- the API ---
 
 

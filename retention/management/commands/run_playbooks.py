@@ -30,5 +30,6 @@ class Command(BaseCommand):
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"Playbooks for {result['day']}: {result['started']:,} run(s) started in "
-            f"{result['chunks']} chunk(s), {elapsed:.1f} s."
+            f"{result['chunks']} chunk(s), {result['surveys']:,} survey step(s) sent, "
+            f"{elapsed:.1f} s."
         )

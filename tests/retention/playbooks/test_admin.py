@@ -97,6 +97,24 @@ def test_saving_freezes_a_version_and_runs_keep_theirs(admin_client_, csm):
     assert run.version.steps[0]["title"] == "First"
 
 
+def test_the_editor_asks_which_survey_a_survey_step_sends(admin_client_, csm):
+    AccountFactory(owner=csm)
+    data = form([("survey", "Ask", 3, "owner")])
+    response = admin_client_.post(reverse(ADD), data)
+    assert "A survey step sends NPS or CSAT: choose which." in response.content.decode()
+    assert not Playbook.objects.filter(name="Play").exists()
+    data["steps-0-survey_kind"] = "csat"
+    assert admin_client_.post(reverse(ADD), data).status_code == 302
+    assert Playbook.objects.get(name="Play").steps.get().survey_kind == "csat"
+
+
+def test_a_survey_kind_left_on_another_kind_of_step_is_dropped(admin_client_, csm):
+    data = form([("call", "Call", 3, "owner")])
+    data["steps-0-survey_kind"] = "nps"
+    assert admin_client_.post(reverse(ADD), data).status_code == 302
+    assert Playbook.objects.get(name="Play").steps.get().survey_kind == ""
+
+
 def test_the_change_page_previews_the_tasks_for_an_example_account(admin_client_, csm):
     make_customer(owner=csm, name="Example AG")
     playbook = Playbook.objects.get(name="Re-engagement")
