@@ -67,6 +67,12 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def new_token() -> tuple[str, str]:
+    """A personal link's random token and the hash stored in its place."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
 def reason_text(reason: str) -> str:
     return str(REASONS[reason]) % {"days": quiet_days()}
 
@@ -169,7 +175,7 @@ def send_surveys(
             result.skipped[row[0]] = reason
         else:
             asking.append((row[1], row[0], row[5] or settings.LANGUAGE_CODE))
-    tokens = [secrets.token_urlsafe(32) for _row in asking]
+    tokens, hashes = zip(*(new_token() for _row in asking), strict=True) if asking else ((), ())
     with transaction.atomic():
         result.queued_ids = insert_rows(
             SurveySend,
@@ -177,7 +183,7 @@ def send_surveys(
                 "account_id": [a for a, _c, _l in asking],
                 "contact_id": [c for _a, c, _l in asking],
                 "language": [lang for _a, _c, lang in asking],
-                "token_hash": [hash_token(t) for t in tokens],
+                "token_hash": list(hashes),
             },
             same={
                 "kind": kind,

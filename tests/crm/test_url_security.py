@@ -193,7 +193,7 @@ def test_the_public_survey_page_is_the_answer_and_unsubscribe_page_of_a_live_lin
         reverse("interactions:survey_report"),
         reverse("interactions:survey_answers_export"),
         reverse("interactions:survey_send", args=[account.pk]),
-        reverse("interactions:survey_bulk"),
+        reverse("retention:survey_selection"),
     ):
         for method in ("get", "post"):
             response = getattr(client, method)(url)

@@ -97,6 +97,7 @@ ROUTE_ALIASES = {
     "at-risk": "retention.RiskFlag",
     "inbox": "crm.InboxItem",
     "step": "retention.RunStep",  # retention/plays/step/<pk>/: a run's step (its task)
+    "run": "retention.PlaybookRun",  # retention/plays/run/<pk>/cancel/: a playbook run
     # admin/r/<content_type_id>/<object_id>/ ("view on site") takes any model's row; the tests
     # fill it with an account and the account's content type.
     "r": "customers.Account",
