@@ -3,7 +3,8 @@
 import functools
 from collections.abc import Iterable, Iterator
 
-from django.db import IntegrityError, connection
+from django.core.exceptions import EmptyResultSet
+from django.db import IntegrityError, connection, connections
 from django.db.models import DateField, Func
 from django.utils import timezone
 from django.utils.encoding import force_str
@@ -119,6 +120,31 @@ class AddDays(Func):
     def as_sqlite(self, compiler, connection, **extra):
         day, days = (compiler.compile(e) for e in self.get_source_expressions())
         return f"date({day[0]}, printf('%%+d days', {days[0]}))", [*day[1], *days[1]]
+
+
+def counts(**querysets) -> dict[str, int]:
+    """How many rows each of ``querysets`` (plain filters: no distinct, no slice) holds, in
+    one statement: ``SELECT (SELECT COUNT(*) FROM (...)), (SELECT COUNT(*) FROM (...))``.
+    One round trip and no aggregation machinery per number, where ``count()`` each cost
+    a query of its own (the navigation's numbers on every page; issue 18)."""
+    found = dict.fromkeys(querysets, 0)
+    parts, params, names, using = [], [], [], None
+    for name, queryset in querysets.items():
+        if queryset.query.distinct or queryset.query.is_sliced:
+            raise ValueError(f"counts() counts plain querysets: {name} is distinct or sliced")
+        using = using or queryset.db
+        try:
+            sql, sql_params = queryset.order_by().values("pk").query.get_compiler(using).as_sql()
+        except EmptyResultSet:  # .none() and the like: nothing to count
+            continue
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) counted)")
+        params.extend(sql_params)
+        names.append(name)
+    if parts:
+        with connections[using].cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(parts), params)
+            found.update(zip(names, cursor.fetchone(), strict=True))
+    return found
 
 
 # The largest id a row can have (a 64-bit signed key); a bigger or non-positive number names

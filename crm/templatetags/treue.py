@@ -4,7 +4,8 @@
   (``{{ account.mrr|money }}`` → "1.234,50 €" / "€1,234.50"; ``|money:0`` for whole units).
 - ``ago``: how long ago a moment was, in one style per column ("3 days ago", "vor 3 Tagen").
 - ``edited``: whether a record was changed more than a minute after it was made
-  (``{% if interaction|edited %}``).
+  (``{% if interaction|edited %}``); ``{% edited_pill record %}`` its "edited" pill, titled
+  with when (one tag per timeline entry instead of an ``{% include %}``; issue 18).
 - ``{% date_example %}``: a day as a date field of the reader's language expects it
   ("31.10.2026" / "31 Oct 2026"), for the placeholder of a date input written by hand.
 - ``{% band value %}``: a health band's badge (red, yellow, green, or "not scored yet");
@@ -23,8 +24,8 @@ import functools
 
 from django import template
 from django.template import defaultfilters
-from django.utils import formats, translation
-from django.utils.html import format_html
+from django.utils import formats, timezone, translation
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_noop
 
@@ -80,6 +81,17 @@ def edited(record) -> bool:
     if updated is None or created is None:
         return False
     return int(updated.timestamp()) > int(created.timestamp()) + 60
+
+
+@register.simple_tag
+def edited_pill(record) -> str:
+    if not edited(record):
+        return mark_safe("\n")
+    at = format_date(timezone.template_localtime(record.updated_at), "DATETIME_FORMAT")
+    title = mark_safe(gettext("edited %(at)s") % {"at": escape(at)})
+    return format_html(
+        '<span class="pill" title="{}" data-testid="edited">{}</span>\n', title, gettext("edited")
+    )
 
 
 @functools.lru_cache(maxsize=32)

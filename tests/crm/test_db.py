@@ -1,11 +1,14 @@
-"""Helpers of ``crm.db`` the models share."""
+"""Helpers of ``crm.db``: choice labels the models share, counts in one query."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import translation
 
-from customers.models import Contact
+from crm.db import counts
+from customers.models import Account, Contact
 from interactions.models import Interaction, OpenProblem
 from retention.models import RiskFlag
+from tests.factories import AccountFactory, UserFactory
 
 
 def _django_label(instance, field_name):
@@ -41,3 +44,19 @@ def test_a_choice_is_labelled_as_django_labels_it_in_the_readers_language(
         # A value outside the choices (a row of an older version): shown as it is.
         instance = model(**{field.attname: "retired"})
         assert display(instance) == "retired"
+
+
+@pytest.mark.django_db
+def test_counts_are_those_of_count_in_one_query(django_assert_num_queries):
+    csm = UserFactory()
+    AccountFactory.create_batch(3, owner=csm)
+    AccountFactory.create_batch(2)
+    mine = Account.objects.filter(owner=csm)
+    users = get_user_model().objects.all()
+    with django_assert_num_queries(1):
+        found = counts(mine=mine, users=users, nothing=Account.objects.none())
+    assert found == {"mine": 3, "users": users.count(), "nothing": 0}
+    with django_assert_num_queries(0):
+        assert counts(nothing=Account.objects.none()) == {"nothing": 0}
+    with pytest.raises(ValueError):
+        counts(distinct=mine.distinct())
