@@ -1,10 +1,14 @@
 """Database helpers every app may use."""
 
+import functools
 from collections.abc import Iterable, Iterator
 
-from django.db import IntegrityError, connection
+from django.core.exceptions import EmptyResultSet
+from django.db import IntegrityError, connection, connections
 from django.db.models import DateField, Func
 from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 
 CREATE_BATCH = 2000
 UPDATE_BATCH = 1000
@@ -165,6 +169,31 @@ class AddDays(Func):
         return f"date({day[0]}, printf('%%+d days', {days[0]}))", [*day[1], *days[1]]
 
 
+def counts(**querysets) -> dict[str, int]:
+    """How many rows each of ``querysets`` (plain filters: no distinct, no slice) holds, in
+    one statement: ``SELECT (SELECT COUNT(*) FROM (...)), (SELECT COUNT(*) FROM (...))``.
+    One round trip and no aggregation machinery per number, where ``count()`` each cost
+    a query of its own (the navigation's numbers on every page; issue 18)."""
+    found = dict.fromkeys(querysets, 0)
+    parts, params, names, using = [], [], [], None
+    for name, queryset in querysets.items():
+        if queryset.query.distinct or queryset.query.is_sliced:
+            raise ValueError(f"counts() counts plain querysets: {name} is distinct or sliced")
+        using = using or queryset.db
+        try:
+            sql, sql_params = queryset.order_by().values("pk").query.get_compiler(using).as_sql()
+        except EmptyResultSet:  # .none() and the like: nothing to count
+            continue
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) counted)")
+        params.extend(sql_params)
+        names.append(name)
+    if parts:
+        with connections[using].cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(parts), params)
+            found.update(zip(names, cursor.fetchone(), strict=True))
+    return found
+
+
 # The largest id a row can have (a 64-bit signed key); a bigger or non-positive number names
 # no row, and SQLite cannot even bind one beyond 64 bits.
 MAX_ID = 2**63 - 1
@@ -177,3 +206,20 @@ def names_no_row(value) -> bool:
     except ValueError:
         return False
     return not 1 <= number <= MAX_ID
+
+
+@functools.cache
+def _choice_labels(field) -> dict:
+    return dict(make_hashable(field.flatchoices))
+
+
+class ChoiceLabels:
+    """A model base whose ``get_FOO_display()`` looks the label up in a table of the field's
+    choices built once. Django builds that table again on every call (about 20 µs, paid for
+    every row of a list that shows a kind or a status: issue 18). Same labels, translated
+    when shown."""
+
+    def _get_FIELD_display(self, field):
+        value = getattr(self, field.attname)
+        label = _choice_labels(field).get(make_hashable(value), value)
+        return force_str(label, strings_only=True)

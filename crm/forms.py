@@ -1,4 +1,5 @@
-"""Forms of the crm app: the user's own settings, and the period every report's form asks for."""
+"""Forms of the crm app (the user's own settings), the period every report's form asks for,
+and what the other apps' forms share."""
 
 import datetime as dt
 
@@ -64,3 +65,15 @@ class PeriodForm(forms.Form):
     @property
     def report_period(self) -> Period:
         return self.cleaned_data["report_period"]
+
+
+class ChoicesFromResultCache(forms.models.ModelChoiceIterator):
+    """The queryset's rows as choices, read through its result cache: the log form asks
+    whether an account has contacts before listing them, and Django's ``iterator()`` read
+    them a second time, through a server-side cursor (issue 18)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)

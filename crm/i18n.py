@@ -3,6 +3,8 @@
 Dates: the one place their formats live is ``FORMAT_MODULE_PATH`` (``crm/formats/<lang>``):
 templates write ``|date:"DATE_FORMAT"``, Python ``formats.date_format(day, "DATE_FORMAT")``.
 
+``format_date``: what Django's ``formats.date_format`` writes, from a format compiled once per
+language (the ``date`` filter of ``{% load treue %}``).
 ``format_money``: an amount in the installation's currency, in the active language.
 ``DateInput``: a date field's input, written and read in the language's format.
 ``format_ago``: how long ago a moment was, in one style ("3 days ago", "vor 3 Tagen").
@@ -17,7 +19,8 @@ import babel
 from babel.numbers import parse_pattern
 from django import forms
 from django.conf import settings
-from django.utils import formats, timezone, translation
+from django.utils import dateformat, formats, timezone, translation
+from django.utils.dates import MONTHS, MONTHS_3
 from django.utils.translation import gettext, ngettext
 
 
@@ -72,6 +75,65 @@ def format_money(amount, *, digits: int | None = None, currency: str | None = No
         currency=currency or settings.CURRENCY,
         currency_digits=currency_digits,
     )
+
+
+# The format characters ``format_date`` writes itself, as django.utils.dateformat does; a format
+# with any other (time zones, weekdays, ...) is left to Django.
+_DAY_PARTS = {
+    "d": lambda v, months: f"{v.day:02d}",
+    "j": lambda v, months: str(v.day),
+    "m": lambda v, months: f"{v.month:02d}",
+    "n": lambda v, months: str(v.month),
+    "b": lambda v, months: months[0][v.month],
+    "M": lambda v, months: months[1][v.month],
+    "F": lambda v, months: months[2][v.month],
+    "Y": lambda v, months: f"{v.year:04d}",
+    "y": lambda v, months: f"{v.year % 100:02d}",
+}
+_TIME_PARTS = {
+    "H": lambda v, months: f"{v.hour:02d}",
+    "G": lambda v, months: str(v.hour),
+    "i": lambda v, months: f"{v.minute:02d}",
+    "s": lambda v, months: f"{v.second:02d}",
+}
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled_format(language: str | None, fmt: str):
+    """``fmt`` split once into literal text and the functions of its format characters, with
+    the month names of ``language`` (the active one when called); None when ``fmt`` holds a
+    character only Django writes."""
+    parts, has_time = [], False
+    for i, piece in enumerate(dateformat.re_formatchars.split(fmt)):
+        if i % 2:
+            part = _DAY_PARTS.get(piece) or _TIME_PARTS.get(piece)
+            if part is None:
+                return None
+            has_time = has_time or piece in _TIME_PARTS
+            parts.append(part)
+        elif piece:
+            parts.append(dateformat.re_escaped.sub(r"\1", piece))
+    months = tuple(
+        {n: str(names[n]) for n in range(1, 13)} for names in (MONTHS_3, MONTHS_3, MONTHS)
+    )
+    months[1].update({n: name.title() for n, name in months[1].items()})
+    return tuple(parts), has_time, months
+
+
+def format_date(value, format_type: str | None = None) -> str:
+    """``formats.date_format(value, format_type)`` (a date or datetime; ``format_type`` a
+    format's name such as "DATE_FORMAT", or a format): the same text, but the format is split
+    into its parts and the month names looked up once per language, not for every value as
+    Django does (about 60 µs a date, paid per row of a list; issue 18)."""
+    language = translation.get_language()
+    fmt = formats.get_format(format_type or "DATE_FORMAT", language)
+    compiled = _compiled_format(language, str(fmt))
+    if compiled is None or not isinstance(value, dt.date):
+        return formats.date_format(value, format_type)
+    parts, has_time, months = compiled
+    if has_time and not isinstance(value, dt.datetime):  # Django's TypeError, as Django says it
+        return formats.date_format(value, format_type)
+    return "".join(part if type(part) is str else part(value, months) for part in parts)
 
 
 EXAMPLE_DAY = dt.date(2026, 10, 31)

@@ -17,7 +17,8 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from crm.db import AddDays
+from crm.db import AddDays, ChoiceLabels
+from crm.links import id_url
 
 from . import ledger
 
@@ -161,7 +162,7 @@ class Account(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("customers:account_detail", args=[self.pk])
+        return id_url("customers:account_detail", self.pk)
 
     @property
     def is_customer(self) -> bool:
@@ -179,7 +180,7 @@ class Account(models.Model):
         return True
 
 
-class Contact(models.Model):
+class Contact(ChoiceLabels, models.Model):
     """A person at the customer, with their role for us and what they prefer."""
 
     class Channel(models.TextChoices):
@@ -249,7 +250,7 @@ class Contact(models.Model):
         return f"{self.name} ({self.account})"
 
     def get_absolute_url(self) -> str:
-        return reverse("customers:contact_detail", args=[self.pk])
+        return id_url("customers:contact_detail", self.pk)
 
     @property
     def is_active(self) -> bool:
@@ -394,7 +395,7 @@ class Contract(models.Model):
         return self.reference
 
     def get_absolute_url(self) -> str:
-        return reverse("customers:account_detail", args=[self.account_id]) + "#contracts"
+        return id_url("customers:account_detail", self.account_id) + "#contracts"
 
     def is_active_on(self, day: dt.date) -> bool:
         """The ledger rule of DESIGN.md for this one contract."""
@@ -508,7 +509,7 @@ class LedgerRevision(models.Model):
         return f"#{self.pk} {self.changed_at:%Y-%m-%d %H:%M:%S}"
 
 
-class OwnershipTransfer(models.Model):
+class OwnershipTransfer(ChoiceLabels, models.Model):
     """A change of owner, with the handover the new owner acknowledges."""
 
     # The reason the CSV import gives; stored as its msgid, worded when read (``reason_text``).
@@ -567,7 +568,7 @@ class OwnershipTransfer(models.Model):
         return f"{self.account}: {self.from_owner or '—'} → {self.to_owner}"
 
     def get_absolute_url(self) -> str:
-        return reverse("customers:account_detail", args=[self.account_id]) + "#transfers"
+        return id_url("customers:account_detail", self.account_id) + "#transfers"
 
     @property
     def reason_text(self) -> str:
@@ -576,7 +577,7 @@ class OwnershipTransfer(models.Model):
         return gettext(self.reason) if self.reason == self.IMPORT_REASON else self.reason
 
 
-class HandoverRequest(models.Model):
+class HandoverRequest(ChoiceLabels, models.Model):
     """A CSM asks for an account to be handed to a colleague (DESIGN.md "Handover"); a lead
     of its team or an admin approves, maybe to another new owner, which makes the
     ``OwnershipTransfer`` the new owner acknowledges, or declines, saying why."""

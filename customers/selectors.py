@@ -243,14 +243,50 @@ def _timeline_part(account: Account, kind: str) -> QuerySet:
     )
 
 
+def _present_and_promised(interactions: dict[int, object]) -> None:
+    """Give each interaction of a timeline page ``present`` (the names of the contacts who were
+    there, by name) and ``promised`` (its follow-ups' title, due date and done time, soonest
+    due first): two queries of just that, instead of prefetching whole contacts and follow-ups
+    (half the timeline's time; issue 18)."""
+    model = Account._meta.get_field("interactions").related_model
+    contacts = model._meta.get_field("contacts")
+    present: dict[int, list[str]] = {}
+    names = (
+        contacts.remote_field.through.objects.filter(
+            **{f"{contacts.m2m_field_name()}_id__in": list(interactions)}
+        )
+        .order_by(f"{contacts.m2m_reverse_field_name()}__name", "pk")
+        .values_list(
+            f"{contacts.m2m_field_name()}_id", f"{contacts.m2m_reverse_field_name()}__name"
+        )
+    )
+    for interaction_id, name in names:
+        present.setdefault(interaction_id, []).append(name)
+    promised: dict[int, list[dict]] = {}
+    follow_ups = (
+        model._meta.get_field("follow_ups")
+        .related_model.objects.filter(interaction_id__in=list(interactions))
+        .order_by("due_on", "pk")
+        .values("interaction_id", "title", "due_on", "done_at")
+    )
+    for follow_up in follow_ups:
+        promised.setdefault(follow_up["interaction_id"], []).append(follow_up)
+    for pk, interaction in interactions.items():
+        interaction.present = present.get(pk, [])
+        interaction.promised = promised.get(pk, [])
+
+
 def _timeline_objects(account: Account, kind: str, pks: list[int]) -> dict[int, object]:
     if not pks:
         return {}
     relation, _when = TIMELINE_KINDS[kind]
-    qs = getattr(account, relation).filter(pk__in=pks)
+    # In a dict by key: the page's order is the UNION's, not the model's.
+    qs = getattr(account, relation).filter(pk__in=pks).order_by()
     if kind == "interaction":
-        qs = qs.select_related("author").prefetch_related("contacts", "follow_ups")
-    elif kind == "problem":
+        interactions = {obj.pk: obj for obj in qs.select_related("author")}
+        _present_and_promised(interactions)
+        return interactions
+    if kind == "problem":
         qs = qs.select_related("opened_by")
     elif kind == "feedback":
         # with_category(): the promoter / passive cut in force, read once for the page

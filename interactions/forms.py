@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.db import names_no_row
+from crm.forms import ChoicesFromResultCache
 from crm.i18n import DateInput
 from customers import selectors as customer_selectors
 
@@ -37,6 +38,8 @@ class AccountChoiceForm(forms.Form):
 
 
 class ContactChoiceField(forms.ModelMultipleChoiceField):
+    iterator = ChoicesFromResultCache
+
     def label_from_instance(self, contact):
         return contact.name
 

@@ -3,10 +3,12 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from crm.db import ChoiceLabels
+from crm.links import id_url
 
 from .feedback import FeedbackThresholds, on_its_scale, thresholds_in_force
 
@@ -26,7 +28,7 @@ class InteractionQuerySet(models.QuerySet):
         return self.alive().filter(kind__in=Interaction.CONTACT_KINDS)
 
 
-class Interaction(models.Model):
+class Interaction(ChoiceLabels, models.Model):
     """A meeting, call, email or note logged against an account."""
 
     class Kind(models.TextChoices):
@@ -100,7 +102,7 @@ class Interaction(models.Model):
         return f"{self.get_kind_display()}: {self.summary}"
 
     def get_absolute_url(self) -> str:
-        return reverse("interactions:interaction_detail", args=[self.pk])
+        return id_url("interactions:interaction_detail", self.pk)
 
 
 # --- when a promise is open or overdue, in SQL (``FollowUp.is_overdue`` is the pure twin).
@@ -186,7 +188,7 @@ class FollowUp(models.Model):
         return f"{self.title} (due {self.due_on:%Y-%m-%d})"
 
     def get_absolute_url(self) -> str:
-        return reverse("customers:account_detail", args=[self.account_id]) + "#follow-ups"
+        return id_url("customers:account_detail", self.account_id) + "#follow-ups"
 
     @property
     def is_done(self) -> bool:
@@ -202,7 +204,7 @@ class PlannedMeetingQuerySet(models.QuerySet):
         return self.filter(completed_at__isnull=True, cancelled_at__isnull=True)
 
 
-class PlannedMeeting(models.Model):
+class PlannedMeeting(ChoiceLabels, models.Model):
     """A meeting or call put in the calendar ahead of time. It is the account's next planned
     touch until it is held: then the CSM completes it into a logged interaction (or cancels
     it)."""
@@ -266,14 +268,14 @@ class PlannedMeeting(models.Model):
         return f"{self.get_kind_display()}: {self.summary} ({self.planned_at:%Y-%m-%d})"
 
     def get_absolute_url(self) -> str:
-        return reverse("customers:account_detail", args=[self.account_id]) + "#planned"
+        return id_url("customers:account_detail", self.account_id) + "#planned"
 
     @property
     def is_open(self) -> bool:
         return self.completed_at is None and self.cancelled_at is None
 
 
-class OpenProblem(models.Model):
+class OpenProblem(ChoiceLabels, models.Model):
     """A complaint, escalation or blocker, from opened to resolved."""
 
     class Severity(models.TextChoices):
@@ -351,7 +353,7 @@ class OpenProblem(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("customers:account_detail", args=[self.account_id]) + "#problems"
+        return id_url("customers:account_detail", self.account_id) + "#problems"
 
     @property
     def is_open(self) -> bool:
@@ -366,7 +368,7 @@ class FeedbackQuerySet(models.QuerySet):
         return self.annotate(category_in_force=thresholds.category_sql())
 
 
-class Feedback(models.Model):
+class Feedback(ChoiceLabels, models.Model):
     """What the customer told us in a survey: NPS (0–10) or CSAT (1–5)."""
 
     class Kind(models.TextChoices):
@@ -428,7 +430,7 @@ class Feedback(models.Model):
         return f"{self.get_kind_display()} {self.score} — {self.account}"
 
     def get_absolute_url(self) -> str:
-        return reverse("customers:account_detail", args=[self.account_id]) + "#feedback"
+        return id_url("customers:account_detail", self.account_id) + "#feedback"
 
     @property
     def category(self) -> str:
@@ -450,7 +452,7 @@ class SurveySendQuerySet(models.QuerySet):
         return self.filter(expires_at__gt=now or timezone.now())
 
 
-class SurveySend(models.Model):
+class SurveySend(ChoiceLabels, models.Model):
     """One survey asked of one contact: a personal link (only its SHA-256 is stored), valid
     for a while, answered (and changed) until it expires. The answer is a ``Feedback`` row."""
 

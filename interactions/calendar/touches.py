@@ -51,19 +51,21 @@ def with_next_touch(accounts: QuerySet[Account], *, default_cadence: int | None 
 
 
 def next_touch_of(account: Account) -> dict:
-    """The next planned touch of one account: ``on`` (a date or None), ``planned`` (the open
-    planned meeting, or None), ``cadence_days`` and ``overdue``."""
+    """The next planned touch of one account: ``on`` (a date or None), ``meetings`` (its open
+    planned meetings, soonest first), ``planned`` (the first of them, or None),
+    ``cadence_days`` and ``overdue``."""
     row = (
         with_next_touch(Account.objects.filter(pk=account.pk))
         .values("next_touch_on", "cadence_days")
         .first()
     )
-    planned = PlannedMeeting.objects.open().filter(account=account).select_related("owner").first()
+    meetings = list(open_planned_meetings_of(account))
     on = row["next_touch_on"] if row else None
     today = timezone.localdate()
     return {
         "on": on,
-        "planned": planned,
+        "meetings": meetings,
+        "planned": meetings[0] if meetings else None,
         "cadence_days": row["cadence_days"] if row else None,
         "overdue": on is not None and on < today,
         "today": today,

@@ -4,11 +4,11 @@ cannot import the rule (``interactions.calendar.touches``)."""
 
 from django import template
 
-from interactions.calendar.touches import next_touch_of, open_planned_meetings_of
+from interactions.calendar.touches import next_touch_of
 
 register = template.Library()
 
 
 @register.simple_tag
 def next_touch(account) -> dict:
-    return {**next_touch_of(account), "meetings": list(open_planned_meetings_of(account))}
+    return next_touch_of(account)

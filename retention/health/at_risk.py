@@ -134,6 +134,10 @@ def at_risk(request):
         "sees_team": scoping.can_manage(request.user),
         "today": today,
         "here": request.get_full_path(),
+        # What the flags' fragment asks for (a flag's own form): said, not looked up in vain
+        # for every flag (a missing variable costs the template an exception each time).
+        "action": "",
+        "action_form": None,
     }
     return render(request, "retention/at_risk.html", context)
 
@@ -221,13 +225,13 @@ def _row(request, pk: int):
 
 def _render_row(request, pk: int, *, action: str = "", form=None):
     context = {
-        "f": _row(request, pk),
+        "flags": [_row(request, pk)],
         "action": action,
         "action_form": form,
         "sees_team": scoping.can_manage(request.user),
         "here": safe_next(request, reverse("retention:at_risk")),
     }
-    return render(request, "retention/_at_risk_flag.html", context)
+    return render(request, "retention/_at_risk_flags.html", context)
 
 
 @login_required
@@ -280,8 +284,10 @@ def flag_action(request, pk: int, action: str):
             return trigger_client_event(_render_row(request, pk), "treue:message", event)
     if request.htmx:
         return _render_row(request, pk, action=action, form=form)
+    row = _row(request, pk)
     context = {
-        "f": _row(request, pk),
+        "f": row,
+        "flag_list": [row],
         "action": action,
         "action_form": form,
         "sees_team": scoping.can_manage(request.user),

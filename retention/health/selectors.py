@@ -231,5 +231,7 @@ def flag_owners(user) -> QuerySet:
     return (
         get_user_model()
         .objects.filter(pk__in=owners)
+        # What a choice shows (the name): the 330 whole rows cost 4 ms to load (issue 18).
+        .only("pk", "first_name", "last_name", "username")
         .order_by("first_name", "last_name", "username")
     )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from crm.db import ChoiceLabels
 from interactions.feedback import SCALES, FeedbackThresholds
 
 DAYS = {"validators": [MinValueValidator(1)]}
@@ -457,7 +458,7 @@ class AccountHealth(models.Model):
         return f"{self.account} · {self.scored_on}: {score}"
 
 
-class RiskFlag(models.Model):
+class RiskFlag(ChoiceLabels, models.Model):
     """A warning about one account for one reason: why (measured value, threshold,
     explanation), since when, and what people did about it. At most one flag per account and
     reason is not resolved (a partial unique constraint)."""
@@ -608,7 +609,7 @@ class RiskFlag(models.Model):
         return self.resolved_message or self.resolved_comment
 
 
-class RiskFlagEvent(models.Model):
+class RiskFlagEvent(ChoiceLabels, models.Model):
     """One change of a flag's state: raised, acknowledged, snoozed, reopened, resolved. ``by``
     is empty when the nightly scoring did it."""
 
