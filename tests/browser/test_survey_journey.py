@@ -40,7 +40,7 @@ def test_a_survey_from_send_to_answer_to_timeline(
     settings.SITE_URL = live_server.url
     settings.SURVEY_COMPANY_NAME = "Beispiel AG"
     # The worker's delivery, in the server's thread (no broker in a browser test).
-    monkeypatch.setattr(services, "deliver_later", services.deliver)
+    monkeypatch.setattr(services, "deliver_later", services.deliver_here)
     account = AccountFactory(owner=csm, name="Umfrage GmbH")
     boss = ContactFactory(account=account, name="Bea Boss", is_decision_maker=True)
     ContactFactory(account=account, name="Chris Champion", is_champion=True)
