@@ -193,15 +193,21 @@ def send_surveys(
 
 
 def send_to_accounts(
-    *, accounts: "QuerySet[Account]", kind: str, sender=None, now: dt.datetime | None = None
+    *,
+    accounts: "QuerySet[Account]",
+    kind: str,
+    sender=None,
+    now: dt.datetime | None = None,
+    count: int | None = None,
 ) -> SendResult:
     """Ask the decision makers and champions of ``accounts`` (``default_recipients``), by the
     rules of ``send_surveys``: a bulk send from a list's selection, a playbook's survey step.
-    The result also counts the accounts that have nobody to ask."""
+    The result also counts the accounts that have nobody to ask (``count``: how many accounts
+    there are, when the caller counted them already)."""
     result = send_surveys(
         account=None, contacts=default_recipients(accounts), kind=kind, sender=sender, now=now
     )
-    result.nobody = accounts.count() - len(result.accounts)
+    result.nobody = (accounts.count() if count is None else count) - len(result.accounts)
     return result
 
 
