@@ -1,7 +1,8 @@
 """Sending Celery tasks without depending on the broker being up.
 
 ``enqueue_safely(task, ...)`` sends after the current transaction commits, with one quick
-connection attempt (a page is waiting). When the broker refuses, the task is kept in the
+connection attempt (a page is waiting); ``enqueue_many_safely`` sends many calls of a task
+over one connection. When the broker refuses, the task is kept in the
 outbox (``PendingTask``) with a warning in the log, and sent again later: by the periodic
 task ``crm.tasks.send_pending_tasks`` (beat, every 5 minutes), at the start of the next
 enqueue that reaches the broker, or by ``manage.py send_pending_tasks``. A kept row is
@@ -12,6 +13,7 @@ same task with the same arguments is kept once, which is harmless as tasks are i
 import hashlib
 import json
 import logging
+from collections.abc import Collection
 
 from celery import current_app
 from django.core.serializers.json import DjangoJSONEncoder
@@ -33,32 +35,54 @@ def enqueue_safely(task, *args, **kwargs) -> None:
     transaction.on_commit(lambda: send_or_keep(task, args, kwargs))
 
 
+def enqueue_many_safely(task, calls: list[tuple]) -> None:
+    """``enqueue_safely`` for many calls of one task (``[(arg, …), …]``, e.g. the chunks of a
+    bulk send): sent after commit over one broker connection, each kept in the outbox when
+    the broker refuses."""
+    transaction.on_commit(lambda: send_many_or_keep(task, [(args, {}) for args in calls]))
+
+
 def send_or_keep(task, args=(), kwargs=None) -> bool:
     """Send ``task`` now (one connection attempt, no retries); keep it in the outbox when the
     broker refuses. True when the broker accepted it."""
-    try:
-        args, kwargs = _plain(args), _plain(kwargs or {})
-    except TypeError:  # a bug of the caller: Celery could not send it either
-        logger.exception("Could not enqueue %s: its arguments are not JSON", task.name)
-        return False
-    fingerprint = _fingerprint(task.name, args, kwargs)
+    return send_many_or_keep(task, [(args, kwargs or {})]) == 1
+
+
+def send_many_or_keep(task, calls: list[tuple]) -> int:
+    """Send these calls of ``task`` (``[(args, kwargs), …]``) over one connection (one
+    attempt, no retries); keep those the broker refused in the outbox. Returns how many the
+    broker accepted."""
+    messages = []
+    for args, kwargs in calls:
+        try:
+            args, kwargs = _plain(args), _plain(kwargs)
+        except TypeError:  # a bug of the caller: Celery could not send it either
+            logger.exception("Could not enqueue %s: its arguments are not JSON", task.name)
+            continue
+        messages.append((args, kwargs, _fingerprint(task.name, args, kwargs)))
+    if not messages:
+        return 0
+    sent: list[str] = []
     try:
         with task.app.connection_for_write() as conn:
             # One quick attempt, not the broker's patient retries: a page is waiting.
             conn.ensure_connection(max_retries=0)
             try:
-                _send_kept(conn, app=task.app, limit=SEND_ON_ENQUEUE, skip=fingerprint)
-            except DatabaseError:  # the outbox is unreadable: still send this task
+                skip = [fingerprint for _a, _k, fingerprint in messages]
+                _send_kept(conn, app=task.app, limit=SEND_ON_ENQUEUE, skip=skip)
+            except DatabaseError:  # the outbox is unreadable: still send these tasks
                 logger.exception("Could not read the kept tasks")
-            task.apply_async(
-                args=args, kwargs=kwargs, connection=conn, retry=False, ignore_result=True
-            )
+            for args, kwargs, fingerprint in messages:
+                task.apply_async(
+                    args=args, kwargs=kwargs, connection=conn, retry=False, ignore_result=True
+                )
+                sent.append(fingerprint)
     except Exception as error:
-        keep(name=task.name, args=args, kwargs=kwargs, error=error)
-        return False
-    # A copy kept earlier is covered by the message just sent.
-    PendingTask.objects.filter(fingerprint=fingerprint).delete()
-    return True
+        for args, kwargs, _sent in messages[len(sent) :]:
+            keep(name=task.name, args=args, kwargs=kwargs, error=error)
+    if sent:  # a copy kept earlier is covered by the message just sent
+        PendingTask.objects.filter(fingerprint__in=sent).delete()
+    return len(sent)
 
 
 def keep(*, name: str, args: list, kwargs: dict, error: Exception) -> None:
@@ -109,14 +133,16 @@ def send_pending_tasks(*, app=None, limit: int | None = None) -> dict:
     return summary
 
 
-def _send_kept(conn, *, app, limit: int | None, skip: str = "") -> tuple[int, Exception | None]:
+def _send_kept(
+    conn, *, app, limit: int | None, skip: Collection[str] = ()
+) -> tuple[int, Exception | None]:
     """Send kept rows over ``conn``, each deleted once the broker took it. Rows another
     process is sending are skipped (locked), so two drains never send the same row."""
     sent = 0
     with transaction.atomic():
         rows = (
             PendingTask.objects.select_for_update(skip_locked=True)
-            .exclude(fingerprint=skip)
+            .exclude(fingerprint__in=list(skip))
             .order_by("first_failed_at", "pk")
         )
         for row in rows[:limit] if limit else rows:

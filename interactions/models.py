@@ -461,17 +461,21 @@ class SurveySend(ChoiceLabels, models.Model):
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
 
+    # No index of their own: the named indexes below start with them (a bulk send writes
+    # thousands of rows, each into every index).
     account = models.ForeignKey(
         "customers.Account",
         verbose_name=_("account"),
         related_name="survey_sends",
         on_delete=models.CASCADE,
+        db_index=False,
     )
     contact = models.ForeignKey(
         "customers.Contact",
         verbose_name=_("contact"),
         related_name="survey_sends",
         on_delete=models.CASCADE,
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=4, choices=Feedback.Kind.choices)
     sender = models.ForeignKey(
@@ -483,7 +487,9 @@ class SurveySend(ChoiceLabels, models.Model):
         on_delete=models.SET_NULL,
     )
     language = models.CharField(_("language"), max_length=8)
-    token_hash = models.CharField(_("link fingerprint"), max_length=64, unique=True, editable=False)
+    # Unique by a constraint, not ``unique=True``: that would add a second index for LIKE
+    # look-ups (PostgreSQL), and a fingerprint is only ever looked up whole.
+    token_hash = models.CharField(_("link fingerprint"), max_length=64, editable=False)
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
     )
@@ -513,6 +519,7 @@ class SurveySend(ChoiceLabels, models.Model):
             models.Index(fields=["account", "-queued_at"], name="surveysend_account_idx"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["token_hash"], name="surveysend_token_unique"),
             models.CheckConstraint(
                 condition=Q(score__isnull=True) | on_its_scale(),
                 name="surveysend_score_in_range",

@@ -244,8 +244,11 @@ def record_feedback(
     contact: Contact | None = None,
     author=None,
     comment: str = "",
+    rescore_later: bool = False,
 ) -> Feedback:
-    """Record an NPS (0–10) or CSAT (1–5) answer; the author defaults to the account's owner."""
+    """Record an NPS (0–10) or CSAT (1–5) answer; the author defaults to the account's owner.
+    The account is scored again at once, or by a worker after commit with ``rescore_later``
+    (an answer on the public survey page, where nobody waits for the score)."""
     validate_feedback(account_id=account.pk, kind=kind, score=score, contact=contact)
     feedback = Feedback(
         account=account,
@@ -256,13 +259,26 @@ def record_feedback(
         author=author if author is not None else account.owner,
         comment=comment,
     )
-    feedback.full_clean()
+    _check_feedback(feedback)
     feedback.save()
     events.publish(events.FeedbackRecorded(feedback.pk))
-    events.publish(events.AccountChanged(account.pk, events.What.FEEDBACK))
+    _feedback_changed(account.pk, later=rescore_later)
     if feedback.category == "detractor":
         _notify_detractor(feedback, account)
     return feedback
+
+
+def _check_feedback(feedback: Feedback) -> None:
+    # The relations are rows the caller holds and the score's range is validate_feedback's:
+    # asking the database again cost a survey answer six round trips (bench_surveys.py).
+    feedback.full_clean(exclude=["account", "contact", "author"], validate_constraints=False)
+
+
+def _feedback_changed(account_id: int, *, later: bool) -> None:
+    if later:  # scored again by a worker after commit, as a bulk change is
+        events.publish(events.AccountsChanged([account_id], events.What.FEEDBACK))
+    else:
+        events.publish(events.AccountChanged(account_id, events.What.FEEDBACK))
 
 
 def _notify_detractor(feedback: Feedback, account: Account) -> None:
@@ -511,6 +527,7 @@ def update_feedback(
     received_on: dt.date,
     contact: Contact | None = None,
     comment: str = "",
+    rescore_later: bool = False,
 ) -> Feedback:
     """Correct a recorded NPS / CSAT answer (same rules as ``record_feedback``). An answer
     changed into a detractor is treated as a new detractor answer: the owner hears of it and
@@ -520,9 +537,9 @@ def update_feedback(
     was_detractor = feedback.category == "detractor"
     feedback.kind, feedback.score, feedback.received_on = kind, score, received_on
     feedback.contact, feedback.comment = contact, comment
-    feedback.full_clean()
+    _check_feedback(feedback)
     feedback.save()
-    events.publish(events.AccountChanged(feedback.account_id, events.What.FEEDBACK))
+    _feedback_changed(feedback.account_id, later=rescore_later)
     if not was_detractor and feedback.category == "detractor":
         events.publish(events.FeedbackRecorded(feedback.pk))
         _notify_detractor(feedback, feedback.account)

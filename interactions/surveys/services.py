@@ -194,21 +194,27 @@ def send_surveys(
             },
         )
         pairs = [[pk, token] for pk, token in zip(result.queued_ids, tokens, strict=True)]
-        for start in range(0, len(pairs), BATCH):
-            deliver_later(pairs[start : start + BATCH])
+        if pairs:
+            deliver_later([pairs[start : start + BATCH] for start in range(0, len(pairs), BATCH)])
     return result
 
 
 def send_to_accounts(
-    *, accounts: "QuerySet[Account]", kind: str, sender=None, now: dt.datetime | None = None
+    *,
+    accounts: "QuerySet[Account]",
+    kind: str,
+    sender=None,
+    now: dt.datetime | None = None,
+    count: int | None = None,
 ) -> SendResult:
     """Ask the decision makers and champions of ``accounts`` (``default_recipients``), by the
     rules of ``send_surveys``: a bulk send from a list's selection, a playbook's survey step.
-    The result also counts the accounts that have nobody to ask."""
+    The result also counts the accounts that have nobody to ask (``count``: how many accounts
+    there are, when the caller counted them already)."""
     result = send_surveys(
         account=None, contacts=default_recipients(accounts), kind=kind, sender=sender, now=now
     )
-    result.nobody = accounts.count() - len(result.accounts)
+    result.nobody = (accounts.count() if count is None else count) - len(result.accounts)
     return result
 
 
@@ -227,14 +233,22 @@ def _skip_reason(row: tuple, account, today: dt.date) -> str:
     return ""
 
 
-def deliver_later(pairs: list[list]) -> None:
-    """Hand a batch of (send id, token) to a worker after commit. The raw tokens travel only
-    in this message (or in the outbox row while the broker is down) until the email is sent."""
-    from crm.queue import enqueue_safely
+def deliver_later(batches: list[list[list]]) -> None:
+    """Hand the batches of (send id, token) to the workers after commit, over one broker
+    connection. The raw tokens travel only in these messages (or in the outbox rows while the
+    broker is down) until the emails are sent."""
+    from crm.queue import enqueue_many_safely
 
     from ..tasks import deliver_surveys
 
-    enqueue_safely(deliver_surveys, pairs)
+    enqueue_many_safely(deliver_surveys, [(batch,) for batch in batches])
+
+
+def deliver_here(batches: list[list[list]]) -> None:
+    """Deliver the batches in this process, one after another, as the workers would (for
+    tests, the bench and a shell)."""
+    for batch in batches:
+        deliver(batch)
 
 
 # --- the email ------------------------------------------------------------------------------
@@ -375,10 +389,14 @@ def clean_answer(send: SurveySend, score, comment) -> tuple[int, str]:
 @transaction.atomic
 def answer(*, send: SurveySend, score, comment: str = "", now: dt.datetime | None = None):
     """Take (or change) the answer of a live link: the survey's row and the account's
-    feedback (timeline, rescoring, the owner's inbox for a detractor, the detractor play)."""
+    feedback (timeline, the owner's inbox for a detractor, the detractor play). The account
+    is scored again by a worker, seconds later: nobody waits for the score on the customer's
+    page, and it was half of the answer's time (bench/bench_surveys.py)."""
     now = now or timezone.now()
     send = (
-        SurveySend.objects.select_for_update().select_related("account", "contact").get(pk=send.pk)
+        SurveySend.objects.select_for_update(of=("self",))
+        .select_related("account__owner", "contact", "sender", "feedback")
+        .get(pk=send.pk)
     )
     if send.expires_at <= now:
         raise ValidationError(_("This link has expired."))
@@ -394,6 +412,7 @@ def answer(*, send: SurveySend, score, comment: str = "", now: dt.datetime | Non
             contact=send.contact,
             author=send.sender,
             comment=text,
+            rescore_later=True,
         )
     else:
         feedback_services.update_feedback(
@@ -403,6 +422,7 @@ def answer(*, send: SurveySend, score, comment: str = "", now: dt.datetime | Non
             received_on=timezone.localdate(now),
             contact=send.contact,
             comment=text,
+            rescore_later=True,
         )
     send.score, send.comment, send.answered_at = score, comment, now
     send.save(update_fields=["score", "comment", "answered_at", "feedback"])

@@ -71,16 +71,6 @@ def answer(request, token: str):
             return _page(request, "unsubscribed.html", {})
         if unsubscribing:
             return _page(request, "unsubscribe.html", {})
-        template = services.template_for(send.kind, send.language)
-        low, high = SCALES[send.kind]
-        context = {
-            "send": send,
-            "question": services._fill(template.question, {"company": services.company_name()}),
-            "scores": list(range(low, high + 1)),
-            "comment": send.comment,
-            "chosen": send.score,
-            "max_comment": services.COMMENT_MAX_LENGTH,
-        }
         if request.method == "POST":
             try:
                 services.answer(
@@ -89,11 +79,27 @@ def answer(request, token: str):
                     comment=request.POST.get("comment", ""),
                 )
             except ValidationError as error:
+                context = _question(send)
                 context["errors"] = error.messages
                 context["comment"] = request.POST.get("comment", "")[: services.COMMENT_MAX_LENGTH]
                 return _page(request, "answer.html", context, status=400)
             return _page(request, "thanks.html", {"send": send})
+        context = _question(send)
         return _page(request, "answer.html", context)
+
+
+def _question(send) -> dict:
+    """What the answer page shows: the question, its buttons, the answer so far."""
+    template = services.template_for(send.kind, send.language)
+    low, high = SCALES[send.kind]
+    return {
+        "send": send,
+        "question": services._fill(template.question, {"company": services.company_name()}),
+        "scores": list(range(low, high + 1)),
+        "comment": send.comment,
+        "chosen": send.score,
+        "max_comment": services.COMMENT_MAX_LENGTH,
+    }
 
 
 # --- sending, for signed-in users ---

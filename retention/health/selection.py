@@ -120,7 +120,10 @@ def send_survey(request):
         messages.warning(request, _("Select the accounts to ask first."))
         return back
     result = survey_services.send_to_accounts(
-        accounts=selection.accounts, kind=request.POST["survey_kind"], sender=request.user
+        accounts=selection.accounts,
+        kind=request.POST["survey_kind"],
+        sender=request.user,
+        count=selection.count,
     )
     (messages.success if result.queued_ids else messages.warning)(request, result.message())
     return back

@@ -42,7 +42,7 @@ def test_a_survey_from_send_to_answer_to_timeline(
     settings.SITE_URL = live_server.url
     settings.SURVEY_COMPANY_NAME = "Beispiel AG"
     # The worker's delivery, in the server's thread (no broker in a browser test).
-    monkeypatch.setattr(services, "deliver_later", services.deliver)
+    monkeypatch.setattr(services, "deliver_later", services.deliver_here)
     # A customer since 2025: past onboarding, so the voice of the customer counts in health.
     account = make_customer(owner=csm, name="Umfrage GmbH")
     boss = ContactFactory(account=account, name="Bea Boss", is_decision_maker=True)

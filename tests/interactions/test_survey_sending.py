@@ -4,6 +4,7 @@ templates, a bulk send from a selection in the lists, scoped, and what the sende
 import pytest
 from django.core import mail
 
+import interactions.tasks  # noqa: F401 (its tasks known to the test's Celery app)
 from interactions.models import SurveySend, SurveyTemplate
 from interactions.surveys import services
 from interactions.surveys.defaults import SHIPPED
@@ -279,7 +280,7 @@ class FlakyBackend:
 
 def test_a_delivery_that_fails_midway_is_retried_for_the_rest_only(account, settings, monkeypatch):
     batches = []
-    monkeypatch.setattr(services, "deliver_later", batches.append)
+    monkeypatch.setattr(services, "deliver_later", batches.extend)
     contacts = [ContactFactory(account=account) for _ in range(3)]
     services.send_surveys(account=account, contacts=contacts, kind="nps")
     (batch,) = batches
@@ -293,3 +294,75 @@ def test_a_delivery_that_fails_midway_is_retried_for_the_rest_only(account, sett
     assert services.deliver(batch) == 2
     assert set(SurveySend.objects.values_list("status", flat=True)) == {"sent"}
     assert sorted(m.to[0] for m in mail.outbox) == sorted(c.email for c in contacts)
+
+
+def test_with_the_broker_down_every_chunk_waits_in_the_outbox(
+    account, monkeypatch, django_capture_on_commit_callbacks
+):
+    from crm.models import PendingTask
+    from tests.faults.helpers import DEAD_REDIS, celery_app_on
+
+    monkeypatch.setattr(services, "BATCH", 2)
+    contacts = [ContactFactory(account=account) for _ in range(5)]
+    with celery_app_on(DEAD_REDIS), django_capture_on_commit_callbacks(execute=True):
+        result = services.send_surveys(account=account, contacts=contacts, kind="nps")
+    kept = list(PendingTask.objects.order_by("pk"))
+    assert [row.task for row in kept] == ["interactions.tasks.deliver_surveys"] * 3
+    assert sorted(pk for row in kept for pk, _token in row.args[0]) == sorted(result.queued_ids)
+    for row in kept:  # what the drain sends once the broker is back, a worker then runs
+        services.deliver(*row.args)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(c.email for c in contacts)
+
+
+@pytest.mark.celery
+def test_the_chunks_go_to_the_broker_over_one_connection(
+    account, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    import json
+
+    import redis
+    from kombu import Connection
+
+    from crm.models import PendingTask
+    from tests.faults.helpers import celery_app_on
+
+    monkeypatch.setattr(services, "BATCH", 2)
+    connected = []
+    original = Connection.ensure_connection
+
+    def counting(self, *args, **kwargs):
+        connected.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Connection, "ensure_connection", counting)
+    broker = settings.CELERY_BROKER_URL  # this run's own Redis database: others' stay as they are
+    queue = redis.Redis.from_url(broker)
+    before = set(queue.lrange("celery", 0, -1))
+    contacts = [ContactFactory(account=account) for _ in range(5)]
+    with celery_app_on(broker), django_capture_on_commit_callbacks(execute=True):
+        services.send_surveys(account=account, contacts=contacts, kind="nps")
+    new = [raw for raw in queue.lrange("celery", 0, -1) if raw not in before]
+    for raw in new:
+        queue.lrem("celery", 1, raw)
+    assert [json.loads(raw)["headers"]["task"] for raw in new] == [
+        "interactions.tasks.deliver_surveys"
+    ] * 3
+    assert len(connected) == 1 and not PendingTask.objects.exists()
+
+
+def test_an_answer_leaves_the_rescoring_to_a_worker(
+    client, account, monkeypatch, django_capture_on_commit_callbacks
+):
+    import retention.follow
+
+    queued = []
+    monkeypatch.setattr(retention.follow, "enqueue_safely", lambda t, *a: queued.append((t, a)))
+    monkeypatch.setattr(services, "deliver_later", services.deliver_here)
+    contact = ContactFactory(account=account)
+    services.send_surveys(account=account, contacts=[contact], kind="nps")
+    path = LINK.search(mail.outbox[0].body).group(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(path, {"score": "9"}).status_code == 200
+    assert [(t.name, a) for t, a in queued] == [
+        ("retention.tasks.rescore_accounts", ([account.pk],))
+    ]

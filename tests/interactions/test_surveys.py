@@ -18,7 +18,7 @@ LINK = re.compile(r"http://testserver(/s/[^/\s]+/)")
 @pytest.fixture
 def deliver_now(monkeypatch, django_capture_on_commit_callbacks):
     """The worker's delivery run at commit, as a Celery worker would."""
-    monkeypatch.setattr(services, "deliver_later", services.deliver)
+    monkeypatch.setattr(services, "deliver_later", services.deliver_here)
 
 
 @pytest.fixture(autouse=True)
@@ -245,7 +245,7 @@ def test_another_teams_csm_cannot_send(client, other_csm, account):
 
 def test_the_api_sends_and_lists_responses_in_scope(client, csm, other_csm, account, monkeypatch):
     batches = []  # delivered after the response, as a worker would after commit
-    monkeypatch.setattr(services, "deliver_later", batches.append)
+    monkeypatch.setattr(services, "deliver_later", batches.extend)
     fine = ContactFactory(account=account)
     left = ContactFactory(account=account, left_on=dt.date(2024, 1, 1))
     client.force_login(csm)

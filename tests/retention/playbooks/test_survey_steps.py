@@ -26,7 +26,7 @@ def _mail(settings, monkeypatch):
     settings.SITE_URL = "http://testserver"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # The worker's delivery where the sends are queued, as a Celery worker would after commit.
-    monkeypatch.setattr(survey_services, "deliver_later", survey_services.deliver)
+    monkeypatch.setattr(survey_services, "deliver_later", survey_services.deliver_here)
 
 
 @pytest.fixture
