@@ -9,6 +9,7 @@ import re
 import pytest
 from django.core import mail
 
+from crm.celery import app as celery_app
 from crm.models import InboxItem
 from interactions.surveys import services
 
@@ -43,6 +44,9 @@ def test_a_survey_from_send_to_answer_to_timeline(
     settings.SURVEY_COMPANY_NAME = "Beispiel AG"
     # The worker's delivery, in the server's thread (no broker in a browser test).
     monkeypatch.setattr(services, "deliver_later", services.deliver_here)
+    # The answer's rescoring is a worker's task after commit: here it runs in the server's
+    # thread as it is sent, as the worker would run it the same minute.
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
     # A customer since 2025: past onboarding, so the voice of the customer counts in health.
     account = make_customer(owner=csm, name="Umfrage GmbH")
     boss = ContactFactory(account=account, name="Bea Boss", is_decision_maker=True)
