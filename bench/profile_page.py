@@ -5,10 +5,11 @@
     .venv/bin/python bench/profile_page.py --runs 40 --baseline /tmp/old-checkout
 
 Renders each page ``--runs`` times in this process through Django's test ``Client`` as the
-persona of ``bench_pages.personas()`` (DEBUG off, cached templates: as served), after one warm-up
-render, and prints per request: the CPU time of this process (``time.process_time``: the
-Python side, far less sensitive to the shared machine's load than wall time), the wall time,
-and the queries with the time spent in them. ``--profile`` runs the renders under pyinstrument
+persona of ``bench_pages.personas()`` (DEBUG off, cached templates, the garbage collector tuned
+as ``crm/wsgi.py`` tunes it: as served), after one warm-up render, and prints per request:
+the CPU time of this process (``time.process_time``: the Python side, far less sensitive to
+the shared machine's load than wall time), the wall time, and the queries with the time spent
+in them. ``--profile`` runs the renders under pyinstrument
 (a dev dependency, never used by the application) and prints its call tree per page.
 
 The pages are those of the load test (``bench/locustfile.py``: portfolio, account page, the
@@ -100,8 +101,11 @@ def measure(pages: list[str], runs: int, profile: bool) -> dict:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from crm.runtime import tune_garbage_collector
+
     who = bench_pages.personas()
     table = requests(who)
+    tune_garbage_collector()  # as the server's workers do (crm/wsgi.py)
     clients, results = {}, {}
     for page in pages:
         user, *request = table[page]

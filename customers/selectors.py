@@ -73,9 +73,11 @@ def editable_accounts_for(user) -> QuerySet[Account]:
     return scoping.editable(user, Account.objects.all()).select_related("owner", "segment", "team")
 
 
-def editable_account_for(user, pk: int) -> Account:
-    """One account ``user`` may change, or 404 (also when they may only read it)."""
-    return get_object_or_404(editable_accounts_for(user), pk=pk)
+def editable_account_for(user, pk: int, *, related: bool = True) -> Account:
+    """One account ``user`` may change, or 404 (also when they may only read it). With
+    ``related=False`` its own columns only, without its owner, segment and team."""
+    accounts = editable_accounts_for(user)
+    return get_object_or_404(accounts if related else accounts.select_related(None), pk=pk)
 
 
 def editable_contact_for(user, pk: int) -> Contact:

@@ -150,7 +150,8 @@ def log_interaction(
         tone=tone,
         next_steps=next_steps,
     )
-    interaction.full_clean()
+    # The account and the author are rows the caller holds: not looked up again (two queries).
+    interaction.full_clean(exclude=["account", "author"])
     interaction.save()
     if contacts:
         interaction.contacts.set(contacts)

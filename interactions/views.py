@@ -73,7 +73,8 @@ def interaction_log(request):
         chooser = AccountChoiceForm(user=request.user)
         template = "interactions/_log_form.html" if request.htmx else "interactions/log.html"
         return render(request, template, _log_context(request, None, None, chooser=chooser))
-    account = customer_selectors.editable_account_for(request.user, int(account_id))
+    # The form and its answer show the account's own columns: not its owner, segment or team.
+    account = customer_selectors.editable_account_for(request.user, int(account_id), related=False)
     if request.method == "POST":
         form = LogInteractionForm(request.POST, account=account)
     else:
@@ -168,8 +169,8 @@ def follow_up_edit(request, pk: int):
 def _follow_up_answer(request, follow_up, message: str):
     if request.htmx:
         follow_up.refresh_from_db()
-        context = {"f": follow_up, "today": timezone.localdate(), "can_edit": True}
-        return render(request, "interactions/_follow_up_item.html", context)
+        context = {"follow_ups": [follow_up], "today": timezone.localdate(), "can_edit": True}
+        return render(request, "interactions/_follow_up_items.html", context)
     messages.success(request, message)
     return redirect(safe_next(request, follow_up.get_absolute_url()))
 

@@ -54,11 +54,13 @@ def next_touch_of(account: Account) -> dict:
     """The next planned touch of one account: ``on`` (a date or None), ``meetings`` (its open
     planned meetings, soonest first), ``planned`` (the first of them, or None),
     ``cadence_days`` and ``overdue``."""
-    row = (
+    # By its key, unordered (first() would sort the one row by name).
+    rows = list(
         with_next_touch(Account.objects.filter(pk=account.pk))
         .values("next_touch_on", "cadence_days")
-        .first()
+        .order_by()[:1]
     )
+    row = rows[0] if rows else None
     meetings = list(open_planned_meetings_of(account))
     on = row["next_touch_on"] if row else None
     today = timezone.localdate()

@@ -31,6 +31,7 @@ from .scoring import active_configuration
 from .selectors import with_health
 
 PAGE_SIZE = 25
+DUE_SHOWN = 10  # follow-ups due on top of the portfolio
 RENEWAL_CHOICES = (30, 60, 90, 180)
 # The dashboard's "customers without a meeting or call for" figure, in days.
 QUIET_DAYS = 60
@@ -99,6 +100,9 @@ def portfolio(request):
     accounts = accounts.annotate(renewal_due=Exists(due))
     page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
     overdue = interaction_selectors.due_follow_ups_for(request.user, today=today)
+    # The first ones and how many: counted only when there are more than are shown.
+    due = list(overdue[: DUE_SHOWN + 1])
+    due_count = len(due) if len(due) <= DUE_SHOWN else overdue.count()
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -112,8 +116,8 @@ def portfolio(request):
         "segments": customer_selectors.segments(),
         "renewal_choices": RENEWAL_CHOICES,
         "quiet_choices": NO_CONTACT_CHOICES,
-        "due_follow_ups": overdue[:10],
-        "due_count": overdue.count(),
+        "due_follow_ups": due[:DUE_SHOWN],
+        "due_count": due_count,
         "today": today,
         "renewal_window": window,
         "trend_days": configuration.trend_days,
