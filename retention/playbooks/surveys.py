@@ -22,6 +22,7 @@ from interactions import services as interaction_services
 from interactions.surveys import services as survey_services
 
 from ..models import PlaybookRun, RunStep, StepKind
+from ..models.playbooks import step_open
 
 GRACE_DAYS = 7
 
@@ -29,10 +30,9 @@ GRACE_DAYS = 7
 def due_survey_steps(today: dt.date):
     """The open survey steps of open runs whose day has come, at most ``GRACE_DAYS`` ago."""
     return RunStep.objects.filter(
+        step_open(),
         kind=StepKind.SURVEY,
-        skipped_at__isnull=True,
         run__status=PlaybookRun.Status.OPEN,
-        follow_up__done_at__isnull=True,
         follow_up__due_on__lte=today,
         follow_up__due_on__gte=today - dt.timedelta(days=GRACE_DAYS),
     ).exclude(survey_kind="")
